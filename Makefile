@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make run    set up, migrate, seed the demo and serve on http://127.0.0.1:8000
+#   make test   set up, then run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format lock worker beat bench clean
+
+$(BIN)/.installed: requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "artsvp needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: setup
+	$(BIN)/celery -A artsvp worker --loglevel=info
+
+beat: setup
+	$(BIN)/celery -A artsvp beat --loglevel=info
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Regenerate the lock files after changing pyproject.toml.
+lock:
+	$(PYTHON) -m venv /tmp/artsvp-pip-tools && /tmp/artsvp-pip-tools/bin/pip install --quiet pip-tools
+	/tmp/artsvp-pip-tools/bin/pip-compile --quiet --strip-extras --generate-hashes -o requirements.lock pyproject.toml
+	/tmp/artsvp-pip-tools/bin/pip-compile --quiet --strip-extras --generate-hashes --extra dev -o requirements-dev.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -1,0 +1,94 @@
+"""Credit bundles and their purchases.
+
+A Bundle is a catalog line (kind, credits, price), editable in the admin.
+A Purchase snapshots the bundle when the organizer clicks "Buy", so a later
+price change never alters what a checkout grants. Credits come from the
+snapshot, granted once through the ledger with key `purchase:<id>`.
+
+Status: pending -> paid | failed | expired; paid -> refunded |
+partially_refunded. `credits_reversed` counts credits taken back by refunds
+or disputes; `credits_shortfall` counts refunded credits that had already
+been used and could not be taken back (flagged to staff).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from artsvp.ids import new_public_id
+from credits.models import CreditKind
+from organizations.models import Organization
+
+
+class Bundle(models.Model):
+    kind = models.CharField(max_length=10, choices=CreditKind.choices)
+    credits = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "credits"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "credits", "currency"], name="bundle_unique_size"
+            ),
+            models.CheckConstraint(condition=models.Q(credits__gt=0), name="bundle_credits_gt_0"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="bundle_price_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credits} {self.get_kind_display().lower()} for {self.price} {self.currency}"
+
+    @property
+    def unit_price(self) -> Decimal:
+        return (self.price / self.credits).quantize(Decimal("0.01"))
+
+
+class Purchase(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="purchases"
+    )
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    bundle = models.ForeignKey(Bundle, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Snapshot of the bundle at the time of purchase.
+    kind = models.CharField(max_length=10, choices=CreditKind.choices)
+    credits = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=10, decimal_places=4)
+    total_price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    stripe_checkout_session_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    credits_granted = models.PositiveIntegerField(default=0)
+    credits_reversed = models.PositiveIntegerField(default=0)
+    credits_shortfall = models.PositiveIntegerField(default=0)
+    amount_refunded = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    needs_attention = models.BooleanField(
+        default=False, help_text="Set when a refund could not be fully taken back."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.credits} {self.kind} credits ({self.status})"

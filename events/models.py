@@ -1,0 +1,67 @@
+"""Events an organization runs.
+
+An event's times are stored in UTC and shown in the event's own time zone
+(`timezone`, an IANA name): an art fair in Basel opens at 11:00 Basel time
+for every viewer. An archived event keeps its data and disappears from lists.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.db import models
+from django.utils import timezone as dj_timezone
+
+from artsvp.ids import new_public_id
+from organizations.models import Organization
+
+
+class Event(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=160)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64, default="UTC")
+    venue = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    rsvp_open = models.BooleanField(default=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="event_unique_slug"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="event_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return self.starts_at.astimezone(self.tz)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return self.ends_at.astimezone(self.tz)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def has_started(self) -> bool:
+        return dj_timezone.now() >= self.starts_at

@@ -1,0 +1,122 @@
+"""Invites, the batches that generated them, and guests' answers.
+
+An invite is a personalised link for one guest (or a blank link that the
+guest fills in). It comes from a batch: one request that generated n invites
+and used n invite credits in one ledger entry (`invite-batch:<id>`). The
+batch's source is a portal or, when `portal` is empty, the organizer.
+
+Status: created -> sent -> opened -> accepted | declined; any unanswered
+invite can be revoked (its allocation slot goes back to the portal, the
+credit does not: it was used when the invite was generated).
+
+Who sees what: the portal owner sees every invite of their portal. The
+organizer sees the organizer's own invites, and a portal's invites once the
+guest accepted, unless the portal group shares all invites.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from artsvp.ids import new_public_id, new_secret_token
+from events.models import Event
+from organizations.models import Organization
+from portals.models import Portal
+
+
+class InviteBatch(models.Model):
+    class Method(models.TextChoices):
+        SINGLE = "single", "One guest"
+        PASTE = "paste", "Pasted list"
+        CSV = "csv", "CSV upload"
+        BLANK = "blank", "Blank links"
+        API = "api", "API"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invite_batches"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invite_batches")
+    portal = models.ForeignKey(
+        Portal, on_delete=models.CASCADE, null=True, blank=True, related_name="invite_batches"
+    )
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    size = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The API's Idempotency-Key header, unique within the organization.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "invite batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"], name="batch_unique_idempotency_key"
+            ),
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="batch_size_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.size} invites ({self.method})"
+
+
+class Invite(models.Model):
+    class Status(models.TextChoices):
+        CREATED = "created", "Not sent"
+        SENT = "sent", "Sent"
+        OPENED = "opened", "Opened"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invites")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invites")
+    batch = models.ForeignKey(InviteBatch, on_delete=models.CASCADE, related_name="invites")
+    # The source: a portal, or the organizer when empty.
+    portal = models.ForeignKey(
+        Portal, on_delete=models.CASCADE, null=True, blank=True, related_name="invites"
+    )
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    token = models.CharField(max_length=64, unique=True, default=new_secret_token)
+    guest_name = models.CharField(max_length=200, blank=True)
+    guest_email = models.EmailField(blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    plus_ones_allowed = models.PositiveSmallIntegerField(default=0)
+    plus_ones = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    guest_note = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["event", "status"], name="invite_event_status"),
+            models.Index(fields=["portal", "-created_at"], name="invite_portal_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(plus_ones__lte=models.F("plus_ones_allowed")),
+                name="invite_plus_ones_within_allowance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.guest_name or self.guest_email or f"Blank invite {self.public_id}"
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.guest_name and not self.guest_email
+
+    @property
+    def path(self) -> str:
+        return f"/i/{self.token}/"

@@ -1,0 +1,67 @@
+"""Access helpers: every organizer view reaches tenant data through these.
+
+They filter by the signed-in user's memberships and raise 404 both for a
+missing object and for one of another organization, so nobody can learn
+what exists elsewhere (healthchecks' `_get_check_for_user`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from organizations.models import Membership, Organization
+
+
+def get_membership(user: Any, org_slug: str) -> Membership:
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization__slug=org_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such organization.")
+    return membership
+
+
+def organization_view(
+    view: Callable[..., HttpResponse] | None = None, *, managers_only: bool = False
+) -> Any:
+    """Resolve `org_slug` to the user's membership and set request.organization.
+
+    `managers_only` restricts the view to owners and admins (403 for members).
+    """
+
+    def decorator(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(func)
+        def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = get_membership(request.user, org_slug)
+            if managers_only and not membership.is_manager:
+                raise PermissionDenied("Only owners and admins can do this.")
+            request.membership = membership  # type: ignore[attr-defined]
+            request.organization = membership.organization  # type: ignore[attr-defined]
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def require_manager(request: HttpRequest) -> None:
+    if not request.membership.is_manager:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only owners and admins can do this.")
+
+
+def require_owner(request: HttpRequest) -> None:
+    if not request.membership.is_owner:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only owners can do this.")
+
+
+def request_organization(request: HttpRequest) -> Organization:
+    return request.organization  # type: ignore[attr-defined,no-any-return]

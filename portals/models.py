@@ -1,0 +1,113 @@
+"""Portal groups and portals.
+
+A portal group gathers the portals of one event for one kind of partner
+("Exhibitors", "Sponsors"): a default allocation, default plus-ones, the
+instructions its portal owners read, and whether the organizer sees every
+invite its portals generate or only the accepted ones.
+
+A portal is one exhibitor's, sponsor's or partner's space. Its life:
+unassigned -> assigned (an owner email claimed it; one portal credit used)
+-> revoked (no refund). Creating a portal uses no credit.
+
+Invariants (also CHECK constraints):
+- 0 <= invites_used <= allocation: `invites_used` counts live generated
+  invites and only changes under the portal's row lock (portals/services.py,
+  invites/services.py);
+- an assigned portal has an owner email and an assignment time.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from artsvp.ids import new_public_id, new_secret_token
+from events.models import Event
+from organizations.models import Organization
+
+
+class PortalGroup(models.Model):
+    class Kind(models.TextChoices):
+        EXHIBITOR = "exhibitor", "Exhibitors"
+        SPONSOR = "sponsor", "Sponsors"
+        PARTNER = "partner", "Partners"
+        OTHER = "other", "Other"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="portal_groups"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="portal_groups")
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EXHIBITOR)
+    default_allocation = models.PositiveIntegerField(default=10)
+    default_plus_ones = models.PositiveSmallIntegerField(
+        default=0, help_text="How many extra guests each invite may bring."
+    )
+    instructions = models.TextField(
+        blank=True, help_text="Shown to portal owners when they open their portal."
+    )
+    share_all_invites = models.BooleanField(
+        default=False,
+        help_text=(
+            "Off: you see a portal's guests once they accept. "
+            "On: you see every invite the portals generate."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Portal(models.Model):
+    class Status(models.TextChoices):
+        UNASSIGNED = "unassigned", "Unassigned"
+        ASSIGNED = "assigned", "Assigned"
+        REVOKED = "revoked", "Revoked"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="portals")
+    group = models.ForeignKey(PortalGroup, on_delete=models.CASCADE, related_name="portals")
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    token = models.CharField(max_length=64, unique=True, default=new_secret_token)
+    name = models.CharField(max_length=160)
+    allocation = models.PositiveIntegerField()
+    invites_used = models.PositiveIntegerField(default=0)
+    contact_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNASSIGNED)
+    owner_email = models.EmailField(blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(invites_used__lte=models.F("allocation")),
+                name="portal_used_within_allocation",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="assigned")
+                | (models.Q(assigned_at__isnull=False) & ~models.Q(owner_email="")),
+                name="portal_assigned_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def event(self) -> Event:
+        return self.group.event
+
+    @property
+    def remaining(self) -> int:
+        return self.allocation - self.invites_used
+
+    @property
+    def path(self) -> str:
+        return f"/p/{self.token}/"

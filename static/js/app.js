@@ -1,0 +1,39 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // htmx requests carry the CSRF token from the <meta> tag.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
+  });
+
+  // <button data-copy="#input-id"> copies the input's value and says so.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    var text = field.value || field.textContent;
+    var done = function () {
+      var original = button.getAttribute("data-label") || button.textContent;
+      button.setAttribute("data-label", original);
+      button.textContent = "Copied";
+      button.setAttribute("aria-live", "polite");
+      setTimeout(function () { button.textContent = original; }, 1800);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { field.select(); document.execCommand("copy"); done(); });
+    } else {
+      field.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // <form data-confirm="Are you sure?"> asks before submitting.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+})();

@@ -1,0 +1,182 @@
+"""The world every test starts from (fixture chains, as in pretix's tests).
+
+alice owns "Basel Art Week", bob is a member of it, charlie owns "Elsewhere
+Gallery": charlie is the outsider who must get 404 everywhere in alice's org.
+The chain org -> event -> group -> portal builds on demand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from artsvp.celery import app as celery_app
+from credits import ledger
+from credits.models import CreditEntry, CreditKind
+from events.models import Event
+from organizations.models import Membership, Organization
+from organizations.services import create_organization
+from portals.models import Portal, PortalGroup
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_side_effects(settings: Any) -> Any:
+    """Tasks run in-process and mail stays in django.core.mail.outbox, unless a
+    test about workers says otherwise; the cache starts empty."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str, *, password: str = PASSWORD) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    user = user_model.objects.create_user(
+        username=email.split("@")[0], email=email, password=password
+    )
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+@pytest.fixture
+def alice(db: Any) -> Any:
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def bob(db: Any) -> Any:
+    return make_user("bob@example.com")
+
+
+@pytest.fixture
+def charlie(db: Any) -> Any:
+    return make_user("charlie@example.com")
+
+
+@pytest.fixture
+def org(alice: Any, bob: Any) -> Organization:
+    organization = create_organization("Basel Art Week", owner=alice)
+    Membership.objects.create(organization=organization, user=bob, role=Membership.Role.MEMBER)
+    return organization
+
+
+@pytest.fixture
+def other_org(charlie: Any) -> Organization:
+    return create_organization("Elsewhere Gallery", owner=charlie)
+
+
+@pytest.fixture
+def event(org: Organization) -> Event:
+    starts = timezone.now() + timedelta(days=30)
+    return Event.objects.create(
+        organization=org,
+        slug="spring-fair",
+        name="Spring Fair",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=3),
+        timezone="Europe/Zurich",
+        venue="Messe Basel, Hall 2",
+        description="Contemporary art from 200 galleries.",
+    )
+
+
+@pytest.fixture
+def group(event: Event) -> PortalGroup:
+    return PortalGroup.objects.create(
+        organization=event.organization,
+        event=event,
+        name="Exhibitors",
+        kind=PortalGroup.Kind.EXHIBITOR,
+        default_allocation=20,
+        default_plus_ones=1,
+        instructions="Invite your collectors before 1 May.",
+    )
+
+
+@pytest.fixture
+def portal(group: PortalGroup) -> Portal:
+    return Portal.objects.create(
+        organization=group.organization,
+        group=group,
+        name="Galerie Nord",
+        allocation=10,
+        contact_email="hello@galerie-nord.example",
+    )
+
+
+@pytest.fixture
+def other_portal(other_org: Organization) -> Portal:
+    starts = timezone.now() + timedelta(days=10)
+    other_event = Event.objects.create(
+        organization=other_org,
+        slug="winter-show",
+        name="Winter Show",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=1),
+    )
+    other_group = PortalGroup.objects.create(
+        organization=other_org, event=other_event, name="Sponsors", kind="sponsor"
+    )
+    return Portal.objects.create(
+        organization=other_org, group=other_group, name="Charlie's Sponsor", allocation=5
+    )
+
+
+def give_credits(organization: Organization, *, portal: int = 0, invite: int = 0) -> None:
+    """Grant credits through the ledger, as the demo seed and operators do."""
+    for kind, amount in ((CreditKind.PORTAL, portal), (CreditKind.INVITE, invite)):
+        if amount:
+            ledger.grant_now(
+                organization,
+                kind,
+                amount,
+                reason=CreditEntry.Reason.DEMO_GRANT,
+                idempotency_key=f"test-grant:{uuid.uuid4().hex}",
+            )
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: Any) -> Client:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob: Any) -> Client:
+    return client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie: Any) -> Client:
+    return client_for(charlie)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
