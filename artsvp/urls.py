@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("events.urls")),
     path("", include("portals.urls")),
+    path("", include("portals.owner_urls")),
     path("", include("credits.urls")),
     path("", include("billing.urls")),
     path("", include("invites.urls")),
