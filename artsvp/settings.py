@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "credits",
     "billing",
     "invites",
+    "deliveries",
 ]
 
 MIDDLEWARE = [

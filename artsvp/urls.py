@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("credits.urls")),
     path("", include("billing.urls")),
     path("", include("invites.urls")),
+    path("", include("deliveries.urls")),
 ]

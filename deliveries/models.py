@@ -1,0 +1,1 @@
+"""The email outbox (built in the delivery issue)."""
