@@ -24,6 +24,7 @@ run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null || echo "NOTE: Chromium is not installed: the browser tests will be skipped (apt-get install chromium)."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
