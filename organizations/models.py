@@ -105,3 +105,38 @@ class TeamInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization}"
+
+
+class ApiKey(models.Model):
+    """An organization's key for the REST API.
+
+    The key is shown once; only its SHA-256 is stored. Keys carry 256 random
+    bits, so a plain hash suffices (no slow KDF: nothing to brute-force). The
+    visible `prefix` identifies a key in lists and logs and finds its row;
+    the hash is then compared in constant time. The key decides the
+    organization of every API request.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
