@@ -202,6 +202,10 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 
+# --- REST API -------------------------------------------------------------------
+# Requests allowed per API key per window: "<requests>/<seconds>".
+API_RATE_LIMIT = env("API_RATE_LIMIT", "1000/900")
+
 # --- I18N, static --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from organizations.models import Membership, Organization, TeamInvitation
+from organizations.models import ApiKey, Membership, Organization, TeamInvitation
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,3 +31,17 @@ class TeamInvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "organization__name"]
     raw_id_fields = ["organization", "invited_by", "accepted_by"]
     exclude = ["token"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "organization", "created_by", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix", "organization__name"]
+    raw_id_fields = ["organization", "created_by"]
+    # The hash is useless to read and must never be edited into another key's.
+    exclude = ["secret_hash"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A key is made by create_api_key (settings page or command), which shows it once.
+        return False

@@ -1,0 +1,292 @@
+"""What every API router shares: key auth with rate limits, errors, pagination.
+
+- Auth: `Authorization: Bearer <key>` only. The key decides the organization
+  (`request.organization`); no path, query or body parameter ever does, so
+  every lookup starts from it and another organization's id is a 404.
+- Errors: always `{"code", "message", "details"}` with a stable `code`;
+  `ApiError` carries one from a router, and `artsvp/api.py` maps domain
+  errors and ninja's own errors to the same shape.
+- Rate limits: a fixed window per key on the shared cache, announced in
+  `X-RateLimit-*` headers on every authenticated response.
+- Lists: keyset pagination on the row id, newest first. The cursor names the
+  last row seen, so rows inserted meanwhile never shift or repeat a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import Model, QuerySet, TextChoices
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Schema
+from ninja.security import HttpBearer
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+
+from artsvp.ratelimit import RateLimit, hit
+from organizations.api_key_services import KEY_PATTERN, authenticate_api_key
+from organizations.models import ApiKey, Organization
+
+M = TypeVar("M", bound=Model)
+
+# Query parameters that would carry a key in a URL, where logs and browser
+# histories keep it.
+KEY_QUERY_PARAMETERS = {"api_key", "apikey", "access_token", "key", "token"}
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a stable machine-readable `code`."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        super().__init__(message)
+
+
+class RateLimited(ApiError):
+    def __init__(self, rate_limit: RateLimit) -> None:
+        self.retry_after = max(1, rate_limit.reset_in)
+        super().__init__(
+            429,
+            "rate_limited",
+            f"Too many requests for this API key: the limit is {rate_limit.limit} per window. "
+            f"Retry in {self.retry_after} seconds.",
+            {"limit": rate_limit.limit, "retry_after": self.retry_after},
+        )
+
+
+def not_found(what: str = "object") -> ApiError:
+    return ApiError(404, "not_found", f"No such {what}.")
+
+
+class ErrorOut(Schema):
+    code: str = Field(..., description="Stable machine-readable error code.")
+    message: str = Field(..., description="What went wrong, for people.")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Structured facts about the error."
+    )
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """Response declarations for the OpenAPI schema; every endpoint can answer 401 and 429."""
+    return {status: ErrorOut for status in (401, 429, *statuses)}
+
+
+# --- Auth and rate limits -------------------------------------------------------
+
+
+def rate_limit_setting() -> tuple[int, int]:
+    """(requests, window in seconds) from settings.API_RATE_LIMIT, e.g. "1000/900"."""
+    requests, _, seconds = str(settings.API_RATE_LIMIT).partition("/")
+    return int(requests), int(seconds or 900)
+
+
+def _key_in_query_string(request: HttpRequest) -> bool:
+    for name, values in request.GET.lists():
+        if name.lower() in KEY_QUERY_PARAMETERS:
+            return True
+        if any(KEY_PATTERN.search(value) for value in values):
+            return True
+    return False
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer <key>`; sets request.organization and request.api_key."""
+
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        if _key_in_query_string(request):
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "API keys are accepted only in the Authorization header, never in the URL "
+                "(URLs end up in logs). If this key was shared in a URL, revoke it.",
+            )
+        return super().__call__(request)  # type: ignore[no-any-return]
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        api_key = authenticate_api_key(token.strip())
+        if api_key is None:
+            return None
+        limit, window = rate_limit_setting()
+        rate_limit = hit(f"api-key:{api_key.prefix}", limit=limit, window=window)
+        request.rate_limit = rate_limit  # type: ignore[attr-defined]
+        if not rate_limit.allowed:
+            raise RateLimited(rate_limit)
+        request.api_key = api_key  # type: ignore[attr-defined]
+        request.organization = api_key.organization  # type: ignore[attr-defined]
+        return api_key
+
+
+def with_rate_limit_headers(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps each operation so every authenticated answer, errors included, says the limit."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = run(request, *args, **kwargs)
+        rate_limit: RateLimit | None = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            response["X-RateLimit-Limit"] = str(rate_limit.limit)
+            response["X-RateLimit-Remaining"] = str(rate_limit.remaining)
+            response["X-RateLimit-Reset"] = str(rate_limit.reset_in)
+        return response
+
+    return wrapper
+
+
+def organization_of(request: HttpRequest) -> Organization:
+    return request.organization  # type: ignore[attr-defined,no-any-return]
+
+
+def actor_of(request: HttpRequest) -> Any:
+    """Whom writes are attributed to: the person who created the key."""
+    return request.api_key.created_by  # type: ignore[attr-defined]
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+# --- Pagination --------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    limit: int = Field(50, ge=1, le=200, description="How many items per page (1 to 200).")
+    cursor: str | None = Field(
+        None, description="The `next_cursor` of the previous page; omit for the first page."
+    )
+
+
+def _encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{row_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, value = raw.partition(":")
+        row_id = int(value)
+        if version != "v1" or row_id < 1:
+            raise ValueError(raw)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ApiError(
+            422,
+            "invalid",
+            "The cursor is not one this API returned.",
+            {"fields": {"cursor": ["Use the next_cursor of the previous page."]}},
+        ) from None
+    return row_id
+
+
+def paginate(queryset: QuerySet[M], page: PageQuery) -> tuple[list[M], str | None]:
+    """One page of `queryset`, newest first, and the cursor of the next page (or None)."""
+    rows = queryset.order_by("-id")
+    if page.cursor:
+        rows = rows.filter(id__lt=_decode_cursor(page.cursor))
+    items = list(rows[: page.limit + 1])
+    if len(items) > page.limit:
+        items = items[: page.limit]
+        return items, _encode_cursor(items[-1].pk)
+    return items, None
+
+
+# --- Field types -------------------------------------------------------------------
+# Constraints live in the schema so that the OpenAPI document tells clients
+# what is accepted. NUL characters are refused everywhere: PostgreSQL cannot
+# store them in text or JSON.
+
+_NO_NUL = r"^[^\x00]*$"
+_NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+PUBLIC_ID_PATTERN = re.compile(r"[a-z0-9]{6,20}")
+
+
+def text(max_length: int, *, default: Any = "", blank: bool = True, description: str = "") -> Any:
+    """A string of at most `max_length` characters; `default=...` makes it required."""
+    return Field(
+        default,
+        min_length=0 if blank else 1,
+        max_length=max_length,
+        pattern=_NO_NUL if blank else _NOT_BLANK,
+        description=description,
+    )
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError("Enter a valid email address.") from None
+    return value
+
+
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=_NO_NUL),
+    AfterValidator(_check_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+
+
+def _check_when(value: datetime) -> datetime:
+    if not (MIN_YEAR <= value.year <= MAX_YEAR):
+        raise ValueError(f"Use a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+When = Annotated[datetime, AfterValidator(_check_when)]
+
+
+def _check_json_value(value: Any, depth: int = 0) -> None:
+    if depth > 5:
+        raise ValueError("Nest metadata at most 5 levels deep.")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_value(key, depth + 1)
+            _check_json_value(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json_value(item, depth + 1)
+
+
+def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    _check_json_value(value)
+    if len(json.dumps(value)) > METADATA_MAX_BYTES:
+        raise ValueError(f"Keep metadata under {METADATA_MAX_BYTES} bytes of JSON.")
+    return value
+
+
+METADATA_MAX_BYTES = 4000
+Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+
+
+def get_or_404(queryset: QuerySet[M], public_id: str, what: str) -> M:
+    """The row with this public id in a queryset that already starts from the organization."""
+    if not PUBLIC_ID_PATTERN.fullmatch(public_id):
+        raise not_found(what)
+    row = queryset.filter(public_id=public_id).first()
+    if row is None:
+        raise not_found(what)
+    return row
+
+
+def api_enum(name: str, choices: type[TextChoices]) -> type[StrEnum]:
+    """A model's choices as an enum with its own OpenAPI name (Portal.Status and
+    Invite.Status would both be "Status" and overwrite each other in the schema)."""
+    return StrEnum(name, {value: value for value in choices.values})  # type: ignore[return-value]

@@ -1,0 +1,75 @@
+"""The organization's API keys page: list, create (shown once), revoke.
+
+Owners and admins only. A new key is rendered in the response to the POST
+that created it and stored nowhere but as a hash, so it can be seen once.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from artsvp.api_support import rate_limit_setting
+from organizations.access import organization_view, request_organization
+from organizations.api_key_services import NewApiKey, create_api_key, revoke_api_key
+from organizations.models import ApiKey
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Key name",
+        help_text="What will use it, e.g. “CRM sync” or “Ticketing integration”.",
+    )
+
+
+@organization_view(managers_only=True)
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    organization = request_organization(request)
+    form = ApiKeyForm()
+    new_key: NewApiKey | None = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            api_key = (
+                ApiKey.objects.filter(organization=organization, prefix=request.POST.get("prefix"))
+                .only("pk", "name", "prefix")
+                .first()
+            )
+            if api_key is None:
+                raise Http404("No such API key.")
+            revoke_api_key(api_key)
+            messages.success(
+                request, f"“{api_key.name}” is revoked: requests using it are refused from now on."
+            )
+            return redirect("organizations:api_keys", organization.slug)
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            new_key = create_api_key(
+                organization, name=form.cleaned_data["name"], created_by=request.user
+            )
+            form = ApiKeyForm()
+    keys = list(ApiKey.objects.filter(organization=organization).select_related("created_by"))
+    docs_url = settings.SITE_URL + reverse("api:openapi-view")
+    limit, window = rate_limit_setting()
+    return render(
+        request,
+        "organizations/api_keys.html",
+        {
+            "nav_section": "settings",
+            "settings_tab": "api",
+            "form": form,
+            "keys": keys,
+            "new_key": new_key,
+            "api_base": settings.SITE_URL + reverse("api:api-root"),
+            "docs_url": docs_url,
+            "curl_key": new_key.secret if new_key else "YOUR_API_KEY",
+            "rate_limit": limit,
+            "rate_window_minutes": window // 60,
+        },
+    )
