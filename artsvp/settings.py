@@ -146,6 +146,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# The outbox's sweeper: emails a broker outage or a dead worker left behind.
+CELERY_BEAT_SCHEDULE["requeue-stuck-deliveries"] = {
+    "task": "deliveries.tasks.requeue_stuck_deliveries",
+    "schedule": 60.0,
+}
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -186,6 +191,11 @@ ANYMAIL = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "artsvp <noreply@artsvp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (worker tests).
+if env("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
+# Seconds before SMTP gives up, so a hung server cannot hold a worker.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 EMAIL_IS_REAL = EMAIL_BACKEND not in {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.locmem.EmailBackend",

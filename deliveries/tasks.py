@@ -1,0 +1,39 @@
+"""The outbox's Celery tasks. They take ids and reload rows; models.py explains
+why an email goes at least once and, in the normal case, exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from artsvp.celery import app
+from deliveries import services
+
+# A send that hangs is killed long before the sweeper takes its row back
+# (services.REQUEUE_SENDING_AFTER), so a row in `sending` that old is dead.
+SEND_SOFT_TIME_LIMIT = 90
+SEND_TIME_LIMIT = 120
+
+
+@app.task(
+    bind=True,
+    # Acknowledged after it ran, and given back to the broker when the worker
+    # process dies under it: a killed worker's task runs again.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # The row's attempt count decides when to give up (services.MAX_ATTEMPTS),
+    # so a task re-enqueued by the sweeper cannot reset the budget.
+    max_retries=None,
+    soft_time_limit=SEND_SOFT_TIME_LIMIT,
+    time_limit=SEND_TIME_LIMIT,
+)
+def send_delivery(self: Any, delivery_id: int) -> str:
+    try:
+        return services.send_queued_delivery(delivery_id)
+    except services.RetryLater as exc:
+        raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@app.task(acks_late=True)
+def requeue_stuck_deliveries() -> int:
+    """Run by beat every minute: nothing queued is left behind for long."""
+    return services.requeue_stuck_deliveries()

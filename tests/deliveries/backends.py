@@ -1,0 +1,48 @@
+"""Email backends for tests: fakes at the network boundary (the email provider).
+
+`SlowFileBackend` writes each message to EMAIL_FILE_PATH like Django's
+file-based backend, after sleeping ARTSVP_TEST_EMAIL_DELAY seconds, so a
+worker can be killed in the middle of a send and the sends counted across
+processes. `FlakyBackend` fails like a provider would, as scripted by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+
+class SlowFileBackend(FileBackend):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        time.sleep(float(os.environ.get("ARTSVP_TEST_EMAIL_DELAY", "0")))
+        return super().send_messages(email_messages)
+
+
+class FlakyBackend(LocmemBackend):
+    """Raises the next scripted error, if any, then behaves like locmem."""
+
+    errors: list[BaseException] = []
+    delay: float = 0.0
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        if self.delay:
+            time.sleep(self.delay)
+        if FlakyBackend.errors:
+            raise FlakyBackend.errors.pop(0)
+        return super().send_messages(messages)
+
+    @classmethod
+    def script(cls, *errors: BaseException, delay: float = 0.0) -> None:
+        cls.errors = list(errors)
+        cls.delay = delay
+
+
+def sent_files(path: Any) -> list[str]:
+    """Every message the file backend wrote under `path`, as text."""
+    return [p.read_text() for p in sorted(path.glob("*.log"))]
