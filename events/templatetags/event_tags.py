@@ -1,0 +1,55 @@
+"""Formatting for event times, always in the event's own time zone."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.dateformat import format as format_date
+
+from events.models import Event
+
+register = template.Library()
+
+DAY = "D j M Y"
+TIME = "H:i"
+EN_DASH = "\u2013"
+
+
+@register.simple_tag
+def event_when(event: Event) -> str:
+    """ "Sat 14 Mar 2026, 11:00-19:00" or "Sat 14 Mar 2026, 11:00 - Tue 17 Mar 2026, 18:00",
+    with en dashes.
+
+    The datetimes are converted to the event's zone here, not by the template
+    engine, which would convert them to the viewer's zone.
+    """
+    starts, ends = event.local_starts_at, event.local_ends_at
+    start_text = format_date(starts, f"{DAY}, {TIME}")
+    if starts.date() == ends.date():
+        return f"{start_text}{EN_DASH}{format_date(ends, TIME)}"
+    return f"{start_text} {EN_DASH} {format_date(ends, f'{DAY}, {TIME}')}"
+
+
+@register.simple_tag
+def event_zone(event: Event) -> str:
+    """ "Europe/Zurich (CET)": the zone's name and its abbreviation at the start."""
+    abbreviation = format_date(event.local_starts_at, "T")
+    name = event.timezone.replace("_", " ")
+    if abbreviation and abbreviation != event.timezone and not abbreviation.startswith(("+", "-")):
+        return f"{name} ({abbreviation})"
+    return name
+
+
+@register.simple_tag
+def in_event_zone(event: Event, value: object, fmt: str = f"{DAY}, {TIME}") -> str:
+    """Any datetime of the event (an assignment, an answer) shown in the event's zone."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]
+
+
+@register.simple_tag
+def percent(part: int, whole: int) -> int:
+    """0-100 for a progress bar; an empty allocation shows an empty bar."""
+    if not whole:
+        return 0
+    return max(0, min(100, round(100 * part / whole)))
