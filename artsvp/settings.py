@@ -173,6 +173,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_ADAPTER = "organizations.account_adapter.AccountAdapter"
 
 # --- Email -------------------------------------------------------------------
 # Console by default; any anymail ESP when ANYMAIL_ESP names one (e.g.

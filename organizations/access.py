@@ -17,6 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from organizations.models import Membership, Organization
 
+# The organization the user last worked in: where /o/ (and so logging in) takes them.
+LAST_ORGANIZATION_SESSION_KEY = "last_organization"
+
 
 def get_membership(user: Any, org_slug: str) -> Membership:
     membership = (
@@ -46,6 +49,8 @@ def organization_view(
                 raise PermissionDenied("Only owners and admins can do this.")
             request.membership = membership  # type: ignore[attr-defined]
             request.organization = membership.organization  # type: ignore[attr-defined]
+            if request.session.get(LAST_ORGANIZATION_SESSION_KEY) != org_slug:
+                request.session[LAST_ORGANIZATION_SESSION_KEY] = org_slug
             return func(request, *args, **kwargs)
 
         return wrapper

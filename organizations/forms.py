@@ -1,4 +1,13 @@
+from __future__ import annotations
+
 from django import forms
+
+from organizations.models import Membership
+
+ROLE_HELP = (
+    "Owners manage the team and everything else. Admins manage billing, API keys and "
+    "settings. Members run events and portals."
+)
 
 
 class OrganizationForm(forms.Form):
@@ -8,3 +17,32 @@ class OrganizationForm(forms.Form):
         help_text="Your fair, gallery or company, e.g. “Basel Art Week”.",
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Enter a name for your organization.")
+        return name
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
+    )
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices, initial=Membership.Role.MEMBER, help_text=ROLE_HELP
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip()
+
+
+class TeammateForm(forms.Form):
+    """Names a member or an open invitation by email: no sequential id in the page."""
+
+    email = forms.EmailField()
+
+
+class RoleForm(TeammateForm):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,16 +1,62 @@
-"""Writes for organizations and their teams."""
+"""Writes for organizations and their teams.
+
+Team changes that could leave an organization without an owner (changing a
+role, removing a member) lock the organization row first, then count the
+owners: two owners demoting each other at the same moment serialise on that
+lock, and the second one sees that only one owner is left.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from artsvp.ids import new_secret_token
 from credits.ledger import ensure_accounts
-from organizations.models import Membership, Organization
+from organizations.models import Membership, Organization, TeamInvitation
 
 RESERVED_SLUGS = {"new", "admin", "api", "settings", "accounts", "static"}
+
+# An invitation link works this long; resending it starts a fresh period.
+INVITATION_VALID_FOR = timedelta(days=14)
+
+
+class TeamError(Exception):
+    """A team change that is refused; the message is shown to the user."""
+
+
+class LastOwnerError(TeamError):
+    def __init__(self) -> None:
+        super().__init__(
+            "An organization needs at least one owner. Make someone else an owner first."
+        )
+
+
+class AlreadyMemberError(TeamError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} is already a member of this organization.")
+
+
+class AlreadyInvitedError(TeamError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} already has an open invitation. Resend it or cancel it below.")
+
+
+class InvitationEmailMismatchError(TeamError):
+    def __init__(self, invited: str) -> None:
+        super().__init__(
+            f"This invitation was sent to {invited}. Log in with that address to accept it."
+        )
+
+
+class InvitationExpiredError(TeamError):
+    def __init__(self) -> None:
+        super().__init__("This invitation has expired. Ask an owner to send you a new one.")
 
 
 def unique_slug(name: str) -> str:
@@ -26,6 +72,7 @@ def unique_slug(name: str) -> str:
 
 def create_organization(name: str, *, owner: Any) -> Organization:
     """Create an organization with `owner` as its first owner and empty credit accounts."""
+    name = name.strip()
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -39,3 +86,137 @@ def create_organization(name: str, *, owner: Any) -> Organization:
             # Another organization took the slug between our check and insert.
             continue
     raise IntegrityError("Could not find a free slug for this organization name.")
+
+
+def rename_organization(organization: Organization, *, name: str) -> Organization:
+    """Change the display name; the slug stays, so bookmarked links keep working."""
+    organization.name = name.strip()
+    organization.save(update_fields=["name"])
+    return organization
+
+
+def _lock_organization(organization: Organization) -> Organization:
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _owner_count(organization: Organization) -> int:
+    return organization.memberships.filter(role=Membership.Role.OWNER).count()
+
+
+def change_role(membership: Membership, *, role: str) -> Membership:
+    """Give a member another role; refuses to demote the last owner."""
+    role = Membership.Role(role)
+    with transaction.atomic(durable=True):
+        _lock_organization(membership.organization)
+        # Re-read under the lock: the role may have changed since the page was shown.
+        membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
+        if membership.role == role:
+            return membership
+        if membership.is_owner and _owner_count(membership.organization) <= 1:
+            raise LastOwnerError()
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def remove_member(membership: Membership) -> None:
+    """Take someone off the team (or let them leave); the last owner cannot go."""
+    with transaction.atomic(durable=True):
+        _lock_organization(membership.organization)
+        membership = Membership.objects.filter(pk=membership.pk).first()  # type: ignore[assignment]
+        if membership is None:
+            return
+        if membership.is_owner and _owner_count(membership.organization) <= 1:
+            raise LastOwnerError()
+        membership.delete()
+
+
+def is_expired(invitation: TeamInvitation) -> bool:
+    return invitation.created_at + INVITATION_VALID_FOR < timezone.now()
+
+
+def invite_teammate(
+    organization: Organization, *, email: str, role: str, invited_by: Any
+) -> TeamInvitation:
+    """Invite `email` to the team with `role` and email them the link after commit."""
+    from organizations.tasks import send_team_invitation
+
+    email = email.strip()
+    role = Membership.Role(role)
+    with transaction.atomic(durable=True):
+        _lock_organization(organization)
+        if organization.memberships.filter(user__email__iexact=email).exists():
+            raise AlreadyMemberError(email)
+        open_invitation = organization.team_invitations.filter(
+            email__iexact=email, accepted_at__isnull=True
+        ).first()
+        if open_invitation is not None:
+            if not is_expired(open_invitation):
+                raise AlreadyInvitedError(open_invitation.email)
+            # An expired invitation is replaced by the new one, not kept alongside.
+            open_invitation.delete()
+        invitation = TeamInvitation.objects.create(
+            organization=organization, email=email, role=role, invited_by=invited_by
+        )
+        send_team_invitation.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInvitation:
+    """Send an open invitation again with a new link; the old link stops working."""
+    from organizations.tasks import send_team_invitation
+
+    with transaction.atomic(durable=True):
+        invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            return invitation
+        invitation.token = new_secret_token()
+        invitation.created_at = timezone.now()
+        invitation.invited_by = invited_by
+        invitation.save(update_fields=["token", "created_at", "invited_by"])
+        send_team_invitation.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def cancel_invitation(invitation: TeamInvitation) -> None:
+    """Withdraw an open invitation: its link stops working at once."""
+    TeamInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+def user_has_email(user: Any, email: str) -> bool:
+    email = email.strip().lower()
+    if (user.email or "").strip().lower() == email:
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email).exists()
+
+
+def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:
+    """Join the team as invited; accepting again changes nothing.
+
+    Someone who is already a member keeps their current role: an invitation
+    never demotes anyone.
+    """
+    with transaction.atomic(durable=True):
+        # Two clicks on "Accept" at once: the second waits here and sees the first's result.
+        invitation = (
+            TeamInvitation.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=invitation.pk)
+        )
+        organization = invitation.organization
+        if invitation.accepted_at is not None:
+            existing = organization.memberships.filter(user=user).first()
+            if existing is not None:
+                return existing
+            raise TeamError("This invitation has already been used.")
+        if not user_has_email(user, invitation.email):
+            raise InvitationEmailMismatchError(invitation.email)
+        if is_expired(invitation):
+            raise InvitationExpiredError()
+        membership, _created = Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership

@@ -6,9 +6,25 @@ app_name = "organizations"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("healthz/", views.healthz, name="healthz"),
     path("o/", views.home, name="home"),
     path("o/new/", views.create, name="create"),
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
     path("o/<slug:org_slug>/settings/", views.settings_page, name="settings"),
     path("o/<slug:org_slug>/settings/api/", api_keys.api_keys, name="api_keys"),
+    path("o/<slug:org_slug>/settings/team/", views.team, name="team"),
+    path("o/<slug:org_slug>/settings/team/invite/", views.team_invite, name="team_invite"),
+    path("o/<slug:org_slug>/settings/team/role/", views.team_role, name="team_role"),
+    path("o/<slug:org_slug>/settings/team/remove/", views.team_remove, name="team_remove"),
+    path(
+        "o/<slug:org_slug>/settings/team/invitations/cancel/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/team/invitations/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -1,14 +1,34 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from typing import Any
+from urllib.parse import urlencode
 
-from organizations.access import organization_view
-from organizations.forms import OrganizationForm
-from organizations.models import Membership
-from organizations.services import create_organization
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from organizations.access import LAST_ORGANIZATION_SESSION_KEY, organization_view, require_owner
+from organizations.forms import InviteForm, OrganizationForm, RoleForm, TeammateForm
+from organizations.models import Membership, TeamInvitation
+from organizations.services import (
+    TeamError,
+    accept_invitation,
+    cancel_invitation,
+    change_role,
+    create_organization,
+    invite_teammate,
+    is_expired,
+    remove_member,
+    rename_organization,
+    resend_invitation,
+    user_has_email,
+)
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -17,15 +37,49 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/landing.html")
 
 
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and the container health check: is the database reachable?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to their organization, or let them pick or create one."""
+    """Send the user to the organization they last worked in, or let them pick or create one."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
-    if len(memberships) == 1:
-        return redirect("organizations:dashboard", memberships[0].organization.slug)
     if not memberships:
         return redirect("organizations:create")
+    last_slug = request.session.get(LAST_ORGANIZATION_SESSION_KEY)
+    for membership in memberships:
+        if len(memberships) == 1 or membership.organization.slug == last_slug:
+            return redirect("organizations:dashboard", membership.organization.slug)
     return render(request, "organizations/choose.html", {"memberships": memberships})
+
+
+def _open_invitations_for(user: Any) -> list[TeamInvitation]:
+    from allauth.account.models import EmailAddress
+
+    emails = {user.email.lower()} if user.email else set()
+    emails.update(
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    )
+    invitations = (
+        TeamInvitation.objects.filter(accepted_at__isnull=True)
+        .exclude(organization__memberships__user=user)
+        .select_related("organization")
+    )
+    return [
+        invitation
+        for invitation in invitations.filter(email__in=emails)
+        if not is_expired(invitation)
+    ]
 
 
 @login_required
@@ -34,8 +88,18 @@ def create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = create_organization(form.cleaned_data["name"], owner=request.user)
+        messages.success(request, f"{organization.name} is ready. Create your first event.")
         return redirect("organizations:dashboard", organization.slug)
-    return render(request, "organizations/create.html", {"form": form})
+    has_organization = Membership.objects.filter(user=request.user).exists()
+    return render(
+        request,
+        "organizations/create.html",
+        {
+            "form": form,
+            "has_organization": has_organization,
+            "invitations": _open_invitations_for(request.user),
+        },
+    )
 
 
 @organization_view
@@ -44,5 +108,203 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @organization_view
+@require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/settings.html", {"nav_section": "settings"})
+    organization = request.organization
+    form = OrganizationForm(request.POST or None, initial={"name": organization.name})
+    if request.method == "POST":
+        if not request.membership.is_manager:
+            raise PermissionDenied("Only owners and admins can rename the organization.")
+        if form.is_valid():
+            rename_organization(organization, name=form.cleaned_data["name"])
+            messages.success(request, "The organization's name is saved.")
+            return redirect("organizations:settings", organization.slug)
+    form.fields["name"].widget.attrs.pop("autofocus", None)
+    form.fields["name"].help_text = "Shown to your team, portal owners and guests."
+    return render(
+        request,
+        "organizations/settings.html",
+        {"form": form, "nav_section": "settings", "settings_tab": "general"},
+    )
+
+
+def _team_context(request: HttpRequest, invite_form: InviteForm | None = None) -> dict[str, Any]:
+    organization = request.organization
+    membership = request.membership
+    members = list(organization.memberships.select_related("user").order_by("user__email"))
+    owner_count = sum(1 for member in members if member.is_owner)
+    invitations: list[TeamInvitation] = []
+    if membership.is_manager:
+        invitations = list(
+            organization.team_invitations.filter(accepted_at__isnull=True).select_related(
+                "invited_by"
+            )
+        )
+        for invitation in invitations:
+            invitation.expired = is_expired(invitation)  # type: ignore[attr-defined]
+            invitation.link = request.build_absolute_uri(  # type: ignore[attr-defined]
+                reverse("organizations:invitation", args=[invitation.token])
+            )
+    for member in members:
+        # The last owner can neither leave nor be demoted; the page says so up front.
+        member.is_last_owner = member.is_owner and owner_count == 1  # type: ignore[attr-defined]
+        member.is_me = member.pk == membership.pk  # type: ignore[attr-defined]
+    return {
+        "members": members,
+        "invitations": invitations,
+        "invite_form": invite_form or InviteForm(),
+        "roles": Membership.Role.choices,
+        "can_manage_team": membership.is_owner,
+        "nav_section": "settings",
+        "settings_tab": "team",
+    }
+
+
+@organization_view
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    return render(request, "organizations/team.html", _team_context(request))
+
+
+@organization_view
+@require_POST
+def team_invite(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = invite_teammate(
+                request.organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+        except TeamError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("organizations:team", request.organization.slug)
+    return render(request, "organizations/team.html", _team_context(request, form), status=400)
+
+
+def _member_from_post(request: HttpRequest, form: TeammateForm) -> Membership:
+    if not form.is_valid():
+        raise Http404("No such member.")
+    return get_object_or_404(
+        request.organization.memberships.select_related("user"),
+        user__email__iexact=form.cleaned_data["email"],
+    )
+
+
+def _invitation_from_post(request: HttpRequest) -> TeamInvitation:
+    form = TeammateForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such invitation.")
+    return get_object_or_404(
+        request.organization.team_invitations,
+        email__iexact=form.cleaned_data["email"],
+        accepted_at__isnull=True,
+    )
+
+
+@organization_view
+@require_POST
+def team_role(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    form = RoleForm(request.POST)
+    member = _member_from_post(request, form)
+    try:
+        member = change_role(member, role=form.cleaned_data["role"])
+    except TeamError as error:
+        messages.error(request, str(error))
+    else:
+        role = member.get_role_display().lower()
+        messages.success(request, f"{member.user.email} is now {role}.")
+    return redirect("organizations:team", request.organization.slug)
+
+
+@organization_view
+@require_POST
+def team_remove(request: HttpRequest) -> HttpResponse:
+    member = _member_from_post(request, TeammateForm(request.POST))
+    leaving = member.pk == request.membership.pk
+    if not leaving:
+        require_owner(request)
+    try:
+        remove_member(member)
+    except TeamError as error:
+        messages.error(request, str(error))
+        return redirect("organizations:team", request.organization.slug)
+    if leaving:
+        request.session.pop(LAST_ORGANIZATION_SESSION_KEY, None)
+        messages.success(request, f"You left {request.organization.name}.")
+        return redirect("organizations:home")
+    messages.success(request, f"{member.user.email} was removed from the team.")
+    return redirect("organizations:team", request.organization.slug)
+
+
+@organization_view
+@require_POST
+def invitation_cancel(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    invitation = _invitation_from_post(request)
+    cancel_invitation(invitation)
+    messages.success(request, f"The invitation to {invitation.email} is cancelled.")
+    return redirect("organizations:team", request.organization.slug)
+
+
+@organization_view
+@require_POST
+def invitation_resend(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    invitation = resend_invitation(_invitation_from_post(request), invited_by=request.user)
+    messages.success(request, f"The invitation to {invitation.email} was sent again.")
+    return redirect("organizations:team", request.organization.slug)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a team invitation email: log in or sign up, then accept."""
+    invitation = (
+        TeamInvitation.objects.select_related("organization", "invited_by")
+        .filter(token=token)
+        .first()
+    )
+    if invitation is None:
+        return render(request, "organizations/invitation_invalid.html", status=404)
+    organization = invitation.organization
+    here = reverse("organizations:invitation", args=[token])
+    context: dict[str, Any] = {"invitation": invitation, "organization": organization}
+    user = request.user
+    if not user.is_authenticated:
+        if request.method == "POST":
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
+        context["next_query"] = urlencode({"next": here})
+        return render(request, "organizations/invitation.html", context)
+
+    membership = organization.memberships.filter(user=user).first()
+    if invitation.accepted_at is not None or membership is not None:
+        if membership is not None:
+            messages.info(request, f"You're a member of {organization.name}.")
+            return redirect("organizations:dashboard", organization.slug)
+        return render(request, "organizations/invitation_invalid.html", status=404)
+
+    status = 200
+    if request.method == "POST":
+        try:
+            membership = accept_invitation(invitation, user=user)
+        except TeamError as error:
+            context["error"] = str(error)
+            status = 403
+        else:
+            messages.success(
+                request,
+                f"Welcome to {organization.name}! You joined as "
+                f"{membership.get_role_display().lower()}.",
+            )
+            return redirect("organizations:dashboard", organization.slug)
+    context["email_matches"] = user_has_email(user, invitation.email)
+    context["expired"] = is_expired(invitation)
+    context["logout_next"] = here
+    return render(request, "organizations/invitation.html", context, status=status)

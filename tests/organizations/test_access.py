@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-ORG_PAGES = ["events:list", "organizations:settings", "billing:billing"]
+ORG_PAGES = ["events:list", "organizations:settings", "organizations:team", "billing:billing"]
 
 
 @pytest.mark.parametrize("name", ORG_PAGES)

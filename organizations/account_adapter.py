@@ -1,0 +1,15 @@
+"""django-allauth hooks: account emails share the app's name and look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # The HTML bodies extend emails/_layout.html, which signs with the site name.
+        context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+        super().send_mail(template_prefix, email, context)
