@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from billing.models import Bundle, Purchase
+from billing.events import process_event
+from billing.models import Bundle, Purchase, StripeEvent
 
 
 @admin.register(Bundle)
@@ -8,6 +11,18 @@ class BundleAdmin(admin.ModelAdmin):
     list_display = ["kind", "credits", "price", "currency", "unit_price", "active"]
     list_filter = ["kind", "active", "currency"]
     list_editable = ["price", "active"]
+
+
+class StripeEventInline(admin.TabularInline):
+    model = StripeEvent
+    fields = ["received_at", "type", "stripe_id", "state", "attempts", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Purchase)
@@ -20,11 +35,45 @@ class PurchaseAdmin(admin.ModelAdmin):
         "total_price",
         "currency",
         "status",
+        "credits_reversed",
+        "credits_shortfall",
         "needs_attention",
     ]
-    list_filter = ["status", "kind", "needs_attention"]
-    search_fields = ["organization__name", "stripe_checkout_session_id", "public_id"]
+    list_filter = ["needs_attention", "status", "kind"]
+    search_fields = [
+        "organization__name",
+        "public_id",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+    ]
     readonly_fields = [f.name for f in Purchase._meta.fields if f.name != "needs_attention"]
+    inlines = [StripeEventInline]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "type", "stripe_id", "state", "attempts", "purchase"]
+    list_filter = ["state", "type", "livemode"]
+    search_fields = ["stripe_id"]
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Process again (failed or deferred events)")
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
+        retried = failed = 0
+        for stripe_event in queryset.exclude(state=StripeEvent.State.PROCESSED):
+            try:
+                process_event(stripe_event)
+            except Exception:
+                failed += 1
+            else:
+                retried += 1
+        self.message_user(request, f"Processed {retried} event(s); {failed} failed again.")
+        if failed:
+            self.message_user(request, "See each event's error.", level=messages.WARNING)

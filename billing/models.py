@@ -9,6 +9,11 @@ Status: pending -> paid | failed | expired; paid -> refunded |
 partially_refunded. `credits_reversed` counts credits taken back by refunds
 or disputes; `credits_shortfall` counts refunded credits that had already
 been used and could not be taken back (flagged to staff).
+
+A StripeEvent is the webhook inbox: one row per Stripe event id, so a
+delivery Stripe repeats is recognised and not processed twice. Handlers are
+idempotent on their own (they lock and re-check the purchase), so two
+deliveries racing before either is marked processed still grant once.
 """
 
 from __future__ import annotations
@@ -80,15 +85,77 @@ class Purchase(models.Model):
     credits_reversed = models.PositiveIntegerField(default=0)
     credits_shortfall = models.PositiveIntegerField(default=0)
     amount_refunded = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    amount_disputed = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     needs_attention = models.BooleanField(
-        default=False, help_text="Set when a refund could not be fully taken back."
+        default=False,
+        help_text="Set when staff must look: a refund could not be fully taken back, "
+        "a paid amount did not match, a dispute was opened.",
     )
+    attention_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Reversed plus unrecoverable credits never exceed what was granted.
+            models.CheckConstraint(
+                condition=models.Q(
+                    credits_reversed__lte=models.F("credits_granted")
+                    - models.F("credits_shortfall")
+                ),
+                name="purchase_reversal_lte_granted",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credits_granted=0)
+                | models.Q(credits_granted=models.F("credits")),
+                name="purchase_grants_all_or_nothing",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.credits} {self.kind} credits ({self.status})"
+
+    @property
+    def is_fulfilled(self) -> bool:
+        return self.paid_at is not None
+
+
+class StripeEvent(models.Model):
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        # Refers to a purchase not fulfilled yet; replayed after fulfilment.
+        DEFERRED = "deferred", "Deferred"
+        FAILED = "failed", "Failed"
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.SET_NULL, null=True, blank=True, related_name="stripe_events"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["state", "type"], name="stripe_event_state_type")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_id} ({self.state})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in {self.State.PROCESSED, self.State.IGNORED}
+
+    @property
+    def data_object(self) -> dict:
+        return self.payload.get("data", {}).get("object", {}) or {}

@@ -1,0 +1,108 @@
+"""The buy controls and purchase list that the billing page includes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from billing.models import Bundle, Purchase
+from tests.billing.kit import FakeStripe
+
+pytestmark = pytest.mark.django_db
+
+
+def billing_page(client: Any, org: Any) -> str:
+    response = client.get(reverse("billing:billing", args=[org.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_without_stripe_keys_the_billing_page_explains_how_to_set_it_up(
+    alice_client: Any, org: Any, bundle: Bundle
+) -> None:
+    html = billing_page(alice_client, org)
+
+    assert "Online payment is not configured on this server" in html
+    assert "STRIPE_SECRET_KEY" in html
+    assert "STRIPE_WEBHOOK_SECRET" in html
+    assert "http://testserver/billing/stripe/webhook/" in html
+    assert reverse("billing:buy", args=[org.slug, bundle.pk]) not in html
+
+
+def test_with_stripe_keys_managers_get_a_buy_button_per_bundle(
+    stripe_fake: FakeStripe, alice_client: Any, org: Any, bundle: Bundle
+) -> None:
+    html = billing_page(alice_client, org)
+
+    assert f'action="{reverse("billing:buy", args=[org.slug, bundle.pk])}"' in html
+    assert "csrfmiddlewaretoken" in html
+    assert "Online payment is not configured" not in html
+
+
+def test_members_see_prices_but_no_buy_button(
+    stripe_fake: FakeStripe, bob_client: Any, org: Any, bundle: Bundle
+) -> None:
+    html = billing_page(bob_client, org)
+
+    assert reverse("billing:buy", args=[org.slug, bundle.pk]) not in html
+
+
+def test_purchases_are_listed_with_status_credits_and_a_link(
+    alice_client: Any, org: Any, alice: Any
+) -> None:
+    refunded = Purchase.objects.create(
+        organization=org,
+        buyer=alice,
+        kind="invite",
+        credits=120,
+        unit_price=Decimal("0.3"),
+        total_price=Decimal("36.00"),
+        currency="EUR",
+        status=Purchase.Status.REFUNDED,
+        credits_granted=120,
+        credits_reversed=20,
+        credits_shortfall=100,
+        needs_attention=True,
+    )
+
+    html = billing_page(alice_client, org)
+
+    assert reverse("billing:purchase", args=[org.slug, refunded.public_id]) in html
+    assert '<span class="badge refunded">Refunded</span>' in html
+    assert "20 taken back" in html
+    assert "100 already used" in html
+    assert "36.00 EUR" in html
+
+
+def test_no_purchases_says_what_to_do(alice_client: Any, org: Any) -> None:
+    assert "Buy a bundle above to top up" in billing_page(alice_client, org)
+
+
+def test_the_purchase_list_does_no_queries_of_its_own(
+    org: Any, alice: Any, django_assert_num_queries: Any
+) -> None:
+    for credits in range(1, 31):
+        Purchase.objects.create(
+            organization=org,
+            buyer=alice,
+            kind="portal",
+            credits=credits,
+            unit_price=Decimal("10"),
+            total_price=Decimal(credits * 10),
+            currency="EUR",
+        )
+    purchases = list(Purchase.objects.filter(organization=org))
+    request = RequestFactory().get("/")
+
+    with django_assert_num_queries(0):
+        html = render_to_string(
+            "billing/_purchases.html",
+            {"purchases": purchases, "current_organization": org, "request": request},
+        )
+
+    assert html.count("badge pending") == 30
