@@ -192,11 +192,11 @@ ANYMAIL = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "artsvp <noreply@artsvp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (worker tests).
-if env("EMAIL_FILE_PATH"):
 # Staff alerted by mail_admins (a refund whose credits were already used, a
 # payment that does not match its bundle): ADMINS="ops@example.com,finance@example.com".
 ADMINS = [(address, address) for address in env_list("ADMINS")]
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (worker tests).
+if env("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 # Seconds before SMTP gives up, so a hung server cannot hold a worker.
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
