@@ -3,9 +3,41 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from billing.models import Purchase
+from credits import ledger
+from credits.catalog import price_lists
+from credits.statement import RowBuilder, statement_entries
 from organizations.access import organization_view
+from organizations.context_processors import LOW_CREDIT_THRESHOLD
+
+RECENT_PURCHASES = 10
+RECENT_ENTRIES = 5
 
 
 @organization_view
 def billing_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/billing.html", {"nav_section": "settings"})
+    """Balances, bundle prices, purchases and the latest ledger entries.
+
+    Every member may look; only owners and admins get the buy controls.
+    """
+    organization = request.organization  # type: ignore[attr-defined]
+    purchases = list(
+        Purchase.objects.filter(organization=organization)
+        .select_related("bundle", "buyer")
+        .order_by("-created_at", "-id")[:RECENT_PURCHASES]
+    )
+    recent = RowBuilder(organization).rows(statement_entries(organization)[:RECENT_ENTRIES])
+    return render(
+        request,
+        "billing/billing.html",
+        {
+            "nav_section": "settings",
+            "settings_tab": "billing",
+            "balances": ledger.balances(organization),
+            "low_credit_threshold": LOW_CREDIT_THRESHOLD,
+            "price_lists": price_lists(),
+            "purchases": purchases,
+            "recent_rows": list(recent),
+            "can_buy": request.membership.is_manager,  # type: ignore[attr-defined]
+        },
+    )
