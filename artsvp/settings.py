@@ -145,6 +145,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Task modules that autodiscovery (which only imports `<app>.tasks`) would miss.
+CELERY_IMPORTS = ["portals.owner_tasks"]
 CELERY_BEAT_SCHEDULE: dict = {}
 # The outbox's sweeper: emails a broker outage or a dead worker left behind.
 CELERY_BEAT_SCHEDULE["requeue-stuck-deliveries"] = {

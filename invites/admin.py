@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from invites.models import Invite, InviteBatch
+from portals.models import CreditShortageNotice, OwnerCode
 
 
 @admin.register(InviteBatch)
@@ -18,3 +19,21 @@ class InviteAdmin(admin.ModelAdmin):
     search_fields = ["guest_name", "guest_email", "public_id"]
     raw_id_fields = ["organization", "event", "batch", "portal"]
     exclude = ["token"]
+
+
+# The portal owner's sign-in codes and the organizer's credit-shortage
+# notices are kept with the invites code that uses them (portals/admin.py
+# belongs to the organizer's portal pages).
+@admin.register(OwnerCode)
+class OwnerCodeAdmin(admin.ModelAdmin):
+    list_display = ["portal", "email", "created_at", "expires_at", "attempts", "used_at"]
+    raw_id_fields = ["organization", "portal"]
+    exclude = ["code_hash"]
+    readonly_fields = ["email", "attempts", "expires_at", "used_at"]
+
+
+@admin.register(CreditShortageNotice)
+class CreditShortageNoticeAdmin(admin.ModelAdmin):
+    list_display = ["day", "portal", "kind", "requested", "sent_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["organization", "portal"]

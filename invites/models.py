@@ -11,7 +11,11 @@ credit does not: it was used when the invite was generated).
 
 Who sees what: the portal owner sees every invite of their portal. The
 organizer sees the organizer's own invites, and a portal's invites once the
-guest accepted, unless the portal group shares all invites.
+guest accepted, unless the portal group shares all invites
+(`Invite.objects.visible_to_organizer()`).
+
+Every write goes through invites/services.py; bulk `update()` calls there set
+`updated_at` themselves because the API's "updated since" filter reads it.
 """
 
 from __future__ import annotations
@@ -64,6 +68,19 @@ class InviteBatch(models.Model):
         return f"{self.size} invites ({self.method})"
 
 
+class InviteQuerySet(models.QuerySet["Invite"]):
+    def visible_to_organizer(self) -> InviteQuerySet:
+        """The organizer's own invites, and portal invites the portal group lets them see."""
+        return self.filter(
+            models.Q(portal__isnull=True)
+            | models.Q(portal__group__share_all_invites=True)
+            | models.Q(status=Invite.Status.ACCEPTED)
+        )
+
+    def live(self) -> InviteQuerySet:
+        return self.exclude(status=Invite.Status.REVOKED)
+
+
 class Invite(models.Model):
     class Status(models.TextChoices):
         CREATED = "created", "Not sent"
@@ -72,6 +89,9 @@ class Invite(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         REVOKED = "revoked", "Revoked"
+
+    # Not answered yet: the guest may still answer, the owner may still revoke.
+    UNANSWERED = (Status.CREATED, Status.SENT, Status.OPENED)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invites")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invites")
@@ -97,6 +117,8 @@ class Invite(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = InviteQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -120,3 +142,12 @@ class Invite(models.Model):
     @property
     def path(self) -> str:
         return f"/i/{self.token}/"
+
+    @property
+    def is_unanswered(self) -> bool:
+        return self.status in self.UNANSWERED
+
+    @property
+    def source_name(self) -> str:
+        """Who invited the guest, as the organizer's guest list names it."""
+        return self.portal.name if self.portal_id else "Organizer"

@@ -14,6 +14,14 @@ Invariants (also CHECK constraints):
   invites and only changes under the portal's row lock (portals/services.py,
   invites/services.py);
 - an assigned portal has an owner email and an assignment time.
+
+The portal owner has no account. The browser that claims a portal is signed
+in to it through the session; another browser proves the owner's address
+with an `OwnerCode` (6 digits, stored only as a keyed hash, 10 minutes,
+5 attempts) emailed to it. When a claim or a batch fails for lack of
+credits the organizer is told once per portal, credit kind and day: the
+unique `CreditShortageNotice` row is the deduplication, so concurrent clicks
+cannot send two emails.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 from django.db import models
 
 from artsvp.ids import new_public_id, new_secret_token
+from credits.models import CreditKind
 from events.models import Event
 from organizations.models import Organization
 
@@ -111,3 +120,50 @@ class Portal(models.Model):
     @property
     def path(self) -> str:
         return f"/p/{self.token}/"
+
+
+class OwnerCode(models.Model):
+    """A one-time sign-in code emailed to a portal's owner."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="owner_codes")
+    # The address it went to: a code stops working if the organizer changes
+    # the owner's email in the meantime.
+    email = models.EmailField()
+    code_hash = models.CharField(max_length=128)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["portal", "-created_at"], name="owner_code_portal_newest")]
+
+    def __str__(self) -> str:
+        return f"Sign-in code for {self.portal_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class CreditShortageNotice(models.Model):
+    """The organizer was told that `portal` hit an empty `kind` balance on `day`."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    portal = models.ForeignKey(
+        Portal, on_delete=models.CASCADE, related_name="credit_shortage_notices"
+    )
+    kind = models.CharField(max_length=10, choices=CreditKind.choices)
+    day = models.DateField()
+    requested = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portal", "kind", "day"], name="shortage_notice_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ran out for {self.portal_id} on {self.day}"

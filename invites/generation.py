@@ -1,0 +1,264 @@
+"""The "add invites" page, shared by the portal owner and the organizer.
+
+Four ways (one guest, a pasted list, a CSV file, N blank links) on one page;
+the view binds only the form that was submitted, calls one service, and
+turns its domain errors into a message on that form. A CSV goes through a
+preview first: the checked rows wait in the session until confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+
+from credits.ledger import InsufficientCredits
+from events.models import Event
+from invites.forms import GENERATION_FORMS, CsvConfirmForm, CsvUploadForm, GenerationForm
+from invites.guest_lists import GuestList
+from invites.models import InviteBatch
+from invites.services import (
+    AllocationExceeded,
+    GuestInput,
+    IdempotencyKeyReused,
+    InvalidGuests,
+    PortalNotAssigned,
+    PortalRevoked,
+    generate_invites,
+    generate_organizer_invites,
+)
+from portals.models import Portal
+
+# The portal owner never sees the organizer's balance, only that it ran out.
+OWNER_CREDITS_MESSAGE = (
+    "The organizer has no invite credits left for this, so no invites were created. "
+    "They have been told; please try again later."
+)
+PREVIEW_SESSION_KEY = "invite_csv_previews"
+# Previews kept per session; an abandoned one must not grow the session forever.
+MAX_PREVIEWS = 3
+
+
+@dataclass
+class GenerationTarget:
+    """Who generates (a portal's owner, or the organizer for an event) and where pages go."""
+
+    event: Event
+    portal: Portal | None
+    actor: Any
+    page_url: str
+    done_url: str
+    template: str
+    preview_template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    credits_message: Callable[[InsufficientCredits], str] | None = None
+
+    @property
+    def scope(self) -> str:
+        return f"portal:{self.portal.pk}" if self.portal else f"event:{self.event.pk}"
+
+    def generate(
+        self, guests: list[GuestInput], *, blank: int, method: str, idempotency_key: str | None
+    ) -> InviteBatch:
+        if self.portal is not None:
+            return generate_invites(
+                self.portal,
+                guests,
+                blank=blank,
+                method=method,
+                actor=self.actor,
+                idempotency_key=idempotency_key,
+            )
+        return generate_organizer_invites(
+            self.event,
+            guests,
+            blank=blank,
+            method=method,
+            actor=self.actor,
+            idempotency_key=idempotency_key,
+        )
+
+
+def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpResponse:
+    allow_plus_ones = target.portal is None
+    forms: dict[str, GenerationForm] = {
+        method: form_class(allow_plus_ones=allow_plus_ones)
+        for method, form_class in GENERATION_FORMS.items()
+    }
+    if request.method == "POST":
+        method = request.POST.get("method", "")
+        if method == "csv-confirm":
+            return _confirm_csv(request, target)
+        form_class = GENERATION_FORMS.get(method)
+        if form_class is None:
+            return HttpResponseBadRequest("Unknown way of adding invites.")
+        form = form_class(request.POST, request.FILES, allow_plus_ones=allow_plus_ones)
+        forms[method] = form
+        if form.is_valid():
+            if isinstance(form, CsvUploadForm):
+                return _preview_csv(request, target, form)
+            done = _generate(
+                request,
+                target,
+                form,
+                guests=form.guests(),
+                blank=form.blank(),
+                idempotency_key=form.idempotency_key,
+            )
+            if done is not None:
+                return done
+    return render(
+        request,
+        target.template,
+        {**target.context, "forms": forms, "active_method": request.POST.get("method", "")},
+    )
+
+
+def _generate(
+    request: HttpRequest,
+    target: GenerationTarget,
+    form: GenerationForm | CsvConfirmForm,
+    *,
+    guests: list[GuestInput],
+    blank: int,
+    idempotency_key: str | None,
+    method: str | None = None,
+) -> HttpResponse | None:
+    """Run the service; a redirect on success, None (errors on `form`) on refusal."""
+    try:
+        batch = target.generate(
+            guests,
+            blank=blank,
+            method=method or form.method,  # type: ignore[union-attr]
+            idempotency_key=idempotency_key,
+        )
+    except AllocationExceeded as error:
+        form.add_error(None, str(error))
+    except InsufficientCredits as error:
+        form.add_error(None, _credits_message(target, error))
+    except (PortalNotAssigned, PortalRevoked, IdempotencyKeyReused) as error:
+        form.add_error(None, str(error))
+    except InvalidGuests as error:
+        for problem in error.errors:
+            form.add_error(None, problem)
+    else:
+        if getattr(batch, "replayed", False):
+            messages.info(request, "These invites were already created; nothing was added twice.")
+        else:
+            messages.success(
+                request,
+                f"{batch.size} invite{'s' if batch.size != 1 else ''} created. "
+                "Copy their links below or download them as CSV.",
+            )
+        return redirect(target.done_url)
+    return None
+
+
+def _credits_message(target: GenerationTarget, error: InsufficientCredits) -> str:
+    if target.credits_message is not None:
+        return target.credits_message(error)
+    return OWNER_CREDITS_MESSAGE
+
+
+def _preview_csv(
+    request: HttpRequest, target: GenerationTarget, form: CsvUploadForm
+) -> HttpResponse:
+    guest_list: GuestList = form.cleaned_data["file"]
+    submission = form.cleaned_data.get("submission") or ""
+    context = {
+        **target.context,
+        "guest_list": guest_list,
+        "rows": guest_list.rows,
+        "error_rows": guest_list.error_rows,
+        "plus_ones": form.plus_ones,
+        "confirm_form": None,
+        "page_url": target.page_url,
+    }
+    if not guest_list.error_rows and submission:
+        previews = {
+            key: value
+            for key, value in request.session.get(PREVIEW_SESSION_KEY, {}).items()
+            if key != submission
+        }
+        while len(previews) >= MAX_PREVIEWS:
+            previews.pop(next(iter(previews)))
+        previews[submission] = {
+            "scope": target.scope,
+            "plus_ones": form.plus_ones,
+            "rows": [row.as_dict() for row in guest_list.rows],
+        }
+        request.session[PREVIEW_SESSION_KEY] = previews
+        context["confirm_form"] = CsvConfirmForm(initial={"preview": submission})
+    status = 200 if context["confirm_form"] else 422
+    return render(request, target.preview_template, context, status=status)
+
+
+def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse:
+    form = CsvConfirmForm(request.POST)
+    previews = request.session.get(PREVIEW_SESSION_KEY, {})
+    preview = previews.get(request.POST.get("preview", "")) if form.is_valid() else None
+    if preview is None or preview["scope"] != target.scope:
+        messages.error(request, "That preview has expired. Please upload the file again.")
+        return redirect(target.page_url)
+    submission = form.cleaned_data["preview"]
+    plus_ones = preview["plus_ones"]
+    guests = [
+        GuestInput(
+            name=row["name"],
+            email=row["email"],
+            tags=row["tags"],
+            metadata=row["metadata"],
+            plus_ones=plus_ones,
+        )
+        for row in preview["rows"]
+    ]
+    done = _generate(
+        request,
+        target,
+        form,
+        guests=guests,
+        blank=0,
+        idempotency_key=f"web:{submission}",
+        method=InviteBatch.Method.CSV,
+    )
+    if done is not None:
+        previews.pop(submission, None)
+        request.session[PREVIEW_SESSION_KEY] = previews
+        return done
+    # Refused (allocation or credits): show the preview again with the reason.
+    rows = preview["rows"]
+    return render(
+        request,
+        target.preview_template,
+        {
+            **target.context,
+            "rows": rows,
+            "error_rows": [],
+            "plus_ones": plus_ones,
+            "confirm_form": form,
+            "refusal": form.non_field_errors(),
+            "page_url": target.page_url,
+        },
+        status=409,
+    )
+
+
+def organizer_credits_message(billing_url: str) -> Callable[[InsufficientCredits], str]:
+    def message(error: InsufficientCredits) -> str:
+        return format_html(
+            "You asked for {} invite{} but your organization has {} invite credit{} "
+            '({} short). <a href="{}">Buy invite credits</a>.',
+            error.requested,
+            "s" if error.requested != 1 else "",
+            error.available,
+            "s" if error.available != 1 else "",
+            error.shortfall,
+            billing_url,
+        )
+
+    return message

@@ -1,0 +1,56 @@
+"""How a browser is signed in to a portal.
+
+A portal owner has no account: the session remembers, per portal, the owner
+email it was signed in as (by claiming, or with a one-time code). Access
+holds only while that is still the portal's owner email, so when the
+organizer changes the owner's address every browser of the previous owner
+loses access at once, without anyone touching sessions.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from portals.models import Portal
+
+SESSION_KEY = "portal_owner"
+
+
+def sign_in_owner(request: HttpRequest, portal: Portal) -> None:
+    # A new session key on every sign-in, so a session id planted before
+    # the owner signed in (session fixation) never gains the portal.
+    request.session.cycle_key()
+    signed_in = dict(request.session.get(SESSION_KEY, {}))
+    signed_in[portal.public_id] = portal.owner_email.lower()
+    request.session[SESSION_KEY] = signed_in
+
+
+def sign_out_owner(request: HttpRequest, public_id: str) -> None:
+    signed_in = dict(request.session.get(SESSION_KEY, {}))
+    signed_in.pop(public_id, None)
+    request.session[SESSION_KEY] = signed_in
+
+
+def has_owner_access(request: HttpRequest, portal: Portal) -> bool:
+    email = request.session.get(SESSION_KEY, {}).get(portal.public_id)
+    return (
+        email is not None
+        and portal.status != Portal.Status.UNASSIGNED
+        and bool(portal.owner_email)
+        and portal.owner_email.lower() == email
+    )
+
+
+def owner_portal_or_404(request: HttpRequest, public_id: str) -> Portal:
+    """The portal this browser is signed in to, or 404 (also for a revoked portal's
+    former owner: the view shows them the revoked page when `status` says so)."""
+    if public_id not in request.session.get(SESSION_KEY, {}):
+        raise Http404("No such portal.")
+    portal = (
+        Portal.objects.select_related("group__event", "organization")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if portal is None or not has_owner_access(request, portal):
+        raise Http404("No such portal.")
+    return portal
