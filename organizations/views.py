@@ -281,6 +281,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
         context["next_query"] = urlencode({"next": here})
+        context["signup_query"] = urlencode({"next": here, "email": invitation.email})
         return render(request, "organizations/invitation.html", context)
 
     membership = organization.memberships.filter(user=user).first()

@@ -67,3 +67,49 @@ def test_email_verification_becomes_mandatory_with_a_real_email_provider():
     env.update(ANYMAIL_ESP="postmark", ANYMAIL_POSTMARK_SERVER_TOKEN="test-token")
     assert setting("ACCOUNT_EMAIL_VERIFICATION", env) == "mandatory"
     assert setting("EMAIL_BACKEND", env) == "anymail.backends.postmark.EmailBackend"
+
+
+def names_read_from_the_environment():
+    import ast
+
+    tree = ast.parse((ROOT / "artsvp" / "settings.py").read_text())
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"env", "env_bool", "env_list"}
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    documented = (ROOT / ".env.example").read_text()
+    names = names_read_from_the_environment()
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY"} <= names
+    missing = sorted(name for name in names if f"{name}=" not in documented)
+    assert missing == []
+
+
+def test_compose_runs_every_process_with_a_health_check():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ["postgres", "redis", "web", "worker", "beat"]:
+        assert "healthcheck" in services[name], name
+    assert services["web"]["command"][0] == "gunicorn"
+    assert services["worker"]["command"][:4] == ["celery", "-A", "artsvp", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "artsvp", "beat"]
+    for name in ["web", "worker", "beat", "migrate"]:
+        assert services[name]["env_file"] == ".env"
+        assert services[name]["environment"]["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_procfile_starts_web_worker_and_beat():
+    processes = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert processes["web"].startswith("gunicorn artsvp.wsgi")
+    assert processes["worker"].startswith("celery -A artsvp worker")
+    assert processes["beat"].startswith("celery -A artsvp beat")

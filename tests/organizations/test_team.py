@@ -109,6 +109,9 @@ def test_an_owner_invites_by_email_and_the_invitee_joins_after_signing_up(
     page = client.get(invitation_url(invitation))
     assert page.status_code == 200
     assert b"Create an account" in page.content
+    assert b"email=Dave%40Example.com" in page.content
+    signup_page = client.get(reverse("account_signup"), {"email": "Dave@Example.com"})
+    assert b'value="Dave@Example.com"' in signup_page.content
     response = client.post(
         reverse("account_signup") + f"?next={invitation_url(invitation)}",
         {"email": "dave@example.com", "password1": PASSWORD, "password2": PASSWORD},
