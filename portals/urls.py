@@ -1,3 +1,32 @@
+from django.urls import path
+
+from portals import views
+
 app_name = "portals"
 
-urlpatterns: list = []
+ORG = "o/<slug:org_slug>"
+GROUP = f"{ORG}/groups/<str:group_id>"
+PORTAL = f"{ORG}/portals/<str:portal_id>"
+
+urlpatterns = [
+    path(f"{ORG}/events/<slug:event_slug>/groups/new/", views.group_create, name="group_create"),
+    path(f"{GROUP}/", views.group_detail, name="group_detail"),
+    path(f"{GROUP}/edit/", views.group_edit, name="group_edit"),
+    path(f"{GROUP}/portals/new/", views.portal_create, name="portal_create"),
+    path(f"{GROUP}/portals/import/", views.portal_import, name="portal_import"),
+    path(
+        f"{GROUP}/portals/import/confirm/",
+        views.portal_import_confirm,
+        name="portal_import_confirm",
+    ),
+    path(
+        f"{GROUP}/portals/import/template.csv",
+        views.portal_import_template,
+        name="portal_import_template",
+    ),
+    path(f"{PORTAL}/", views.portal_detail, name="portal_detail"),
+    path(f"{PORTAL}/edit/", views.portal_edit, name="portal_edit"),
+    path(f"{PORTAL}/send-link/", views.portal_send_link, name="portal_send_link"),
+    path(f"{PORTAL}/owner/", views.portal_change_owner, name="portal_change_owner"),
+    path(f"{PORTAL}/revoke/", views.portal_revoke, name="portal_revoke"),
+]

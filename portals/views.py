@@ -1,1 +1,387 @@
-"""The organizer's pages for portal groups and portals."""
+"""The organizer's pages for portal groups and portals.
+
+Every member of the organization may manage them. Lookups go through
+events/access.py (404 for another organization's objects); writes go
+through portals/services.py.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from artsvp.csv_safe import csv_response, write_rows
+from events.access import access_event, access_group, access_portal
+from invites.models import Invite
+from organizations.access import organization_view
+from portals import services
+from portals.csv_import import MAX_ROWS, ParsedFile, parse_portal_csv
+from portals.forms import (
+    OwnerEmailForm,
+    PortalForm,
+    PortalGroupForm,
+    PortalImportConfirmForm,
+    PortalImportForm,
+)
+from portals.models import Portal, PortalGroup
+
+
+def _portal_link(request: HttpRequest, portal: Portal) -> str:
+    return request.build_absolute_uri(portal.path)
+
+
+# --- Portal groups ------------------------------------------------------------
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request, event_slug)
+    form = PortalGroupForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        group = services.create_group(event, settings=form.group_settings())
+        messages.success(request, f"“{group.name}” is created. Add its portals next.")
+        return redirect("portals:group_detail", request.organization.slug, group.public_id)
+    return render(
+        request,
+        "portals/group_form.html",
+        {"form": form, "event": event, "group": None, "nav_section": "events"},
+    )
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = access_group(request, group_id)
+    # The form writes into its instance while validating; the page keeps showing
+    # the stored name if the input turns out invalid.
+    form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
+    if request.method == "POST" and form.is_valid():
+        services.update_group(group, settings=form.group_settings())
+        messages.success(request, "Portal group saved.")
+        return redirect("portals:group_detail", request.organization.slug, group.public_id)
+    return render(
+        request,
+        "portals/group_form.html",
+        {"form": form, "event": group.event, "group": group, "nav_section": "events"},
+    )
+
+
+@organization_view
+def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = access_group(request, group_id)
+    portals = list(
+        group.portals.annotate(
+            accepted_count=Count("invites", filter=Q(invites__status=Invite.Status.ACCEPTED))
+        ).order_by("name", "id")
+    )
+    for portal in portals:
+        portal.link = _portal_link(request, portal)  # type: ignore[attr-defined]
+    live = [portal for portal in portals if portal.status != Portal.Status.REVOKED]
+    summary = {
+        "portals": len(portals),
+        "assigned": sum(1 for p in portals if p.status == Portal.Status.ASSIGNED),
+        "unassigned": sum(1 for p in portals if p.status == Portal.Status.UNASSIGNED),
+        "revoked": len(portals) - len(live),
+        "invites_used": sum(p.invites_used for p in portals),
+        "invites_allocated": sum(p.allocation for p in portals),
+        "accepted": sum(p.accepted_count for p in portals),  # type: ignore[attr-defined]
+    }
+    return render(
+        request,
+        "portals/group_detail.html",
+        {
+            "group": group,
+            "event": group.event,
+            "portals": portals,
+            "summary": summary,
+            "nav_section": "events",
+        },
+    )
+
+
+# --- Creating portals ---------------------------------------------------------
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def portal_create(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = access_group(request, group_id)
+    form = PortalForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal = services.create_portal(
+                group,
+                name=form.cleaned_data["name"],
+                allocation=form.cleaned_data["allocation"],
+                contact_email=form.cleaned_data["contact_email"],
+            )
+        except services.DuplicatePortalName:
+            form.add_error("name", "This group already has a portal with this name.")
+        else:
+            messages.success(
+                request, f"Portal “{portal.name}” is created. Copy its link or email it."
+            )
+            if "add_another" in request.POST:
+                return redirect("portals:portal_create", request.organization.slug, group_id)
+            return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    return render(
+        request,
+        "portals/portal_form.html",
+        {
+            "form": form,
+            "group": group,
+            "event": group.event,
+            "portal": None,
+            "nav_section": "events",
+        },
+    )
+
+
+def _render_preview(
+    request: HttpRequest, group: PortalGroup, parsed: ParsedFile, *, data: bytes, filename: str
+) -> HttpResponse:
+    confirm_form = PortalImportConfirmForm(
+        initial={"content": PortalImportConfirmForm.encode(data), "filename": filename}
+    )
+    return render(
+        request,
+        "portals/import_preview.html",
+        {
+            "group": group,
+            "event": group.event,
+            "parsed": parsed,
+            "filename": filename,
+            "confirm_form": confirm_form if parsed.is_valid else None,
+            "upload_form": PortalImportForm(),
+            "nav_section": "events",
+        },
+    )
+
+
+def _parse(group: PortalGroup, data: bytes) -> ParsedFile:
+    return parse_portal_csv(
+        data, default_allocation=group.default_allocation, taken=services.taken_names(group)
+    )
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
+    """Upload a CSV and see every row checked; nothing is saved on this step."""
+    group = access_group(request, group_id)
+    form = PortalImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        parsed = _parse(group, data)
+        if not parsed.errors:
+            return _render_preview(request, group, parsed, data=data, filename=upload.name)
+        for error in parsed.errors:
+            form.add_error("file", error)
+    return render(
+        request,
+        "portals/import.html",
+        {
+            "form": form,
+            "group": group,
+            "event": group.event,
+            "max_rows": MAX_ROWS,
+            "nav_section": "events",
+        },
+    )
+
+
+@organization_view
+@require_POST
+def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
+    """Create the previewed portals, after checking the file again from scratch."""
+    group = access_group(request, group_id)
+    form = PortalImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "The file was damaged on the way: nothing was saved. Upload it again."
+        )
+        return redirect("portals:portal_import", request.organization.slug, group.public_id)
+    data: bytes = form.cleaned_data["content"]
+    filename: str = form.cleaned_data["filename"]
+    parsed = _parse(group, data)
+    if parsed.is_valid:
+        try:
+            portals = services.import_portals(group, parsed.portal_rows())
+        except services.DuplicatePortalName:
+            # Someone added one of these names since the check above.
+            parsed = _parse(group, data)
+        else:
+            messages.success(
+                request,
+                f"{len(portals)} portal{'s' if len(portals) != 1 else ''} created. "
+                "Copy their links or email them to their contacts.",
+            )
+            return redirect("portals:group_detail", request.organization.slug, group.public_id)
+    if parsed.errors:
+        messages.error(request, " ".join(parsed.errors))
+        return redirect("portals:portal_import", request.organization.slug, group.public_id)
+    return _render_preview(request, group, parsed, data=data, filename=filename)
+
+
+@organization_view
+def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
+    """An example file to fill in, with the group's default allocation."""
+    group = access_group(request, group_id)
+    response = csv_response("portals-template.csv")
+    write_rows(
+        response,
+        ["name", "allocation", "contact_email"],
+        [
+            ["Galerie Nord", group.default_allocation, "hello@galerie-nord.example"],
+            ["Studio Aalto", "", ""],
+        ],
+    )
+    return response
+
+
+# --- One portal ---------------------------------------------------------------
+
+
+@organization_view
+def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request, portal_id)
+    accepted = portal.invites.filter(status=Invite.Status.ACCEPTED).count()
+    return render(
+        request,
+        "portals/portal_detail.html",
+        {
+            "portal": portal,
+            "group": portal.group,
+            "event": portal.group.event,
+            "link": _portal_link(request, portal),
+            "accepted_count": accepted,
+            "nav_section": "events",
+        },
+    )
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request, portal_id)
+    if portal.status == Portal.Status.REVOKED:
+        messages.error(request, str(services.PortalRevoked()))
+        return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    form = PortalForm(request.POST or None, group=portal.group, instance=portal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_portal(
+                portal,
+                name=form.cleaned_data["name"],
+                allocation=form.cleaned_data["allocation"],
+                contact_email=form.cleaned_data["contact_email"],
+            )
+        except services.AllocationBelowUsed as error:
+            form.add_error("allocation", str(error))
+        except services.DuplicatePortalName:
+            form.add_error("name", "This group already has a portal with this name.")
+        except services.PortalRevoked as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Portal saved.")
+            return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    return render(
+        request,
+        "portals/portal_form.html",
+        {
+            "form": form,
+            "group": portal.group,
+            "event": portal.group.event,
+            "portal": portal,
+            "nav_section": "events",
+        },
+    )
+
+
+@organization_view
+@require_POST
+def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request, portal_id)
+    try:
+        services.send_portal_link(portal, actor=request.user)
+    except services.PortalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The portal's link is on its way to {portal.contact_email}.")
+    next_url = request.POST.get("next")
+    if next_url == "group":
+        return redirect("portals:group_detail", request.organization.slug, portal.group.public_id)
+    return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request, portal_id)
+    if portal.status != Portal.Status.ASSIGNED:
+        error = (
+            services.PortalRevoked()
+            if portal.status == Portal.Status.REVOKED
+            else services.PortalNotAssigned()
+        )
+        messages.error(request, str(error))
+        return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    form = OwnerEmailForm(request.POST or None, initial={"email": portal.owner_email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal = services.change_owner_email(
+                portal, email=form.cleaned_data["email"], actor=request.user
+            )
+        except services.PortalError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"The portal now belongs to {portal.owner_email}. No credit was used."
+            )
+            return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    return render(
+        request,
+        "portals/change_owner.html",
+        {
+            "form": form,
+            "portal": portal,
+            "group": portal.group,
+            "event": portal.group.event,
+            "nav_section": "events",
+        },
+    )
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def portal_revoke(request: HttpRequest, portal_id: str) -> HttpResponse:
+    """Ask first (GET), revoke on POST."""
+    portal = access_portal(request, portal_id)
+    if request.method == "POST":
+        try:
+            services.revoke_portal(portal, actor=request.user)
+        except services.PortalRevoked:
+            messages.info(request, "This portal was already revoked.")
+        else:
+            messages.success(request, f"“{portal.name}” is revoked: its link no longer works.")
+        return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    if portal.status == Portal.Status.REVOKED:
+        messages.info(request, "This portal was already revoked.")
+        return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
+    return render(
+        request,
+        "portals/revoke.html",
+        {
+            "portal": portal,
+            "group": portal.group,
+            "event": portal.group.event,
+            "nav_section": "events",
+        },
+    )

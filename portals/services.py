@@ -1,0 +1,258 @@
+"""The organizer's writes on portal groups and portals.
+
+None of these use credits: creating a portal is free (a portal credit is
+used when its owner claims it, in the portal owner's services), changing the
+owner email keeps the credit already used, revoking refunds nothing.
+
+Locks, extending the order in credits/ledger.py at its front:
+
+    portal group  ->  portal  ->  credit account  ->  purchase
+
+The group row is locked to keep portal names unique within the group (two
+imports of the same file at once must not both pass the duplicate check);
+the portal row is locked to read `invites_used`, which the owner's invite
+generation raises under that same lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Event
+from portals.models import Portal, PortalGroup
+
+logger = logging.getLogger(__name__)
+
+MAX_PORTALS_PER_IMPORT = 2000
+
+
+class PortalError(Exception):
+    code = "portal_error"
+
+
+class AllocationBelowUsed(PortalError):
+    code = "allocation_below_used"
+
+    def __init__(self, *, used: int, requested: int | None = None) -> None:
+        self.used = used
+        self.requested = requested
+        super().__init__(
+            f"{used} invite{'s' if used != 1 else ''} already generated from this portal: "
+            f"the allocation can't go below {used}."
+        )
+
+
+class DuplicatePortalName(PortalError):
+    code = "duplicate_portal_name"
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        listed = ", ".join(f"“{name}”" for name in self.names[:5])
+        more = f" and {len(self.names) - 5} more" if len(self.names) > 5 else ""
+        super().__init__(f"This group already has a portal named {listed}{more}.")
+
+
+class PortalRevoked(PortalError):
+    code = "portal_revoked"
+
+    def __init__(self) -> None:
+        super().__init__("This portal is revoked: it can no longer be changed or sent.")
+
+
+class PortalNotAssigned(PortalError):
+    code = "portal_not_assigned"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This portal has no owner yet: the owner email is set when someone claims the link."
+        )
+
+
+class NoContactEmail(PortalError):
+    code = "no_contact_email"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This portal has no contact email. Add one (edit the portal), or copy the link "
+            "and send it yourself."
+        )
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    name: str
+    kind: str = PortalGroup.Kind.EXHIBITOR
+    default_allocation: int = 10
+    default_plus_ones: int = 0
+    instructions: str = ""
+    share_all_invites: bool = False
+
+
+@dataclass(frozen=True)
+class PortalRow:
+    """One portal to create; no allocation means the group's default."""
+
+    name: str
+    allocation: int | None = None
+    contact_email: str = ""
+
+
+def create_group(event: Event, *, settings: GroupSettings) -> PortalGroup:
+    return PortalGroup.objects.create(
+        organization=event.organization,
+        event=event,
+        name=settings.name,
+        kind=settings.kind,
+        default_allocation=settings.default_allocation,
+        default_plus_ones=settings.default_plus_ones,
+        instructions=settings.instructions,
+        share_all_invites=settings.share_all_invites,
+    )
+
+
+def update_group(group: PortalGroup, *, settings: GroupSettings) -> PortalGroup:
+    """Change the group's settings; existing portals keep their own allocation."""
+    for name in (
+        "name",
+        "kind",
+        "default_allocation",
+        "default_plus_ones",
+        "instructions",
+        "share_all_invites",
+    ):
+        setattr(group, name, getattr(settings, name))
+    group.save()
+    return group
+
+
+def _lock_group(group: PortalGroup) -> PortalGroup:
+    return PortalGroup.objects.select_for_update().get(pk=group.pk)
+
+
+def _lock_portal(portal: Portal) -> Portal:
+    return Portal.objects.select_for_update().select_related("group").get(pk=portal.pk)
+
+
+def taken_names(group: PortalGroup, *, exclude: Portal | None = None) -> set[str]:
+    """The group's portal names, case-folded, for duplicate checks."""
+    portals = Portal.objects.filter(group=group)
+    if exclude is not None:
+        portals = portals.exclude(pk=exclude.pk)
+    return {name.casefold() for name in portals.values_list("name", flat=True)}
+
+
+def create_portal(
+    group: PortalGroup, *, name: str, allocation: int | None = None, contact_email: str = ""
+) -> Portal:
+    """Create one portal; no allocation means the group's default. Uses no credit."""
+    rows = [PortalRow(name=name, allocation=allocation, contact_email=contact_email)]
+    return import_portals(group, rows)[0]
+
+
+def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal]:
+    """Create every row's portal, or none. Uses no credit."""
+    if not rows:
+        raise ValueError("Nothing to import.")
+    if len(rows) > MAX_PORTALS_PER_IMPORT:
+        raise ValueError(f"At most {MAX_PORTALS_PER_IMPORT} portals per import.")
+    for row in rows:
+        if not row.name.strip() or (row.allocation is not None and row.allocation < 0):
+            raise ValueError(f"Invalid portal row: {row!r}")
+    with transaction.atomic(durable=True):
+        locked = _lock_group(group)
+        # Checked under the group lock: a concurrent import of the same file
+        # waits here and then sees these names.
+        taken = taken_names(locked)
+        duplicates: list[str] = []
+        for row in rows:
+            key = row.name.strip().casefold()
+            if key in taken:
+                duplicates.append(row.name.strip())
+            taken.add(key)
+        if duplicates:
+            raise DuplicatePortalName(duplicates)
+        portals = [
+            Portal(
+                organization_id=locked.organization_id,
+                group=locked,
+                name=row.name.strip(),
+                allocation=(
+                    row.allocation if row.allocation is not None else locked.default_allocation
+                ),
+                contact_email=row.contact_email.strip(),
+            )
+            for row in rows
+        ]
+        return Portal.objects.bulk_create(portals)
+
+
+def update_portal(portal: Portal, *, name: str, allocation: int, contact_email: str) -> Portal:
+    """Rename, re-allocate or re-address a portal; the allocation never drops below what is used."""
+    if allocation < 0:
+        raise ValueError("An allocation is 0 or more.")
+    with transaction.atomic(durable=True):
+        _lock_group(portal.group)
+        locked = _lock_portal(portal)
+        if locked.status == Portal.Status.REVOKED:
+            raise PortalRevoked()
+        # Re-read under the portal lock: the owner may be generating invites
+        # right now, and that raises invites_used under the same lock.
+        if allocation < locked.invites_used:
+            raise AllocationBelowUsed(used=locked.invites_used, requested=allocation)
+        name = name.strip()
+        if name.casefold() in taken_names(locked.group, exclude=locked):
+            raise DuplicatePortalName([name])
+        locked.name = name
+        locked.allocation = allocation
+        locked.contact_email = contact_email.strip()
+        locked.save(update_fields=["name", "allocation", "contact_email", "updated_at"])
+    return locked
+
+
+def change_owner_email(portal: Portal, *, email: str, actor: Any) -> Portal:
+    """Hand an assigned portal to another owner. The portal credit was used at the
+    claim and stays used: this is not a new assignment."""
+    with transaction.atomic(durable=True):
+        locked = _lock_portal(portal)
+        if locked.status == Portal.Status.REVOKED:
+            raise PortalRevoked()
+        if locked.status != Portal.Status.ASSIGNED:
+            raise PortalNotAssigned()
+        locked.owner_email = email.strip()
+        locked.save(update_fields=["owner_email", "updated_at"])
+    logger.info(
+        "Portal %s owner email changed by user %s", locked.public_id, getattr(actor, "pk", None)
+    )
+    return locked
+
+
+def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
+    """Close the portal for good. Used credits are not refunded; invites already
+    generated stay valid for their guests."""
+    with transaction.atomic(durable=True):
+        locked = _lock_portal(portal)
+        if locked.status == Portal.Status.REVOKED:
+            raise PortalRevoked()
+        locked.status = Portal.Status.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["status", "revoked_at", "updated_at"])
+    logger.info("Portal %s revoked by user %s", locked.public_id, getattr(actor, "pk", None))
+    return locked
+
+
+def send_portal_link(portal: Portal, *, actor: Any) -> None:
+    """Email the portal's secret link to its contact, from a worker, after commit."""
+    from portals.tasks import send_portal_link_email
+
+    current = Portal.objects.get(pk=portal.pk)
+    if current.status == Portal.Status.REVOKED:
+        raise PortalRevoked()
+    if not current.contact_email:
+        raise NoContactEmail()
+    send_portal_link_email.delay_on_commit(current.pk, actor_id=getattr(actor, "pk", None))
