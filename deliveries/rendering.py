@@ -89,10 +89,11 @@ def host_name(invite: Invite) -> str:
 
 
 def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, Any]:
+    """A blank subject or message means the standard one (API callers omit them)."""
     values = placeholder_values(invite)
     return {
         "subject": one_line(fill_placeholders(subject or DEFAULT_INVITE_SUBJECT, values)),
-        "message": fill_placeholders(message, values).strip(),
+        "message": fill_placeholders(message or DEFAULT_INVITE_MESSAGE, values).strip(),
         "invite": invite,
         "event": invite.event,
         "host_name": host_name(invite),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import smtplib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,6 +49,9 @@ REQUEUE_SENDING_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 RETRY_BACKOFF_SECONDS = 30
 RETRY_BACKOFF_MAX_SECONDS = 600
+
+# Why an invite is left out of a send.
+REVOKED, WITHOUT_EMAIL, AT_LIMIT = "revoked", "without_email", "at_limit"
 
 # Statuses that mean the email reached (or was handed to) the provider.
 SENT_STATUSES = (Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.COMPLAINED)
@@ -94,42 +98,57 @@ class RetryLater(Exception):
         self.countdown = countdown
 
 
-class QueuedInviteEmails(list[Delivery]):
-    """The deliveries one send queued (it is the list), and what it left out."""
+@dataclass(frozen=True)
+class Skipped:
+    """Invites a send left out, by reason."""
 
-    def __init__(
-        self,
-        deliveries: Iterable[Delivery] = (),
-        *,
-        send_id: str = "",
-        skipped_without_email: int = 0,
-        skipped_at_limit: int = 0,
-        skipped_revoked: int = 0,
-    ) -> None:
-        super().__init__(deliveries)
-        self.send_id = send_id
-        self.skipped_without_email = skipped_without_email
-        self.skipped_at_limit = skipped_at_limit
-        self.skipped_revoked = skipped_revoked
+    without_email: int = 0
+    at_limit: int = 0
+    revoked: int = 0
+
+    @classmethod
+    def count(cls, reasons: Counter[str]) -> Skipped:
+        return cls(
+            without_email=reasons[WITHOUT_EMAIL],
+            at_limit=reasons[AT_LIMIT],
+            revoked=reasons[REVOKED],
+        )
 
     @property
-    def skipped(self) -> int:
-        return self.skipped_without_email + self.skipped_at_limit + self.skipped_revoked
+    def total(self) -> int:
+        return self.without_email + self.at_limit + self.revoked
 
-    def skipped_text(self) -> str:
-        """'Skipped 2 without an email address and 1 already emailed 5 times.'"""
+    def __str__(self) -> str:
+        """'Skipped 2 without an email address and 1 revoked.' (empty when none)"""
         parts = []
-        if self.skipped_without_email:
-            parts.append(f"{self.skipped_without_email} without an email address")
-        if self.skipped_at_limit:
-            parts.append(f"{self.skipped_at_limit} already emailed {MAX_SENDS_PER_INVITE} times")
-        if self.skipped_revoked:
-            parts.append(f"{self.skipped_revoked} revoked")
+        if self.without_email:
+            parts.append(f"{self.without_email} without an email address")
+        if self.at_limit:
+            parts.append(f"{self.at_limit} already emailed {MAX_SENDS_PER_INVITE} times")
+        if self.revoked:
+            parts.append(f"{self.revoked} revoked")
         if not parts:
             return ""
         if len(parts) > 1:
             return f"Skipped {', '.join(parts[:-1])} and {parts[-1]}."
         return f"Skipped {parts[0]}."
+
+
+class QueuedInviteEmails(list[Delivery]):
+    """The deliveries one send queued (it is the list), and what it left out."""
+
+    def __init__(self, deliveries: Iterable[Delivery], *, send_id: str, skipped: Skipped) -> None:
+        super().__init__(deliveries)
+        self.send_id = send_id
+        self.skipped = skipped
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send would do now: the invites it would email, what it would skip."""
+
+    invites: list[Invite]
+    skipped: Skipped
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,10 @@ class DeliveryProgress:
     @property
     def pending(self) -> int:
         return self.counts.get(Status.QUEUED, 0) + self.counts.get(Status.SENDING, 0)
+
+    @property
+    def finished(self) -> int:
+        return self.total - self.pending
 
     @property
     def sent(self) -> int:
@@ -242,40 +265,57 @@ def queue_invite_emails(
         )
         used = _sends_used(invite_ids)
         rows: list[Delivery] = []
-        without_email = at_limit = revoked = 0
+        skipped: Counter[str] = Counter()
         for invite in locked:
-            if invite.status == Invite.Status.REVOKED:
-                revoked += 1
-            elif not _is_valid_address(invite.guest_email):
-                without_email += 1
-            elif used.get(invite.pk, 0) >= MAX_SENDS_PER_INVITE:
-                at_limit += 1
-            else:
-                rows.append(
-                    Delivery(
-                        organization_id=invite.organization_id,
-                        template=INVITE_TEMPLATE,
-                        recipient=invite.guest_email.strip(),
-                        invite_id=invite.pk,
-                        subject=subject,
-                        message=message,
-                        send_id=send_id,
-                        queued_by=queued_by,
-                    )
+            reason = skip_reason(invite, sends=used.get(invite.pk, 0))
+            if reason:
+                skipped[reason] += 1
+                continue
+            rows.append(
+                Delivery(
+                    organization_id=invite.organization_id,
+                    template=INVITE_TEMPLATE,
+                    recipient=invite.guest_email.strip(),
+                    invite_id=invite.pk,
+                    subject=subject,
+                    message=message,
+                    send_id=send_id,
+                    queued_by=queued_by,
                 )
+            )
         if not rows:
-            if at_limit:
-                raise SendLimitReached(at_limit)
+            if skipped[AT_LIMIT]:
+                raise SendLimitReached(skipped[AT_LIMIT])
             raise NoRecipients()
         deliveries = Delivery.objects.bulk_create(rows)
         transaction.on_commit(partial(enqueue_deliveries, [d.pk for d in deliveries]))
-    return QueuedInviteEmails(
-        deliveries,
-        send_id=send_id,
-        skipped_without_email=without_email,
-        skipped_at_limit=at_limit,
-        skipped_revoked=revoked,
-    )
+    return QueuedInviteEmails(deliveries, send_id=send_id, skipped=Skipped.count(skipped))
+
+
+def skip_reason(invite: Invite, *, sends: int) -> str | None:
+    """Why `invite` cannot be emailed now (it has had `sends` sends), or None."""
+    if invite.status == Invite.Status.REVOKED:
+        return REVOKED
+    if not _is_valid_address(invite.guest_email):
+        return WITHOUT_EMAIL
+    if sends >= MAX_SENDS_PER_INVITE:
+        return AT_LIMIT
+    return None
+
+
+def plan_invite_emails(invites: QuerySet[Invite]) -> SendPlan:
+    """What `queue_invite_emails` would do now, for the confirmation page: the
+    invites it would email (annotated by `with_delivery_status`, oldest first)
+    and what it would skip. Reads only; the real send decides under locks."""
+    sendable: list[Invite] = []
+    skipped: Counter[str] = Counter()
+    for invite in with_delivery_status(invites).order_by("created_at", "pk"):
+        reason = skip_reason(invite, sends=invite.delivery_sends)
+        if reason:
+            skipped[reason] += 1
+        else:
+            sendable.append(invite)
+    return SendPlan(invites=sendable, skipped=Skipped.count(skipped))
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> int:
@@ -627,10 +667,11 @@ def send_progress(send_id: str, *, deliveries: QuerySet[Delivery]) -> DeliveryPr
     return DeliveryProgress(counts=progress.counts, opened=progress.opened, send_id=send_id)
 
 
-def latest_send_progress(deliveries: QuerySet[Delivery]) -> DeliveryProgress | None:
-    """The newest send among `deliveries` (already scoped), for a dashboard."""
+def pending_send_progress(deliveries: QuerySet[Delivery]) -> DeliveryProgress | None:
+    """The newest send among `deliveries` (already scoped) that is still going."""
     send_id = (
-        deliveries.exclude(send_id="")
+        deliveries.filter(status__in=[Status.QUEUED, Status.SENDING])
+        .exclude(send_id="")
         .order_by("-queued_at", "-pk")
         .values_list("send_id", flat=True)
         .first()

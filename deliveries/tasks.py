@@ -26,10 +26,14 @@ SEND_TIME_LIMIT = 120
     soft_time_limit=SEND_SOFT_TIME_LIMIT,
     time_limit=SEND_TIME_LIMIT,
 )
-def send_delivery(self: Any, delivery_id: int) -> str:
+def send_delivery(self: Any, delivery_id: int) -> Any:
     try:
         return services.send_queued_delivery(delivery_id)
     except services.RetryLater as exc:
+        if self.request.is_eager:
+            # In-process (no broker: development, tests) Celery runs a returned
+            # Retry again at once, where a raised one would reach the caller.
+            return self.retry(countdown=exc.countdown, exc=exc, throw=False)
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
 
 

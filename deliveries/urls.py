@@ -1,3 +1,22 @@
+from django.urls import include, path
+
+from deliveries import views
+
 app_name = "deliveries"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/",
+        views.organizer_send,
+        name="organizer_send",
+    ),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/progress/",
+        views.organizer_progress,
+        name="organizer_progress",
+    ),
+    path("portal/<str:public_id>/email/", views.owner_send, name="owner_send"),
+    path("portal/<str:public_id>/email/progress/", views.owner_progress, name="owner_progress"),
+    # The email provider's tracking webhooks (anymail): /anymail/<esp>/tracking/
+    path("anymail/", include("anymail.urls")),
+]

@@ -141,12 +141,8 @@ def test_a_selection_skips_what_cannot_be_sent_and_says_so(
     queued = send([ok, no_email, revoked, used_up], django_capture_on_commit_callbacks)
 
     assert [d.invite_id for d in queued] == [ok.pk]
-    assert (queued.skipped_without_email, queued.skipped_revoked, queued.skipped_at_limit) == (
-        1,
-        1,
-        1,
-    )
-    assert queued.skipped_text() == (
+    assert queued.skipped == services.Skipped(without_email=1, at_limit=1, revoked=1)
+    assert str(queued.skipped) == (
         "Skipped 1 without an email address, 1 already emailed 5 times and 1 revoked."
     )
     assert [m.to for m in mail.outbox] == [["a@example.com"]]

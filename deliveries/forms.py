@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+
+from artsvp.emails import one_line
+from deliveries.rendering import (
+    DEFAULT_INVITE_MESSAGE,
+    DEFAULT_INVITE_SUBJECT,
+    PLACEHOLDERS,
+    unknown_placeholders,
+)
+
+PLACEHOLDER_HELP = (
+    "You can use {{ name }} (the guest's name), {{ event }} (the event's name) and "
+    "{{ portal }} (who invites: your portal, or the organization)."
+)
+
+
+def _braced(names: Iterable[str]) -> str:
+    return ", ".join("{{ " + name + " }}" for name in names)
+
+
+def _check_placeholders(text: str) -> None:
+    unknown = unknown_placeholders(text)
+    if unknown:
+        raise forms.ValidationError(
+            "Unknown placeholder %(unknown)s. Use %(known)s.",
+            params={"unknown": _braced(unknown), "known": _braced(PLACEHOLDERS)},
+            code="unknown_placeholder",
+        )
+
+
+class InviteEmailForm(forms.Form):
+    subject = forms.CharField(
+        max_length=200,
+        initial=DEFAULT_INVITE_SUBJECT,
+        help_text="One line. " + PLACEHOLDER_HELP,
+    )
+    message = forms.CharField(
+        max_length=5000,
+        required=False,
+        initial=DEFAULT_INVITE_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "Shown above the event's details and the guest's personal link, which every "
+            "email includes. Plain text; the placeholders work here too. Left empty, the "
+            "standard message is used."
+        ),
+    )
+
+    def clean_subject(self) -> str:
+        # A subject is one header line: line breaks become spaces.
+        subject = one_line(self.cleaned_data["subject"])
+        if not subject:
+            raise forms.ValidationError("Enter a subject.", code="required")
+        _check_placeholders(subject)
+        return subject
+
+    def clean_message(self) -> str:
+        message = self.cleaned_data["message"].replace("\r\n", "\n").strip()
+        _check_placeholders(message)
+        return message

@@ -1,0 +1,226 @@
+"""Sending invites by email, from the organizer's guest list and the portal
+owner's dashboard.
+
+Both reach one flow (`send_page`) through a `SendTarget` that says which
+invites this viewer may email, which deliveries they may follow and where
+the pages live: choose (a selection, one invite, or every unsent invite) ->
+write (subject and message, with defaults) -> preview (the first invite's
+email exactly as it will go) -> send (queued; workers send it, the page
+follows the progress).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from deliveries.forms import InviteEmailForm
+from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
+from deliveries.rendering import preview_invite_email
+from deliveries.services import (
+    DeliveryError,
+    pending_send_progress,
+    plan_invite_emails,
+    queue_invite_emails,
+    send_progress,
+    unsent_invites,
+)
+from events.access import access_event
+from events.models import Event
+from invites.models import Invite
+from invites.secret_pages import secret_page
+from organizations.access import organization_view, request_organization
+from portals.models import Portal
+from portals.owner_access import owner_portal_or_404
+
+# More than any page lets one select; a guard against absurd requests.
+MAX_SELECTION = 5000
+UNSENT = "unsent"
+STEPS = ("edit", "preview", "send")
+
+
+@dataclass(frozen=True)
+class SendTarget:
+    invites: QuerySet[Invite]  # every invite this viewer may email
+    deliveries: QuerySet[Delivery]  # every delivery this viewer may follow
+    send_url: str
+    progress_url: str
+    back_url: str
+    back_label: str
+    page_template: str
+    progress_template: str
+    actor: Any
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Selection:
+    invites: QuerySet[Invite]
+    scope: str  # UNSENT, or "" for the listed ids
+    ids: list[str]
+
+
+def _selection(request: HttpRequest, target: SendTarget) -> Selection | None:
+    data = request.POST if request.method == "POST" else request.GET
+    if data.get("scope") == UNSENT:
+        return Selection(invites=unsent_invites(target.invites), scope=UNSENT, ids=[])
+    ids = list(dict.fromkeys(data.getlist("invite")))[:MAX_SELECTION]
+    if not ids:
+        return None
+    invites = target.invites.filter(public_id__in=ids)
+    # Someone else's invite (or a made-up id) does not exist, as far as this viewer knows.
+    if not invites.exists():
+        raise Http404("No such invite.")
+    return Selection(invites=invites, scope="", ids=ids)
+
+
+def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
+    selection = _selection(request, target)
+    if selection is None:
+        messages.info(request, "Select the invites you want to email first.")
+        return redirect(target.back_url)
+    plan = plan_invite_emails(selection.invites)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = InviteEmailForm(request.POST) if step in STEPS else InviteEmailForm()
+    preview = None
+    if plan.invites and step in ("preview", "send") and form.is_valid():
+        subject, message = form.cleaned_data["subject"], form.cleaned_data["message"]
+        if step == "send":
+            try:
+                queued = queue_invite_emails(
+                    selection.invites.select_related(None).only("pk"),
+                    subject=subject,
+                    message=message,
+                    actor=target.actor,
+                )
+            except DeliveryError as error:
+                form.add_error(None, str(error))
+            else:
+                count = len(queued)
+                text = f"{count} email{'' if count == 1 else 's'} on the way."
+                messages.success(request, f"{text} {queued.skipped}".strip())
+                if count == 1:
+                    return redirect(target.back_url)
+                return redirect(f"{target.progress_url}?send={queued.send_id}")
+        else:
+            preview = preview_invite_email(plan.invites[0], subject=subject, message=message)
+    context = {
+        **target.context,
+        "target": target,
+        "selection": selection,
+        "plan": plan,
+        "form": form,
+        "preview": preview,
+        "sample": plan.invites[0] if plan.invites else None,
+        "max_sends": MAX_SENDS_PER_INVITE,
+    }
+    return render(
+        request,
+        target.page_template,
+        context,
+        status=422 if form.errors or not plan.invites else 200,
+    )
+
+
+def progress_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
+    """One send's progress (`?send=`), or the newest unfinished one (for lists).
+
+    htmx polls it every 2 seconds until the send is done; the final answer
+    carries no trigger, so the polling stops by itself.
+    """
+    send_id = request.GET.get("send", "")
+    if send_id:
+        progress = send_progress(send_id, deliveries=target.deliveries)
+        if not progress.total:
+            raise Http404("No such send.")
+    else:
+        progress = pending_send_progress(target.deliveries)
+    context = {**target.context, "target": target, "progress": progress}
+    if request.headers.get("HX-Request"):
+        return render(request, "deliveries/_send_progress.html", context)
+    if progress is None:
+        return redirect(target.back_url)
+    return render(request, target.progress_template, context)
+
+
+# --- The organizer ---------------------------------------------------------------------------
+
+
+def _organizer_target(request: HttpRequest, event: Event) -> SendTarget:
+    organization = request_organization(request)
+    args = [organization.slug, event.slug]
+    return SendTarget(
+        invites=Invite.objects.filter(organization=organization, event=event)
+        .visible_to_organizer()
+        .select_related("event", "portal", "organization"),
+        deliveries=Delivery.objects.filter(organization=organization, invite__event=event),
+        send_url=reverse("deliveries:organizer_send", args=args),
+        progress_url=reverse("deliveries:organizer_progress", args=args),
+        back_url=reverse("invites:guest_list", args=args),
+        back_label="Back to the guest list",
+        page_template="deliveries/organizer_send.html",
+        progress_template="deliveries/organizer_progress.html",
+        actor=request.user,
+        context={"event": event, "nav_section": "events"},
+    )
+
+
+@organization_view
+@require_http_methods(["GET", "POST"])
+def organizer_send(request: HttpRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request, event_slug)
+    return send_page(request, _organizer_target(request, event))
+
+
+@organization_view
+@require_GET
+def organizer_progress(request: HttpRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request, event_slug)
+    return progress_page(request, _organizer_target(request, event))
+
+
+# --- The portal owner -----------------------------------------------------------------------
+
+
+def _owner_target(portal: Portal) -> SendTarget:
+    args = [portal.public_id]
+    return SendTarget(
+        invites=Invite.objects.filter(portal=portal).select_related(
+            "event", "portal", "organization"
+        ),
+        deliveries=Delivery.objects.filter(invite__portal=portal),
+        send_url=reverse("deliveries:owner_send", args=args),
+        progress_url=reverse("deliveries:owner_progress", args=args),
+        back_url=reverse("owner:dashboard", args=args),
+        back_label="Back to your invites",
+        page_template="deliveries/owner_send.html",
+        progress_template="deliveries/owner_progress.html",
+        actor=portal.owner_email,
+        context={"portal": portal, "event": portal.group.event, "group": portal.group},
+    )
+
+
+def _owner_portal(request: HttpRequest, public_id: str) -> Portal:
+    portal = owner_portal_or_404(request, public_id)
+    if portal.status == Portal.Status.REVOKED:
+        raise Http404("This portal has been revoked.")
+    return portal
+
+
+@secret_page
+@require_http_methods(["GET", "POST"])
+def owner_send(request: HttpRequest, public_id: str) -> HttpResponse:
+    return send_page(request, _owner_target(_owner_portal(request, public_id)))
+
+
+@secret_page
+@require_GET
+def owner_progress(request: HttpRequest, public_id: str) -> HttpResponse:
+    return progress_page(request, _owner_target(_owner_portal(request, public_id)))
