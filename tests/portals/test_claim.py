@@ -175,7 +175,9 @@ class TestClaimPage:
 
     def test_lookups_of_portal_links_are_rate_limited(self, portal):
         browser = Client()
-        statuses = [browser.get(f"/p/guess-{i:04d}-xxxxxxxxxxxxxxxx/").status_code for i in range(60)]
+        statuses = [
+            browser.get(f"/p/guess-{i:04d}-xxxxxxxxxxxxxxxx/").status_code for i in range(60)
+        ]
         assert set(statuses) == {404}
         response = browser.get(link(portal))
         assert response.status_code == 429

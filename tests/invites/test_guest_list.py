@@ -1,0 +1,269 @@
+"""The organizer's guest list, its privacy rule, and the organizer's own invites."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from invites.models import Invite
+from invites.services import GuestInput, generate_invites, generate_organizer_invites, respond
+from portals.models import CreditShortageNotice, Portal, PortalGroup
+from tests.conftest import give_credits
+from tests.invites.helpers import assign, balance
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def guest_list(org, event) -> str:
+    return reverse("invites:guest_list", args=[org.slug, event.slug])
+
+
+def generate_url(org, event) -> str:
+    return reverse("invites:organizer_generate", args=[org.slug, event.slug])
+
+
+@pytest.fixture
+def world(org, event, portal):
+    """A portal with an accepted, a declined and an unanswered guest, and one organizer invite."""
+    give_credits(org, invite=50)
+    assign(portal)
+    accepted, declined, waiting = generate_invites(
+        portal,
+        [
+            GuestInput(name="Accepted Guest", email="yes@example.com"),
+            GuestInput(name="Declined Guest", email="no@example.com"),
+            GuestInput(name="Waiting Guest", email="wait@example.com"),
+        ],
+        method="paste",
+    ).invites.order_by("id")
+    respond(accepted, accept=True, plus_ones=1)
+    respond(declined, accept=False)
+    own = generate_organizer_invites(
+        event, [GuestInput(name="Press Person", email="press@example.com")], method="single"
+    ).invites.get()
+    return {"accepted": accepted, "declined": declined, "waiting": waiting, "own": own}
+
+
+class TestPrivacy:
+    def test_by_default_the_organizer_sees_a_portals_guests_only_once_they_accept(
+        self, org, event, world, alice_client
+    ):
+        page = text(alice_client.get(guest_list(org, event)))
+        assert "Accepted Guest" in page
+        assert "Declined Guest" not in page
+        assert "Waiting Guest" not in page
+        assert "Press Person" in page
+        assert "Galerie Nord" in page  # the source of the accepted guest
+        assert "share a guest with you once the guest accepts" in page
+        # Not even through the CSV.
+        export = alice_client.get(reverse("invites:guest_list_csv", args=[org.slug, event.slug]))
+        body = b"".join(export.streaming_content).decode("utf-8-sig")
+        assert "Accepted Guest" in body and "Waiting Guest" not in body
+
+    def test_a_group_sharing_all_invites_shows_every_invite(
+        self, org, event, group, world, alice_client
+    ):
+        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        page = text(alice_client.get(guest_list(org, event)))
+        for name in ("Accepted Guest", "Declined Guest", "Waiting Guest", "Press Person"):
+            assert name in page
+
+    def test_the_portal_owner_always_sees_their_own_invites(self, world, portal):
+        from tests.invites.helpers import owner_client
+
+        page = text(owner_client(portal).get(reverse("owner:dashboard", args=[portal.public_id])))
+        for name in ("Accepted Guest", "Declined Guest", "Waiting Guest"):
+            assert name in page
+        assert "Press Person" not in page
+
+    def test_portal_links_stay_with_the_portal_owner(self, org, event, world, alice_client):
+        page = text(alice_client.get(guest_list(org, event)))
+        assert world["accepted"].token not in page
+        assert world["own"].token in page
+
+
+class TestGuestList:
+    def test_counts_invited_accepted_plus_ones_declined(
+        self, org, event, group, world, alice_client
+    ):
+        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        response = alice_client.get(guest_list(org, event))
+        counts = response.context["counts"]
+        assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "declined": 1}
+        assert "2 people expected" in text(response)
+
+    def test_filters_by_source_and_state(self, org, event, group, portal, world, alice_client):
+        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        organizer_only = text(alice_client.get(guest_list(org, event), {"source": "organizer"}))
+        assert "Press Person" in organizer_only and "Waiting Guest" not in organizer_only
+        portal_only = text(alice_client.get(guest_list(org, event), {"source": portal.public_id}))
+        assert "Waiting Guest" in portal_only and "Press Person" not in portal_only
+        declined = text(alice_client.get(guest_list(org, event), {"status": "declined"}))
+        assert "Declined Guest" in declined and "Accepted Guest" not in declined
+
+    def test_the_csv_export_is_filtered_and_spreadsheet_safe(
+        self, org, event, alice_client, portal
+    ):
+        give_credits(org, invite=5)
+        generate_organizer_invites(
+            event,
+            [GuestInput(name="@cmd|calc", email="x@example.com", tags=["VIP"])],
+            method="single",
+        )
+        response = alice_client.get(
+            reverse("invites:guest_list_csv", args=[org.slug, event.slug]), {"source": "organizer"}
+        )
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        [row] = list(csv.DictReader(io.StringIO(body)))
+        assert row["name"] == "'@cmd|calc"
+        assert row["source"] == "Organizer"
+        assert row["tags"] == "VIP"
+        assert row["link"].startswith("http://testserver/i/")
+
+    def test_an_empty_guest_list_says_what_to_do_next(self, org, event, alice_client):
+        page = text(alice_client.get(guest_list(org, event)))
+        assert "No guests yet" in page and "Invite guests yourself" in page
+
+    def test_members_see_the_guest_list_too(self, org, event, world, bob_client):
+        assert bob_client.get(guest_list(org, event)).status_code == 200
+
+    def test_query_count_does_not_grow_with_the_number_of_guests(
+        self, org, event, group, portal, alice_client, django_assert_max_num_queries
+    ):
+        give_credits(org, invite=200)
+        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        assign(portal)
+        generate_invites(portal, [GuestInput(name="First")], method="single")
+        with django_assert_max_num_queries(30) as few:
+            alice_client.get(guest_list(org, event))
+        Portal.objects.filter(pk=portal.pk).update(allocation=100)
+        generate_invites(portal, [GuestInput(name=f"G{i}") for i in range(60)], method="paste")
+        generate_organizer_invites(
+            event, [GuestInput(name=f"O{i}") for i in range(20)], method="paste"
+        )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = alice_client.get(guest_list(org, event))
+        assert response.status_code == 200
+
+
+class TestOrganizerInvites:
+    def test_the_organizer_generates_invites_with_plus_ones(self, org, event, alice, alice_client):
+        give_credits(org, invite=10)
+        response = alice_client.post(
+            generate_url(org, event),
+            {
+                "method": "paste",
+                "paste-submission": "s1",
+                "paste-lines": "Anna, anna@example.com\nLeo, leo@example.com",
+                "paste-plus_ones": "2",
+            },
+        )
+        assert response.status_code == 302
+        invites = Invite.objects.filter(portal__isnull=True)
+        assert invites.count() == 2
+        assert set(invites.values_list("plus_ones_allowed", flat=True)) == {2}
+        assert invites.first().batch.created_by == alice
+        assert balance(org) == 8
+
+    def test_blank_links_and_one_guest(self, org, event, alice_client):
+        give_credits(org, invite=10)
+        alice_client.post(
+            generate_url(org, event),
+            {"method": "blank", "blank-count": "3", "blank-plus_ones": "0"},
+        )
+        alice_client.post(
+            generate_url(org, event),
+            {"method": "single", "single-name": "Solo", "single-plus_ones": "0"},
+        )
+        assert Invite.objects.filter(portal__isnull=True).count() == 4
+        assert balance(org) == 6
+
+    def test_a_csv_goes_through_a_preview(self, org, event, alice_client):
+        give_credits(org, invite=10)
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("g.csv", b"name,email,Company\nAnna,anna@example.com,ACME\n")
+        preview = alice_client.post(
+            generate_url(org, event),
+            {"method": "csv", "csv-submission": "c1", "csv-file": upload, "csv-plus_ones": "1"},
+        )
+        assert preview.status_code == 200 and "Create 1 invite" in text(preview)
+        assert Invite.objects.count() == 0
+        alice_client.post(generate_url(org, event), {"method": "csv-confirm", "preview": "c1"})
+        invite = Invite.objects.get()
+        assert invite.metadata == {"Company": "ACME"} and invite.plus_ones_allowed == 1
+
+    def test_the_credit_refusal_gives_the_numbers_and_a_link_to_buy(self, org, event, alice_client):
+        give_credits(org, invite=30)
+        response = alice_client.post(
+            generate_url(org, event),
+            {"method": "blank", "blank-count": "50", "blank-plus_ones": "0"},
+        )
+        page = text(response)
+        assert (
+            "You asked for 50 invites but your organization has 30 invite credits (20 short)."
+            in page
+        )
+        assert reverse("billing:billing", args=[org.slug]) in page
+        assert Invite.objects.count() == 0 and balance(org) == 30
+        assert mail.outbox == [] and CreditShortageNotice.objects.count() == 0
+
+    def test_the_organizer_revokes_their_own_unused_invite(self, org, event, world, alice_client):
+        own = world["own"]
+        response = alice_client.post(
+            reverse("invites:organizer_revoke", args=[org.slug, event.slug, own.public_id])
+        )
+        assert response.status_code == 302
+        own.refresh_from_db()
+        assert own.status == Invite.Status.REVOKED
+
+    def test_the_organizer_cannot_revoke_a_portals_invite(self, org, event, world, alice_client):
+        waiting = world["waiting"]
+        response = alice_client.post(
+            reverse("invites:organizer_revoke", args=[org.slug, event.slug, waiting.public_id])
+        )
+        assert response.status_code == 404
+        waiting.refresh_from_db()
+        assert waiting.status == Invite.Status.CREATED
+
+
+class TestOutsider:
+    def test_charlie_gets_404_on_every_organizer_page(
+        self, org, event, world, charlie_client, other_org
+    ):
+        own = world["own"]
+        urls = [
+            ("get", guest_list(org, event)),
+            ("get", reverse("invites:guest_list_csv", args=[org.slug, event.slug])),
+            ("get", generate_url(org, event)),
+            ("post", generate_url(org, event)),
+            (
+                "post",
+                reverse("invites:organizer_revoke", args=[org.slug, event.slug, own.public_id]),
+            ),
+        ]
+        for method, url in urls:
+            response = getattr(charlie_client, method)(url, {"method": "blank", "blank-count": "1"})
+            assert response.status_code == 404, url
+        own.refresh_from_db()
+        assert own.status == Invite.Status.CREATED
+
+    def test_charlie_cannot_reach_alices_event_through_his_own_org(
+        self, org, event, world, charlie_client, other_org
+    ):
+        for name in ("invites:guest_list", "invites:organizer_generate", "invites:guest_list_csv"):
+            url = reverse(name, args=[other_org.slug, event.slug])
+            assert charlie_client.get(url).status_code == 404, url
+        url = reverse(
+            "invites:organizer_revoke", args=[other_org.slug, event.slug, world["own"].public_id]
+        )
+        assert charlie_client.post(url).status_code == 404

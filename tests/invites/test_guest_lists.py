@@ -1,0 +1,103 @@
+"""Reading pasted lists and CSV files, with an error per line."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from invites.guest_lists import GuestListError, parse_csv, parse_pasted
+
+
+def test_pasted_lines_in_the_usual_shapes():
+    guest_list = parse_pasted(
+        "Anna Muster, anna@example.com\n"
+        "  \n"
+        "Leo Berg\tleo@example.com\n"
+        "Mia Rossi <mia@example.com>\n"
+        "solo@example.com\n"
+        "Just A Name\n"
+        "Muster, Anna, anna.m@example.com\n"
+    )
+    assert not guest_list.errors
+    assert [(row.name, row.email) for row in guest_list.rows] == [
+        ("Anna Muster", "anna@example.com"),
+        ("Leo Berg", "leo@example.com"),
+        ("Mia Rossi", "mia@example.com"),
+        ("", "solo@example.com"),
+        ("Just A Name", ""),
+        ("Muster, Anna", "anna.m@example.com"),
+    ]
+    assert [row.line for row in guest_list.rows] == [1, 3, 4, 5, 6, 7]
+
+
+def test_pasted_errors_name_their_line():
+    guest_list = parse_pasted(
+        "a@example.com, Anna\nBob, bob@\nCarl, carl@example.com\nC2, CARL@example.com"
+    )
+    assert guest_list.errors == [
+        "Line 1: put the name first, then the email: Anna Muster, anna@example.com",
+        "Line 2: 'bob@' is not a valid email address.",
+        "Line 4: CARL@example.com is already on line 3.",
+    ]
+
+
+def test_too_many_pasted_lines_are_refused():
+    with pytest.raises(GuestListError):
+        parse_pasted("\n".join(f"G{i}" for i in range(1001)))
+
+
+def test_csv_columns_tags_and_metadata():
+    data = (
+        b"Name,EMAIL,Tags,Company,Notes\n"
+        b'Anna,anna@example.com,"VIP, press",Muster AG,\n'
+        b"Leo,leo@example.com,vip|vip|late,,bring a catalogue\n"
+    )
+    guest_list = parse_csv(io.BytesIO(data))
+    anna, leo = guest_list.rows
+    assert (anna.name, anna.email, anna.tags, anna.metadata) == (
+        "Anna",
+        "anna@example.com",
+        ["VIP", "press"],
+        {"Company": "Muster AG"},
+    )
+    assert leo.tags == ["vip", "late"]
+    assert leo.metadata == {"Notes": "bring a catalogue"}
+    assert guest_list.metadata_columns == ["Company", "Notes"]
+
+
+def test_csv_with_a_bom_semicolons_and_excel_encoding():
+    assert parse_csv(io.BytesIO("\ufeffname;email\nAnna;a@example.com\n".encode())).rows[
+        0
+    ].email == ("a@example.com")
+    rows = parse_csv(io.BytesIO("name\tcity\nZoë\tZürich\n".encode("cp1252"))).rows
+    assert (rows[0].name, rows[0].metadata) == ("Zoë", {"city": "Zürich"})
+
+
+def test_csv_row_errors_are_per_row_with_the_file_line():
+    data = b"name,email\nAnna,anna@example.com\n\n,\nBob,bob@\nX,x@example.com,extra\n"
+    guest_list = parse_csv(io.BytesIO(data))
+    assert guest_list.errors == [
+        "Line 5: 'bob@' is not a valid email address.",
+        "Line 6: 3 cells but the header has 2 columns.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"city,country\nBasel,CH\n", "at least 'name' or 'email'"),
+        (b"name,email,Name\nA,a@example.com,B\n", "appear twice"),
+        (b"name,email\n", "no guests"),
+        (b"\x00\x01\x02name", "doesn't look like a CSV"),
+    ],
+)
+def test_unusable_files_are_refused_as_a_whole(data, message):
+    with pytest.raises(GuestListError, match=message):
+        parse_csv(io.BytesIO(data))
+
+
+def test_big_files_are_refused():
+    with pytest.raises(GuestListError, match="larger than 2 MB"):
+        parse_csv(io.BytesIO(b"name\n" + b"x" * (2 * 1024 * 1024)))

@@ -1,0 +1,233 @@
+"""A returning portal owner signs in on another browser with a one-time code."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portals.claiming import CodeCheck, check_owner_code, request_owner_code
+from portals.models import OwnerCode, Portal
+from tests.invites.helpers import OWNER_EMAIL, assign, owner_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def claimed(portal: Portal) -> Portal:
+    return assign(portal)
+
+
+def ask_for_code(client: Client, portal: Portal, email: str, capture) -> object:
+    with capture(execute=True):
+        return client.post(reverse("owner:request_code", args=[portal.token]), {"email": email})
+
+
+def code_from(message) -> str:
+    match = re.search(r"\b(\d{6})\b", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def enter(client: Client, portal: Portal, code: str):
+    return client.post(reverse("owner:enter_code", args=[portal.token]), {"code": code})
+
+
+def dashboard(portal: Portal) -> str:
+    return reverse("owner:dashboard", args=[portal.public_id])
+
+
+def test_the_owner_gets_a_code_by_email_and_signs_in(claimed, django_capture_on_commit_callbacks):
+    browser = Client()
+    response = ask_for_code(
+        browser, claimed, "OWNER@galerie-nord.example", django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("owner:enter_code", args=[claimed.token])
+
+    [message] = mail.outbox
+    assert message.to == [OWNER_EMAIL]
+    assert "Galerie Nord" in message.subject
+    code = code_from(message)
+    assert code not in message.subject
+    # Only a keyed hash of the code is stored.
+    stored = OwnerCode.objects.get(portal=claimed)
+    assert code not in stored.code_hash
+
+    response = enter(browser, claimed, code)
+    assert response.status_code == 302
+    assert response["Location"] == dashboard(claimed)
+    assert browser.get(dashboard(claimed)).status_code == 200
+    # A code works once.
+    assert enter(Client(), claimed, code).status_code == 422
+
+
+def test_the_answer_is_the_same_whether_or_not_the_email_is_the_owners(
+    claimed, django_capture_on_commit_callbacks
+):
+    right = Client()
+    wrong = Client()
+    right_response = ask_for_code(right, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    wrong_response = ask_for_code(
+        wrong, claimed, "guess@example.com", django_capture_on_commit_callbacks
+    )
+    assert right_response.status_code == wrong_response.status_code == 302
+    assert right_response["Location"] == wrong_response["Location"]
+    right_page = right.get(right_response["Location"]).content.decode()
+    wrong_page = wrong.get(wrong_response["Location"]).content.decode()
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|content="[^"]+"')
+    assert strip.sub("", right_page) == strip.sub("", wrong_page)
+    # The code only ever goes to the owner's address, never to the typed one.
+    assert [message.to for message in mail.outbox] == [[OWNER_EMAIL]]
+    # A wrong code is refused in exactly the same words either way.
+    refused_right = page_text(enter(right, claimed, "000000"))
+    refused_wrong = page_text(enter(wrong, claimed, "000000"))
+    assert "That code didn't work" in refused_wrong
+    assert strip.sub("", refused_right) == strip.sub("", refused_wrong)
+
+
+def test_a_wrong_code_is_refused(claimed, django_capture_on_commit_callbacks):
+    browser = Client()
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    response = enter(browser, claimed, wrong)
+    assert response.status_code == 422
+    assert "That code didn't work" in page_text(response)
+    assert browser.get(dashboard(claimed)).status_code == 404
+    assert check_owner_code(claimed, code=code) is CodeCheck.ACCEPTED
+
+
+def test_an_expired_code_is_refused(claimed, django_capture_on_commit_callbacks):
+    browser = Client()
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    OwnerCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = enter(browser, claimed, code)
+    assert response.status_code == 422
+    assert browser.get(dashboard(claimed)).status_code == 404
+    assert check_owner_code(claimed, code=code) is CodeCheck.EXPIRED
+
+
+def test_codes_expire_after_ten_minutes(claimed):
+    request_owner_code(claimed, email=OWNER_EMAIL)
+    row = OwnerCode.objects.get()
+    assert (
+        timedelta(minutes=9, seconds=59)
+        < row.expires_at - row.created_at
+        <= timedelta(minutes=10, seconds=1)
+    )
+
+
+def test_five_wrong_attempts_burn_the_code(claimed, django_capture_on_commit_callbacks):
+    browser = Client()
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        assert enter(browser, claimed, wrong).status_code == 422
+    # Even the right code no longer works.
+    assert enter(browser, claimed, code).status_code == 422
+    assert check_owner_code(claimed, code=code) is CodeCheck.TOO_MANY_ATTEMPTS
+    assert browser.get(dashboard(claimed)).status_code == 404
+
+
+def test_a_code_for_another_portal_does_not_work(
+    claimed, group, django_capture_on_commit_callbacks
+):
+    second = assign(
+        Portal.objects.create(
+            organization=group.organization, group=group, name="Second", allocation=5
+        )
+    )
+    browser = Client()
+    ask_for_code(browser, second, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    second_code = code_from(mail.outbox[0])
+    claimed_code = code_from(mail.outbox[1])
+    if second_code != claimed_code:
+        assert enter(browser, claimed, second_code).status_code == 422
+    assert browser.get(dashboard(claimed)).status_code == 404
+    assert enter(browser, claimed, claimed_code).status_code == 302
+    # Signed in to one portal is not signed in to the other.
+    assert browser.get(dashboard(claimed)).status_code == 200
+    assert browser.get(dashboard(second)).status_code == 404
+
+
+def test_asking_again_retires_the_previous_code(claimed, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request_owner_code(claimed, email=OWNER_EMAIL)
+        request_owner_code(claimed, email=OWNER_EMAIL)
+    first, second = (code_from(message) for message in mail.outbox)
+    if first != second:
+        assert check_owner_code(claimed, code=first) is CodeCheck.WRONG
+    assert check_owner_code(claimed, code=second) is CodeCheck.ACCEPTED
+
+
+def test_a_code_stops_working_when_the_organizer_changes_the_owner(
+    claimed, django_capture_on_commit_callbacks
+):
+    browser = Client()
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    Portal.objects.filter(pk=claimed.pk).update(owner_email="new-owner@example.com")
+    assert enter(browser, claimed, code).status_code == 422
+
+
+def test_changing_the_owner_signs_the_previous_owner_out(claimed):
+    browser = owner_client(claimed)
+    assert browser.get(dashboard(claimed)).status_code == 200
+    Portal.objects.filter(pk=claimed.pk).update(owner_email="new-owner@example.com")
+    assert browser.get(dashboard(claimed)).status_code == 404
+
+
+def test_no_code_is_sent_for_an_unclaimed_portal(portal, django_capture_on_commit_callbacks):
+    response = ask_for_code(
+        Client(), portal, "anyone@example.com", django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 302
+    assert mail.outbox == []
+    assert OwnerCode.objects.count() == 0
+
+
+def test_code_attempts_are_rate_limited(claimed, django_capture_on_commit_callbacks):
+    browser = Client()
+    ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    for _ in range(10):
+        enter(browser, claimed, "123456")
+    response = enter(browser, claimed, "654321")
+    assert response.status_code == 429
+    assert response["Retry-After"]
+
+
+def test_code_requests_are_rate_limited_per_portal(claimed, django_capture_on_commit_callbacks):
+    for attempt in range(5):
+        response = ask_for_code(
+            Client(REMOTE_ADDR=f"10.0.0.{attempt}"),
+            claimed,
+            OWNER_EMAIL,
+            django_capture_on_commit_callbacks,
+        )
+        assert response.status_code == 302
+    response = ask_for_code(
+        Client(REMOTE_ADDR="10.0.1.1"), claimed, OWNER_EMAIL, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5
+
+
+def test_signing_out_forgets_the_portal(claimed):
+    browser = owner_client(claimed)
+    response = browser.post(reverse("owner:sign_out", args=[claimed.public_id]))
+    assert response.status_code == 302
+    assert browser.get(dashboard(claimed)).status_code == 404
