@@ -6,6 +6,9 @@ from events.models import Event
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "starts_at", "timezone", "rsvp_open", "archived_at"]
-    list_filter = ["rsvp_open"]
-    search_fields = ["name", "slug", "organization__name"]
+    list_filter = ["rsvp_open", ("archived_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["name", "slug", "public_id", "organization__name", "organization__slug"]
     raw_id_fields = ["organization"]
+    readonly_fields = ["public_id", "created_at", "updated_at"]
+    date_hierarchy = "starts_at"
