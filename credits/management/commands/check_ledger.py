@@ -37,8 +37,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if outermost and connection.vendor == "postgresql":
                 # One snapshot for accounts and entries: a consumption
                 # committing mid-check must not look like drift.
                 with connection.cursor() as cursor:
