@@ -1,10 +1,189 @@
-"""The REST API: one NinjaAPI, a router per app (each app's api.py)."""
+"""The REST API: one NinjaAPI under /api/v1/, a router per app (each app's api.py).
 
+Every error, ours or ninja's, is answered as `{"code", "message", "details"}`
+(see artsvp/api_support.py); domain errors raised by the services are mapped
+here, once, so the HTML views and the API refuse the same things.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from artsvp.api_support import ApiError, ApiKeyAuth, RateLimited, with_rate_limit_headers
+from credits.ledger import InsufficientCredits
+from deliveries.services import DeliveryError
+from invites.services import AllocationExceeded, InvalidGuests, InviteError
+from portals import claiming
+from portals import services as portal_services
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Generate and use invites programmatically.
+
+**Authentication.** Create a key in your organization's settings (Settings → API keys) and send
+it in the `Authorization` header: `Authorization: Bearer ak_live_…`. Keys in URLs are refused.
+The key decides the organization: ids of another organization's objects answer 404.
+
+**Ids** are the public ids shown in the app (`id` fields), never database ids.
+
+**Errors** are JSON `{"code", "message", "details"}` with a stable `code`: `unauthenticated` (401),
+`insufficient_credits` (402, details: requested, available), `not_found` (404),
+`allocation_exceeded` (409, details: requested, remaining), `portal_not_assigned` (409),
+`portal_revoked` (409), `invalid` (422, details.fields: field errors), `rate_limited` (429, with a
+`Retry-After` header).
+
+**Rate limits** apply per key (by default 1,000 requests per 15 minutes). Every response carries
+`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the window
+resets).
+
+**Lists** are paginated by cursor: pass `limit` (1 to 200, default 50) and the `next_cursor` of the
+previous page as `cursor`; `next_cursor` is null on the last page. Items come newest first, and
+items created while you page never shift the pages you have not read yet.
+
+**Idempotency.** Invite creation honours an `Idempotency-Key` header: a retry with the same key
+returns the first response and uses no credit.
+"""
 
 api = NinjaAPI(
     title="artsvp API",
     version="1",
     urls_namespace="api",
-    description="Generate and use invites programmatically.",
+    description=DESCRIPTION.strip(),
+    auth=ApiKeyAuth(),
 )
+api.add_decorator(with_rate_limit_headers, mode="view")
+
+
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details or {}}, status=status
+    )
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    response = error_response(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(
+        request,
+        401,
+        "unauthenticated",
+        "Send a valid, unrevoked API key as `Authorization: Bearer <key>`.",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ninja prefixes the source ("body", "query", "path", "header") and, for a
+    # body, the view's parameter name: neither means anything to a client.
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(error.get("loc", ())), []).append(error.get("msg", ""))
+    return error_response(
+        request, 422, "invalid", "Some fields are invalid: see details.fields.", {"fields": fields}
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return error_response(request, 400, "bad_request", "The request body is not valid JSON.")
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(InsufficientCredits)
+def on_insufficient_credits(request: HttpRequest, exc: InsufficientCredits) -> HttpResponse:
+    return error_response(
+        request,
+        402,
+        "insufficient_credits",
+        str(exc),
+        {"kind": exc.kind, "requested": exc.requested, "available": exc.available},
+    )
+
+
+@api.exception_handler(AllocationExceeded)
+def on_allocation_exceeded(request: HttpRequest, exc: AllocationExceeded) -> HttpResponse:
+    return error_response(
+        request,
+        409,
+        "allocation_exceeded",
+        str(exc),
+        {"requested": exc.requested, "remaining": exc.remaining},
+    )
+
+
+@api.exception_handler(InvalidGuests)
+def on_invalid_guests(request: HttpRequest, exc: InvalidGuests) -> HttpResponse:
+    return error_response(
+        request, 422, "invalid", "Some guests are invalid.", {"fields": {"guests": exc.errors}}
+    )
+
+
+@api.exception_handler(InviteError)
+@api.exception_handler(DeliveryError)
+@api.exception_handler(portal_services.PortalError)
+@api.exception_handler(claiming.PortalError)
+def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The object's state refuses the change: portal_not_assigned, portal_revoked,
+    invite_answered, idempotency_key_reused... (each error names its own code)."""
+    details: dict[str, Any] = {}
+    if isinstance(exc, portal_services.AllocationBelowUsed):
+        details = {"used": exc.used, "requested": exc.requested}
+    elif isinstance(exc, portal_services.DuplicatePortalName):
+        details = {"names": exc.names}
+    code = getattr(exc, "code", "conflict")
+    if isinstance(exc, claiming.PortalRevoked):
+        code = "portal_revoked"
+    return error_response(request, 409, code, str(exc), details)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error", exc_info=exc)
+    return error_response(
+        request, 500, "server_error", "Something went wrong on our side; it has been logged."
+    )
+
+
+api.add_router("", "credits.api.router", tags=["Credits"])
+api.add_router("", "billing.api.router", tags=["Purchases"])
+api.add_router("", "events.api.router", tags=["Events"])
+api.add_router("", "portals.api.router", tags=["Portal groups and portals"])
+api.add_router("", "invites.api.router", tags=["Invites"])

@@ -7,13 +7,22 @@ test can ask for alice's objects with a valid key of another organization.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from credits.ledger import balances
+from deliveries.models import Delivery
+from events.models import Event
+from invites.models import Invite, InviteBatch
+from invites.services import GuestInput, generate_organizer_invites
 from organizations.api_key_services import NewApiKey, create_api_key
 from organizations.models import Organization
+from portals.claiming import claim_portal
+from portals.models import Portal, PortalGroup
+from tests.conftest import give_credits
 
 
 class ApiClient:
@@ -75,3 +84,95 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert set(body) == {"code", "message", "details"}
     assert body["message"]
     return body
+
+
+@pytest.fixture
+def assigned_portal(portal: Portal, org: Organization) -> Portal:
+    """alice's portal, claimed by its owner (one portal credit used)."""
+    give_credits(org, portal=1)
+    return claim_portal(portal, email="owner@galerie-nord.example")
+
+
+@pytest.fixture
+def world(
+    org: Organization, event: Event, group: PortalGroup, assigned_portal: Portal
+) -> SimpleNamespace:
+    """alice's objects with invite credits to spare and one organizer invite."""
+    give_credits(org, invite=20)
+    batch = generate_organizer_invites(
+        event,
+        [GuestInput(name="Ada Lovelace", email="ada@example.com")],
+        method=InviteBatch.Method.SINGLE,
+    )
+    invite = batch.invites.get()
+    return SimpleNamespace(
+        event=event.public_id,
+        group=group.public_id,
+        portal=assigned_portal.public_id,
+        invite=invite.public_id,
+        organization=org,
+    )
+
+
+def fill(path: str, ids: SimpleNamespace) -> str:
+    return path.format(event=ids.event, group=ids.group, portal=ids.portal, invite=ids.invite)
+
+
+EVENT_BODY = {
+    "name": "Autumn Fair",
+    "starts_at": "2031-10-01T11:00:00",
+    "ends_at": "2031-10-04T18:00:00",
+    "timezone": "Europe/Zurich",
+}
+
+# Every endpoint, with a body that would succeed for alice's key.
+ENDPOINTS: list[tuple[str, str, Any]] = [
+    ("get", "/credits", None),
+    ("get", "/credits/entries", None),
+    ("get", "/purchases", None),
+    ("get", "/events", None),
+    ("post", "/events", EVENT_BODY),
+    ("get", "/events/{event}", None),
+    ("patch", "/events/{event}", {"venue": "Hall 3"}),
+    ("get", "/events/{event}/portal-groups", None),
+    ("post", "/events/{event}/portal-groups", {"name": "Sponsors", "kind": "sponsor"}),
+    ("get", "/portal-groups/{group}", None),
+    ("patch", "/portal-groups/{group}", {"default_allocation": 15}),
+    ("get", "/portal-groups/{group}/portals", None),
+    ("post", "/portal-groups/{group}/portals", {"name": "Studio Aalto"}),
+    ("get", "/portals/{portal}", None),
+    ("patch", "/portals/{portal}", {"allocation": 12}),
+    ("post", "/portals/{portal}/invites", {"blank": 1}),
+    ("post", "/events/{event}/invites", {"blank": 1}),
+    ("get", "/portals/{portal}/invites", None),
+    ("get", "/events/{event}/invites", None),
+    ("get", "/invites/{invite}", None),
+    ("post", "/invites/{invite}/send", None),
+    ("post", "/invites/{invite}/revoke", None),
+]
+# The endpoints that name one of alice's objects in their path.
+ENDPOINTS_WITH_IDS = [endpoint for endpoint in ENDPOINTS if "{" in endpoint[1]]
+
+
+def call(client: ApiClient, method: str, path: str, body: Any) -> Any:
+    if method == "get":
+        return client.get(path)
+    return getattr(client, method)(path, body)
+
+
+def snapshot(organization: Organization) -> dict[str, Any]:
+    """What a refused request must leave unchanged."""
+    return {
+        "events": list(Event.objects.values_list("public_id", "name", "venue", "archived_at")),
+        "groups": list(PortalGroup.objects.values_list("public_id", "name", "default_allocation")),
+        "portals": list(Portal.objects.values_list("public_id", "name", "allocation", "status")),
+        "invites": list(Invite.objects.values_list("public_id", "status")),
+        "balances": balances(organization),
+        "deliveries": Delivery.objects.count(),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """The fixtures' users need passwords, not slow ones: these tests are about the API."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,363 @@
+"""Portal groups and portals in the API, through the organizer's services
+(portals/services.py): creating a portal is free, a portal credit is used
+only when its owner claims the link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from ninja import Body, Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Discriminator, Tag
+
+from artsvp.api_support import (
+    ApiError,
+    Email,
+    PageQuery,
+    actor_of,
+    api_enum,
+    errors,
+    get_or_404,
+    organization_of,
+    paginate,
+    site_url,
+    text,
+)
+from events.api import access_event
+from portals import services
+from portals.models import Portal, PortalGroup
+
+router = Router()
+
+GroupKind = api_enum("GroupKind", PortalGroup.Kind)
+PortalStatus = api_enum("PortalStatus", Portal.Status)
+
+MAX_ALLOCATION = 100_000
+MAX_PLUS_ONES = 50
+
+
+# --- Portal groups ---------------------------------------------------------------------
+
+
+class GroupOut(Schema):
+    id: str
+    event_id: str
+    name: str
+    kind: GroupKind  # type: ignore[valid-type]
+    default_allocation: int
+    default_plus_ones: int
+    instructions: str
+    share_all_invites: bool
+    created_at: datetime
+
+
+class GroupPage(Schema):
+    items: list[GroupOut]
+    next_cursor: str | None
+
+
+class GroupIn(Schema):
+    name: str = text(120, default=..., blank=False)
+    kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]
+    default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION)
+    default_plus_ones: int = Field(0, ge=0, le=MAX_PLUS_ONES)
+    instructions: str = text(5000, description="Shown to portal owners in their portal.")
+    share_all_invites: bool = Field(
+        False,
+        description="false: you see a portal's guests once they accept; true: every invite.",
+    )
+
+
+class GroupPatch(Schema):
+    name: str | None = text(120, default=None, blank=False)
+    kind: GroupKind | None = None  # type: ignore[valid-type]
+    default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
+    default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES)
+    instructions: str | None = text(5000, default=None)
+    share_all_invites: bool | None = None
+
+
+def group_out(group: PortalGroup, *, event_id: str) -> GroupOut:
+    return GroupOut(
+        id=group.public_id,
+        event_id=event_id,
+        name=group.name,
+        kind=GroupKind(group.kind),
+        default_allocation=group.default_allocation,
+        default_plus_ones=group.default_plus_ones,
+        instructions=group.instructions,
+        share_all_invites=group.share_all_invites,
+        created_at=group.created_at,
+    )
+
+
+def access_group(request: HttpRequest, group_id: str) -> PortalGroup:
+    groups = PortalGroup.objects.filter(organization=organization_of(request))
+    return get_or_404(groups.select_related("event"), group_id, "portal group")
+
+
+def _group_settings(group: PortalGroup) -> services.GroupSettings:
+    return services.GroupSettings(
+        name=group.name,
+        kind=group.kind,
+        default_allocation=group.default_allocation,
+        default_plus_ones=group.default_plus_ones,
+        instructions=group.instructions,
+        share_all_invites=group.share_all_invites,
+    )
+
+
+@router.get(
+    "/events/{event_id}/portal-groups",
+    response={200: GroupPage, **errors(404, 422)},
+    summary="List an event's portal groups",
+)
+def list_groups(request: HttpRequest, event_id: str, page: Query[PageQuery]) -> GroupPage:
+    event = access_event(request, event_id)
+    items, next_cursor = paginate(PortalGroup.objects.filter(event=event), page)
+    return GroupPage(
+        items=[group_out(group, event_id=event.public_id) for group in items],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/events/{event_id}/portal-groups",
+    response={201: GroupOut, **errors(400, 404, 422)},
+    summary="Create a portal group",
+)
+def create_group(request: HttpRequest, event_id: str, payload: GroupIn) -> Status:
+    event = access_event(request, event_id)
+    settings = services.GroupSettings(
+        name=payload.name.strip(),
+        kind=payload.kind.value,
+        default_allocation=payload.default_allocation,
+        default_plus_ones=payload.default_plus_ones,
+        instructions=payload.instructions.strip(),
+        share_all_invites=payload.share_all_invites,
+    )
+    group = services.create_group(event, settings=settings)
+    return Status(201, group_out(group, event_id=event.public_id))
+
+
+@router.get(
+    "/portal-groups/{group_id}",
+    response={200: GroupOut, **errors(404)},
+    summary="Read a portal group",
+)
+def get_group(request: HttpRequest, group_id: str) -> GroupOut:
+    group = access_group(request, group_id)
+    return group_out(group, event_id=group.event.public_id)
+
+
+@router.patch(
+    "/portal-groups/{group_id}",
+    response={200: GroupOut, **errors(400, 404, 422)},
+    summary="Change a portal group (its portals keep their own allocations)",
+)
+def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> GroupOut:
+    group = access_group(request, group_id)
+    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    if changes:
+        if "kind" in changes:
+            changes["kind"] = changes["kind"].value
+        for name in ("name", "instructions"):
+            if name in changes:
+                changes[name] = changes[name].strip()
+        current = _group_settings(group)
+        group = services.update_group(
+            group, settings=services.GroupSettings(**{**current.__dict__, **changes})
+        )
+    return group_out(group, event_id=group.event.public_id)
+
+
+# --- Portals -----------------------------------------------------------------------------
+
+
+class PortalOut(Schema):
+    id: str
+    name: str
+    url: str = Field(..., description="The portal's secret link: whoever has it can claim it.")
+    status: PortalStatus  # type: ignore[valid-type]
+    owner_email: str
+    allocation: int
+    invites_used: int
+    invites_remaining: int
+    group_id: str
+    event_id: str
+    contact_email: str
+    assigned_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class PortalPage(Schema):
+    items: list[PortalOut]
+    next_cursor: str | None
+
+
+class PortalIn(Schema):
+    name: str = text(160, default=..., blank=False)
+    allocation: int | None = Field(
+        None, ge=0, le=MAX_ALLOCATION, description="Omitted: the group's default allocation."
+    )
+    contact_email: Email | None = Field(None, description="Where the portal link can be sent.")
+
+
+def _one_or_many(value: Any) -> str:
+    return "portals" if isinstance(value, list) else "portal"
+
+
+# Discriminated, so that a list's errors are not mixed with a single object's.
+OneOrMorePortals = Annotated[
+    Annotated[PortalIn, Tag("portal")] | Annotated[list[PortalIn], Tag("portals")],
+    Discriminator(_one_or_many),
+]
+
+
+class PortalPatch(Schema):
+    name: str | None = text(160, default=None, blank=False)
+    allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
+    contact_email: Email | Literal[""] | None = Field(None, description='"" removes it.')
+    owner_email: Email | None = Field(
+        None, description="Hand an assigned portal to another owner (uses no credit)."
+    )
+    revoked: bool | None = Field(
+        None, description="true revokes the portal for good; used credits are not refunded."
+    )
+
+
+def portal_out(portal: Portal, *, group: PortalGroup) -> PortalOut:
+    return PortalOut(
+        id=portal.public_id,
+        name=portal.name,
+        url=site_url(portal.path),
+        status=PortalStatus(portal.status),
+        owner_email=portal.owner_email,
+        allocation=portal.allocation,
+        invites_used=portal.invites_used,
+        invites_remaining=portal.remaining,
+        group_id=group.public_id,
+        event_id=group.event.public_id,
+        contact_email=portal.contact_email,
+        assigned_at=portal.assigned_at,
+        revoked_at=portal.revoked_at,
+        created_at=portal.created_at,
+    )
+
+
+def access_portal(request: HttpRequest, portal_id: str) -> Portal:
+    portals = Portal.objects.filter(organization=organization_of(request))
+    return get_or_404(portals.select_related("group__event"), portal_id, "portal")
+
+
+@router.get(
+    "/portal-groups/{group_id}/portals",
+    response={200: PortalPage, **errors(404, 422)},
+    summary="List a group's portals",
+)
+def list_portals(request: HttpRequest, group_id: str, page: Query[PageQuery]) -> PortalPage:
+    group = access_group(request, group_id)
+    items, next_cursor = paginate(Portal.objects.filter(group=group), page)
+    return PortalPage(
+        items=[portal_out(portal, group=group) for portal in items], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/portal-groups/{group_id}/portals",
+    response={201: PortalOut | list[PortalOut], **errors(400, 404, 409, 422)},
+    summary="Create one portal, or several at once (all or none)",
+    description=(
+        "Send one portal object to create one, or a list (up to "
+        f"{services.MAX_PORTALS_PER_IMPORT}) to create them all in one go. Creating a portal "
+        "uses no credit. 409 `duplicate_portal_name` when a name is already used in the group."
+    ),
+)
+def create_portals(
+    request: HttpRequest,
+    group_id: str,
+    payload: Annotated[OneOrMorePortals, Body()],
+) -> Status:
+    group = access_group(request, group_id)
+    rows = payload if isinstance(payload, list) else [payload]
+    if not 1 <= len(rows) <= services.MAX_PORTALS_PER_IMPORT:
+        raise ApiError(
+            422,
+            "invalid",
+            "Some fields are invalid: see details.fields.",
+            {"fields": {"body": [f"Send 1 to {services.MAX_PORTALS_PER_IMPORT} portals."]}},
+        )
+    portals = services.import_portals(
+        group,
+        [
+            services.PortalRow(
+                name=row.name.strip(),
+                allocation=row.allocation,
+                contact_email=row.contact_email or "",
+            )
+            for row in rows
+        ],
+    )
+    created = [portal_out(portal, group=group) for portal in portals]
+    return Status(201, created if isinstance(payload, list) else created[0])
+
+
+@router.get(
+    "/portals/{portal_id}", response={200: PortalOut, **errors(404)}, summary="Read a portal"
+)
+def get_portal(request: HttpRequest, portal_id: str) -> PortalOut:
+    portal = access_portal(request, portal_id)
+    return portal_out(portal, group=portal.group)
+
+
+@router.patch(
+    "/portals/{portal_id}",
+    response={200: PortalOut, **errors(400, 404, 409, 422)},
+    summary="Change a portal: name, allocation, contact email, owner email, or revoke it",
+    description=(
+        "The allocation cannot go below the invites already generated (409 "
+        "`allocation_below_used`). `owner_email` needs an assigned portal (409 "
+        "`portal_not_assigned`). A revoked portal cannot be changed (409 `portal_revoked`)."
+    ),
+)
+def patch_portal(request: HttpRequest, portal_id: str, payload: PortalPatch) -> PortalOut:
+    portal = access_portal(request, portal_id)
+    changes = payload.model_dump(exclude_unset=True)
+    if changes.get("revoked") is False:
+        raise ApiError(
+            422,
+            "invalid",
+            "Some fields are invalid: see details.fields.",
+            {"fields": {"revoked": ["A revoked portal cannot be restored."]}},
+        )
+    # Refuse up front what would fail half-way through the writes below.
+    if portal.status == Portal.Status.REVOKED and any(v is not None for v in changes.values()):
+        raise services.PortalRevoked()
+    if changes.get("owner_email") and portal.status != Portal.Status.ASSIGNED:
+        raise services.PortalNotAssigned()
+    group = portal.group
+    if any(changes.get(name) is not None for name in ("name", "allocation", "contact_email")):
+        portal = services.update_portal(
+            portal,
+            name=changes.get("name") or portal.name,
+            allocation=(
+                changes["allocation"]
+                if changes.get("allocation") is not None
+                else portal.allocation
+            ),
+            contact_email=(
+                changes["contact_email"]
+                if changes.get("contact_email") is not None
+                else portal.contact_email
+            ),
+        )
+    if changes.get("owner_email"):
+        portal = services.change_owner_email(
+            portal, email=changes["owner_email"], actor=actor_of(request)
+        )
+    if changes.get("revoked"):
+        portal = services.revoke_portal(portal, actor=actor_of(request))
+    return portal_out(portal, group=group)
