@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from artsvp.api_support import ApiError, ApiKeyAuth, RateLimited, with_rate_limit_headers
@@ -187,3 +187,17 @@ api.add_router("", "billing.api.router", tags=["Purchases"])
 api.add_router("", "events.api.router", tags=["Events"])
 api.add_router("", "portals.api.router", tags=["Portal groups and portals"])
 api.add_router("", "invites.api.router", tags=["Invites"])
+
+# Last, so that it only catches what no router matched: unknown paths get the
+# same JSON error as everything else, not Django's HTML page.
+unknown_paths = Router()
+
+
+@unknown_paths.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    raise ApiError(404, "not_found", "No such endpoint: see /api/v1/docs.")
+
+
+api.add_router("", unknown_paths)

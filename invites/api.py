@@ -84,7 +84,7 @@ class GenerateIn(Schema):
         le=services.MAX_BATCH_SIZE,
         description="How many blank links to add: guests fill in their name when they answer.",
     )
-    send: bool = Field(False, description="Email each guest with an address their invite.")
+    send: bool = Field(False, description="Email their invite to the guests who have an address.")
     subject: str = text(200, description="The email's subject when `send` is true.")
     message: str = text(5000, description="Your message in the email when `send` is true.")
 

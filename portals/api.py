@@ -4,6 +4,7 @@ only when its owner claims the link."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -27,15 +28,14 @@ from artsvp.api_support import (
 )
 from events.api import access_event
 from portals import services
+from portals.csv_import import MAX_ALLOCATION, MAX_NAME_LENGTH
+from portals.forms import MAX_PLUS_ONES
 from portals.models import Portal, PortalGroup
 
 router = Router()
 
 GroupKind = api_enum("GroupKind", PortalGroup.Kind)
 PortalStatus = api_enum("PortalStatus", Portal.Status)
-
-MAX_ALLOCATION = 100_000
-MAX_PLUS_ONES = 50
 
 
 # --- Portal groups ---------------------------------------------------------------------
@@ -166,10 +166,7 @@ def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> Gro
         for name in ("name", "instructions"):
             if name in changes:
                 changes[name] = changes[name].strip()
-        current = _group_settings(group)
-        group = services.update_group(
-            group, settings=services.GroupSettings(**{**current.__dict__, **changes})
-        )
+        group = services.update_group(group, settings=replace(_group_settings(group), **changes))
     return group_out(group, event_id=group.event.public_id)
 
 
@@ -199,7 +196,7 @@ class PortalPage(Schema):
 
 
 class PortalIn(Schema):
-    name: str = text(160, default=..., blank=False)
+    name: str = text(MAX_NAME_LENGTH, default=..., blank=False)
     allocation: int | None = Field(
         None, ge=0, le=MAX_ALLOCATION, description="Omitted: the group's default allocation."
     )
@@ -218,7 +215,7 @@ OneOrMorePortals = Annotated[
 
 
 class PortalPatch(Schema):
-    name: str | None = text(160, default=None, blank=False)
+    name: str | None = text(MAX_NAME_LENGTH, default=None, blank=False)
     allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
     contact_email: Email | Literal[""] | None = Field(None, description='"" removes it.')
     owner_email: Email | None = Field(

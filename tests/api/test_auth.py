@@ -264,3 +264,8 @@ def test_creating_keys_for_one_org_does_not_touch_another(
     create_api_key(org, name="One", created_by=alice)
 
     assert not ApiKey.objects.filter(organization=other_org).exists()
+
+
+def test_an_unknown_endpoint_answers_json(db: Any, api: ApiClient) -> None:
+    assert_error(Client().get("/api/v1/nothing/here"), 404, "not_found")
+    assert_error(api.post("/portals/abc/invites/extra", {}), 404, "not_found")
