@@ -20,6 +20,7 @@ because the machine is shared and single rounds are noisy.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import sys
@@ -27,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import psycopg
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 WORKERS = 8
 SECONDS_PER_ROUND = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+MODE = os.environ.get("BENCH_MODE", "process")
 SCRATCH_DB = "artsvp_bench"
 TARGET_RATIO = 0.7
 
@@ -62,25 +65,38 @@ def admin_execute(server: dict, sql: str) -> None:
         conn.execute(sql)
 
 
-def run_workers(work: Callable[[int, threading.Event], int]) -> float:
-    """Run `work(worker_number, stop)` in WORKERS threads; return operations per second."""
-    barrier = threading.Barrier(WORKERS + 1)
-    stop = threading.Event()
-    counts = [0] * WORKERS
+def run_workers(work: Callable[[int, Any], int]) -> float:
+    """Run `work(worker_number, stop)` in WORKERS workers; return operations per second.
+
+    Workers are processes (forked, one database connection each), as in
+    production where gunicorn and Celery run processes; BENCH_MODE=thread
+    runs threads instead, which also measures contention on the GIL.
+    """
+    if MODE == "thread":
+        barrier: Any = threading.Barrier(WORKERS + 1)
+        stop: Any = threading.Event()
+        counts: Any = [0] * WORKERS
+        start = threading.Thread
+    else:
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(WORKERS + 1)
+        stop = context.Event()
+        counts = context.Array("q", WORKERS)
+        start = context.Process  # type: ignore[assignment]
 
     def runner(number: int) -> None:
         barrier.wait()
         counts[number] = work(number, stop)
 
-    threads = [threading.Thread(target=runner, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
+    workers = [start(target=runner, args=(n,)) for n in range(WORKERS)]
+    for worker in workers:
+        worker.start()
     barrier.wait()
     started = time.perf_counter()
     time.sleep(SECONDS_PER_ROUND)
     stop.set()
-    for thread in threads:
-        thread.join()
+    for worker in workers:
+        worker.join()
     elapsed = time.perf_counter() - started
     return sum(counts) / elapsed
 
@@ -100,6 +116,9 @@ def main() -> None:
 
 def bench(url: str, server: dict) -> None:
     os.environ["DATABASE_URL"] = url
+    # Production settings: with DEBUG on, Django also records every query.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(24).hex())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artsvp.settings")
     import django
 
@@ -130,7 +149,7 @@ def bench(url: str, server: dict) -> None:
     connection.close()
     round_number = [0]
 
-    def ledger_work(number: int, stop: threading.Event) -> int:
+    def ledger_work(number: int, stop: Any) -> int:
         done = 0
         prefix = f"bench:{round_number[0]}:{number}:"
         try:
@@ -148,7 +167,7 @@ def bench(url: str, server: dict) -> None:
             connection.close()
         return done
 
-    def raw_work(number: int, stop: threading.Event) -> int:
+    def raw_work(number: int, stop: Any) -> int:
         done = 0
         prefix = f"raw:{round_number[0]}:{number}:"
         with psycopg.connect(dbname=SCRATCH_DB, **server) as conn:
@@ -198,7 +217,8 @@ def bench(url: str, server: dict) -> None:
     ledger_rate = statistics.median(ledger_rates)
     raw_rate = statistics.median(raw_rates)
     ratio = ledger_rate / raw_rate
-    print(f"workers: {WORKERS} threads, one hot account, {ROUNDS} x {SECONDS_PER_ROUND:g}s rounds")
+    kind = "threads" if MODE == "thread" else "processes"
+    print(f"workers: {WORKERS} {kind}, one hot account, {ROUNDS} x {SECONDS_PER_ROUND:g}s rounds")
     print(f"ledger (credits/ledger.py): {ledger_rate:8.0f} consumptions/s (median)")
     print(f"raw SQL baseline:           {raw_rate:8.0f} consumptions/s (median)")
     print(f"ratio ledger/raw:           {ratio:8.2f}  (target >= {TARGET_RATIO})")

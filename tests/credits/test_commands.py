@@ -150,3 +150,66 @@ def test_grant_credits_refuses_bad_input_clearly(
 
 def test_kinds_are_the_two_credit_kinds() -> None:
     assert CreditKind.values == ["portal", "invite"]
+
+
+# --- The admin's adjustment form (operators) ------------------------------------
+
+
+@pytest.fixture
+def operator_client(db: Any) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import client_for
+
+    operator = get_user_model().objects.create_superuser(
+        username="operator", email="ops@artsvp.example", password="x" * 20
+    )
+    return client_for(operator)
+
+
+def adjust_url(org: Organization, kind: str) -> str:
+    from django.urls import reverse
+
+    account = CreditAccount.objects.get(organization=org, kind=kind)
+    return reverse("admin:credits_creditaccount_adjust", args=[account.pk])
+
+
+def test_an_operator_adjusts_a_balance_in_the_admin(
+    operator_client: Any, org: Organization
+) -> None:
+    give_credits(org, portal=4)
+
+    response = operator_client.post(
+        adjust_url(org, "portal"), {"amount": "-3", "memo": "Granted twice by mistake"}
+    )
+
+    assert response.status_code == 302
+    assert ledger.balances(org).portal == 1
+    entry = CreditEntry.objects.filter(organization=org).first()
+    assert (entry.amount, entry.memo, entry.actor.email) == (
+        -3,
+        "Granted twice by mistake",
+        "ops@artsvp.example",
+    )
+
+
+def test_the_admin_refuses_to_take_more_than_the_balance(
+    operator_client: Any, org: Organization
+) -> None:
+    give_credits(org, portal=2)
+
+    response = operator_client.post(adjust_url(org, "portal"), {"amount": "-3", "memo": "x"})
+
+    assert response.status_code == 200
+    assert "Only 2 left: nothing was changed." in response.content.decode()
+    assert ledger.balances(org).portal == 2
+
+
+def test_organization_owners_cannot_adjust_their_own_balance(
+    alice_client: Any, org: Organization
+) -> None:
+    response = alice_client.post(adjust_url(org, "portal"), {"amount": "100", "memo": "free"})
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert ledger.balances(org).portal == 0
