@@ -103,11 +103,10 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     # ninja prefixes the source ("body", "query", "path", "header") and, for a
     # body, the view's parameter name: neither means anything to a client.
     parts = list(loc)
-    if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
-    elif parts and parts[0] in {"query", "path", "header", "cookie"}:
-        parts = parts[1:]
-    return ".".join(str(part) for part in parts) or "body"
+    source = parts.pop(0) if parts else "body"
+    if source == "body" and parts:
+        parts.pop(0)
+    return ".".join(str(part) for part in parts) or source
 
 
 @api.exception_handler(ValidationError)

@@ -31,7 +31,7 @@ from django.db.models import Model, QuerySet, TextChoices
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
 from artsvp.ratelimit import RateLimit, hit
 from organizations.api_key_services import KEY_PATTERN, authenticate_api_key
@@ -71,6 +71,19 @@ class RateLimited(ApiError):
 
 def not_found(what: str = "object") -> ApiError:
     return ApiError(404, "not_found", f"No such {what}.")
+
+
+class InputSchema(Schema):
+    """A request body. ninja's schemas read attributes from any object (for ORM
+    rows), which would take a JSON string or list for an empty object; a body
+    must be a JSON object."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _object_only(cls, value: Any, handler: Any) -> Any:
+        if not isinstance(value, dict | BaseModel):
+            raise ValueError("Send a JSON object.")
+        return handler(value)
 
 
 class ErrorOut(Schema):

@@ -18,6 +18,7 @@ from pydantic import field_validator
 
 from artsvp.api_support import (
     ApiError,
+    InputSchema,
     PageQuery,
     When,
     errors,
@@ -70,7 +71,7 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
-class EventIn(Schema):
+class EventIn(InputSchema):
     name: str = text(160, default=..., blank=False)
     slug: str = Field(
         "",
@@ -89,7 +90,7 @@ class EventIn(Schema):
     _valid_timezone = field_validator("timezone")(_check_timezone)
 
 
-class EventPatch(Schema):
+class EventPatch(InputSchema):
     name: str | None = text(160, default=None, blank=False)
     slug: str | None = Field(None, max_length=80, pattern=SLUG_PATTERN)
     starts_at: When | None = None

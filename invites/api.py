@@ -29,6 +29,7 @@ from pydantic import StringConstraints
 
 from artsvp.api_support import (
     Email,
+    InputSchema,
     Metadata,
     PageQuery,
     When,
@@ -61,7 +62,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-class GuestIn(Schema):
+class GuestIn(InputSchema):
     name: str = text(200)
     email: Email | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=services.MAX_TAGS)
@@ -76,7 +77,7 @@ class GuestIn(Schema):
     )
 
 
-class GenerateIn(Schema):
+class GenerateIn(InputSchema):
     guests: list[GuestIn] = Field(default_factory=list, max_length=services.MAX_BATCH_SIZE)
     blank: int = Field(
         0,
@@ -89,7 +90,7 @@ class GenerateIn(Schema):
     message: str = text(5000, description="Your message in the email when `send` is true.")
 
 
-class SendIn(Schema):
+class SendIn(InputSchema):
     subject: str = text(200)
     message: str = text(5000)
 

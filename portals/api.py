@@ -16,6 +16,7 @@ from pydantic import Discriminator, Tag
 from artsvp.api_support import (
     ApiError,
     Email,
+    InputSchema,
     PageQuery,
     actor_of,
     api_enum,
@@ -58,7 +59,7 @@ class GroupPage(Schema):
     next_cursor: str | None
 
 
-class GroupIn(Schema):
+class GroupIn(InputSchema):
     name: str = text(120, default=..., blank=False)
     kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]
     default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION)
@@ -70,7 +71,7 @@ class GroupIn(Schema):
     )
 
 
-class GroupPatch(Schema):
+class GroupPatch(InputSchema):
     name: str | None = text(120, default=None, blank=False)
     kind: GroupKind | None = None  # type: ignore[valid-type]
     default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
@@ -195,7 +196,7 @@ class PortalPage(Schema):
     next_cursor: str | None
 
 
-class PortalIn(Schema):
+class PortalIn(InputSchema):
     name: str = text(MAX_NAME_LENGTH, default=..., blank=False)
     allocation: int | None = Field(
         None, ge=0, le=MAX_ALLOCATION, description="Omitted: the group's default allocation."
@@ -214,7 +215,7 @@ OneOrMorePortals = Annotated[
 ]
 
 
-class PortalPatch(Schema):
+class PortalPatch(InputSchema):
     name: str | None = text(MAX_NAME_LENGTH, default=None, blank=False)
     allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
     contact_email: Email | Literal[""] | None = Field(None, description='"" removes it.')
