@@ -90,7 +90,7 @@ class SingleGuestForm(GenerationForm):
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     email = forms.EmailField(
         required=False,
-        help_text="Optional: without it, copy the link and send it yourself.",
+        help_text="Without an email, copy the link and send it yourself.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     tags = forms.CharField(

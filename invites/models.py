@@ -83,7 +83,7 @@ class InviteQuerySet(models.QuerySet["Invite"]):
 
 class Invite(models.Model):
     class Status(models.TextChoices):
-        CREATED = "created", "Not sent"
+        CREATED = "created", "Created"
         SENT = "sent", "Sent"
         OPENED = "opened", "Opened"
         ACCEPTED = "accepted", "Accepted"

@@ -1,10 +1,17 @@
 """What every page reached through a secret link shares.
 
-Portal links (`/p/<token>/`), invite links (`/i/<token>/`) and the pages a
-signed-in portal owner sees (which list invite links) are bearer secrets:
-the browser must not cache them or pass them on as a Referer, search engines
-must not index them, and lookups are rate limited so tokens cannot be
-guessed by brute force (each has 192 bits; the limit is against scanners).
+Portal links (`/p/<token>/`) and invite links (`/i/<token>/`) are bearer
+secrets: the browser must not cache them or pass the URL on as a Referer,
+search engines must not index them, and lookups are rate limited (each token
+has 192 bits; the limit is against scanners). Pages that list secret links
+without one in their own URL (the portal owner's dashboard, the guest list)
+are only kept out of caches and indexes.
+
+A page sent with `Referrer-Policy: no-referrer` makes browsers submit its
+forms with `Origin: null` and no Referer, which Django's CSRF check reads as
+cross-site. `secret_link_page` therefore checks CSRF itself: the token (the
+cookie and the form field) is still required, only the origin comparison
+accepts "null". The URL's own secret is a second factor a forger lacks.
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import select_template
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt
 
 from artsvp.ratelimit import client_ip, hit
 
@@ -23,21 +33,50 @@ from artsvp.ratelimit import client_ip, hit
 LINK_LOOKUPS_PER_MINUTE = 60
 
 
-def secret_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+class _NoReferrerCsrf(CsrfViewMiddleware):
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)
+
+    def _check_referer(self, request: HttpRequest) -> None:
+        if request.META.get("HTTP_REFERER"):
+            super()._check_referer(request)
+
+
+_no_referrer_csrf = decorator_from_middleware(_NoReferrerCsrf)
+
+
+def secret_link_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page whose URL holds a secret token: private, no Referer, CSRF by token."""
+    protected = _no_referrer_csrf(view)
+
+    @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        mark_secret(response)
-        return response
+        return mark_secret(protected(request, *args, **kwargs))
 
     return wrapper
 
 
-def mark_secret(response: HttpResponse) -> HttpResponse:
+def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that lists secret links: never cached or indexed."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return mark_private(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def mark_private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def mark_secret(response: HttpResponse) -> HttpResponse:
+    mark_private(response)
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -64,3 +103,8 @@ def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse
     )
     response["Retry-After"] = str(max(1, retry_after))
     return mark_secret(response)
+
+
+# The name deliveries/views.py imports for the portal owner's send pages,
+# which have no token in their URL: private, not no-referrer.
+secret_page = private_page

@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from deliveries.services import with_delivery_status
 from events.access import access_event
 from events.models import Event
 from invites.exports import organizer_invites_csv
 from invites.forms import GuestListFilterForm, RsvpForm
 from invites.generation import GenerationTarget, generation_page, organizer_credits_message
 from invites.models import Invite
-from invites.secret_pages import secret_page, throttle_link_lookup
+from invites.secret_pages import mark_private, secret_link_page, throttle_link_lookup
 from invites.services import (
     EventFull,
     GuestDetailsRequired,
@@ -38,7 +39,7 @@ GUESTS_PER_PAGE = 50
 # --- The guest ----------------------------------------------------------------------
 
 
-@secret_page
+@secret_link_page
 @require_http_methods(["GET", "POST"])
 def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     limited = throttle_link_lookup(request, "invite-link")
@@ -138,9 +139,9 @@ def guest_list(request: HttpRequest, event_slug: str) -> HttpResponse:
         plus_ones=Sum("plus_ones", filter=Q(status=Invite.Status.ACCEPTED), default=0),
         declined=Count("id", filter=Q(status=Invite.Status.DECLINED)),
     )
-    page = Paginator(invites.order_by("-created_at", "-id"), GUESTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        with_delivery_status(invites.order_by("-created_at", "-id")), GUESTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     rows = [
         {
             "invite": invite,
@@ -170,9 +171,7 @@ def guest_list(request: HttpRequest, event_slug: str) -> HttpResponse:
         },
     )
     # The page lists the organizer's invite links.
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return mark_private(response)
 
 
 @organization_view
@@ -185,8 +184,7 @@ def guest_list_csv(request: HttpRequest, event_slug: str) -> HttpResponse:
         filename=f"guests-{event.slug}.csv",
         link=lambda invite: base + invite.path,
     )
-    response["Cache-Control"] = "no-store"
-    return response
+    return mark_private(response)
 
 
 @organization_view

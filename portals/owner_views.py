@@ -18,11 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.ratelimit import client_ip
 from credits.ledger import InsufficientCredits, balances
+from deliveries.services import with_delivery_status
 from invites.exports import portal_invites_csv
 from invites.forms import InviteStatusFilterForm
 from invites.generation import GenerationTarget, generation_page
 from invites.models import Invite
-from invites.secret_pages import secret_page, throttle, throttle_link_lookup
+from invites.secret_pages import private_page, secret_link_page, throttle, throttle_link_lookup
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,
@@ -67,7 +68,7 @@ def _revoked(request: HttpRequest, portal: Portal) -> HttpResponse:
     return render(request, "portals/owner/revoked.html", {"portal": portal}, status=410)
 
 
-@secret_page
+@secret_link_page
 @require_http_methods(["GET", "POST"])
 def portal_link(request: HttpRequest, token: str) -> HttpResponse:
     """The secret link: claim an unassigned portal, or sign in to an assigned one."""
@@ -110,7 +111,7 @@ def _already_claimed(
     )
 
 
-@secret_page
+@secret_link_page
 @require_POST
 def request_code(request: HttpRequest, token: str) -> HttpResponse:
     limited = throttle_link_lookup(request, "portal-link")
@@ -142,7 +143,7 @@ def request_code(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("owner:enter_code", token)
 
 
-@secret_page
+@secret_link_page
 @require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest, token: str) -> HttpResponse:
     limited = throttle_link_lookup(request, "portal-link")
@@ -182,7 +183,7 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@secret_page
+@private_page
 def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
     if portal.status == Portal.Status.REVOKED:
@@ -192,7 +193,9 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
     status = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if status:
         invites = invites.filter(status=status)
-    page = Paginator(invites, INVITES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(with_delivery_status(invites), INVITES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = [
         {"invite": invite, "link": request.build_absolute_uri(invite.path)}
         for invite in page.object_list
@@ -218,7 +221,7 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@secret_page
+@private_page
 @require_http_methods(["GET", "POST"])
 def add_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
@@ -244,7 +247,7 @@ def add_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     return generation_page(request, target)
 
 
-@secret_page
+@private_page
 @require_POST
 def revoke(request: HttpRequest, public_id: str, invite_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
@@ -263,7 +266,7 @@ def revoke(request: HttpRequest, public_id: str, invite_id: str) -> HttpResponse
     return redirect("owner:dashboard", portal.public_id)
 
 
-@secret_page
+@private_page
 def export_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
     if portal.status == Portal.Status.REVOKED:

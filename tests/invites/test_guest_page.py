@@ -162,3 +162,19 @@ def test_unknown_tokens_are_404_and_lookups_are_rate_limited(invite):
     response = browser.get(url(invite))
     assert response.status_code == 429
     assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_real_browser_can_answer_despite_sending_no_referrer(invite):
+    """The page's no-referrer policy makes browsers post with Origin: null."""
+    browser = Client(enforce_csrf_checks=True)
+    token = browser.get(url(invite)).context["csrf_token"]
+    response = browser.post(
+        url(invite),
+        {"answer": "decline", "csrfmiddlewaretoken": str(token)},
+        HTTP_ORIGIN="null",
+        secure=True,
+    )
+    assert response.status_code == 302
+    assert Client(enforce_csrf_checks=True).post(url(invite), {"answer": "accept"}).status_code == 403
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.DECLINED

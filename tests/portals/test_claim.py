@@ -167,11 +167,39 @@ class TestClaimPage:
     def test_secret_link_pages_are_not_cached_and_send_no_referrer(self, org, portal):
         give_credits(org, portal=1)
         browser = Client()
-        responses = [browser.get(link(portal)), browser.post(link(portal), {"email": OWNER})]
-        responses.append(browser.get(reverse("owner:dashboard", args=[portal.public_id])))
-        for response in responses:
+        for response in (browser.get(link(portal)), browser.post(link(portal), {"email": OWNER})):
             assert response["Referrer-Policy"] == "no-referrer"
             assert "no-store" in response["Cache-Control"]
+        # The dashboard has no token in its URL; it lists invite links, so no caching.
+        dashboard = browser.get(reverse("owner:dashboard", args=[portal.public_id]))
+        assert "no-store" in dashboard["Cache-Control"]
+        assert dashboard["Referrer-Policy"] == "same-origin"
+
+    def test_a_real_browser_form_post_passes_the_csrf_check(self, org, portal):
+        """With Referrer-Policy: no-referrer, browsers post forms with Origin: null and no
+        Referer; the CSRF token must still be checked, and suffice."""
+        give_credits(org, portal=1)
+        browser = Client(enforce_csrf_checks=True)
+        form_page = browser.get(link(portal))
+        token = form_page.context["csrf_token"]
+        forged = Client(enforce_csrf_checks=True).post(
+            link(portal), {"email": OWNER}, HTTP_ORIGIN="null"
+        )
+        assert forged.status_code == 403
+        response = browser.post(
+            link(portal),
+            {"email": OWNER, "csrfmiddlewaretoken": str(token)},
+            HTTP_ORIGIN="null",
+            secure=True,
+        )
+        assert response.status_code == 302
+        portal.refresh_from_db()
+        assert portal.status == Portal.Status.ASSIGNED
+        # Pages without a token in the URL keep Django's full check (same-origin Referer).
+        dashboard = reverse("owner:dashboard", args=[portal.public_id])
+        add = reverse("owner:add_invites", args=[portal.public_id])
+        assert browser.post(add, {"method": "blank"}, HTTP_ORIGIN="null").status_code == 403
+        assert browser.get(dashboard).status_code == 200
 
     def test_lookups_of_portal_links_are_rate_limited(self, portal):
         browser = Client()
