@@ -175,6 +175,7 @@ def test_a_real_browser_can_answer_despite_sending_no_referrer(invite):
         secure=True,
     )
     assert response.status_code == 302
-    assert Client(enforce_csrf_checks=True).post(url(invite), {"answer": "accept"}).status_code == 403
+    forged = Client(enforce_csrf_checks=True).post(url(invite), {"answer": "accept"})
+    assert forged.status_code == 403
     invite.refresh_from_db()
     assert invite.status == Invite.Status.DECLINED
