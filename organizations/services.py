@@ -184,10 +184,11 @@ def cancel_invitation(invitation: TeamInvitation) -> None:
 
 
 def user_has_email(user: Any, email: str) -> bool:
+    """The account's own address, or another address of theirs that they verified."""
     email = email.strip().lower()
     if (user.email or "").strip().lower() == email:
         return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email).exists()
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
 def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,18 +69,17 @@ def _open_invitations_for(user: Any) -> list[TeamInvitation]:
     emails = {user.email.lower()} if user.email else set()
     emails.update(
         address.lower()
-        for address in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
     )
     invitations = (
-        TeamInvitation.objects.filter(accepted_at__isnull=True)
+        TeamInvitation.objects.annotate(email_lower=Lower("email"))
+        .filter(accepted_at__isnull=True, email_lower__in=emails)
         .exclude(organization__memberships__user=user)
         .select_related("organization")
     )
-    return [
-        invitation
-        for invitation in invitations.filter(email__in=emails)
-        if not is_expired(invitation)
-    ]
+    return [invitation for invitation in invitations if not is_expired(invitation)]
 
 
 @login_required

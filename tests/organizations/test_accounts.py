@@ -153,3 +153,24 @@ def test_a_user_can_add_a_second_email_address(alice_client, alice):
     address = EmailAddress.objects.get(email="alice@gallery.example")
     assert address.user == alice
     assert not address.verified
+
+
+def test_repeated_failed_logins_lock_the_address_for_a_while(client, alice):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "alice@example.com", "password": "guess"})
+    response = client.post(
+        reverse("account_login"), {"login": "alice@example.com", "password": PASSWORD}
+    )
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_flood_of_signups_gets_the_styled_429_page(client, db):
+    def sign_up_bot(n):
+        return client.post(reverse("account_signup"), {"email": f"bot{n}@example.com"})
+
+    assert [sign_up_bot(n).status_code for n in range(20)] == [200] * 20
+    response = sign_up_bot(20)
+    assert response.status_code == 429
+    assert b"Slow down a little" in response.content
+    assert b"css/app.css" in response.content

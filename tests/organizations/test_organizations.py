@@ -156,3 +156,9 @@ def test_healthz_reports_the_database(client, db):
     response = client.get(reverse("organizations:healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_healthz_answers_plain_http_while_everything_else_redirects(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("organizations:healthz")).status_code == 200
+    assert client.get(reverse("account_login")).status_code == 301

@@ -159,6 +159,25 @@ def test_someone_logged_in_with_another_email_cannot_accept(
     assert invitation.accepted_at is None
 
 
+def test_an_unverified_second_address_is_not_enough(alice_client, org, charlie, invite):
+    from allauth.account.models import EmailAddress
+
+    invite(alice_client, org, "dave@example.com")
+    EmailAddress.objects.create(user=charlie, email="dave@example.com", verified=False)
+    response = client_for(charlie).post(invitation_url(TeamInvitation.objects.get()))
+    assert response.status_code == 403
+    assert not Membership.objects.filter(organization=org, user=charlie).exists()
+
+
+def test_a_verified_second_address_may_accept(alice_client, org, charlie, invite):
+    from allauth.account.models import EmailAddress
+
+    invite(alice_client, org, "Charlie@Elsewhere.example")
+    EmailAddress.objects.create(user=charlie, email="charlie@elsewhere.example", verified=True)
+    client_for(charlie).post(invitation_url(TeamInvitation.objects.get()))
+    assert role_of(org, charlie) == "member"
+
+
 def test_accepting_twice_changes_nothing(alice_client, org, dave, invite):
     invite(alice_client, org, "dave@example.com", role="admin")
     invitation = TeamInvitation.objects.get()
@@ -264,7 +283,7 @@ def test_the_invitation_email_is_sent_after_commit_and_skips_cancelled_ones(org,
 
 
 def test_open_invitations_show_on_the_create_page(alice_client, org, dave, invite):
-    invite(alice_client, org, "dave@example.com")
+    invite(alice_client, org, "Dave@Example.COM")
     response = client_for(dave).get(reverse("organizations:create"))
     assert b"You've been invited" in response.content
     assert invitation_url(TeamInvitation.objects.get()).encode() in response.content
