@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from artsvp.ids import new_public_id, new_secret_token
+from artsvp.ids import new_public_ids, new_secret_token
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
@@ -363,10 +363,11 @@ def _create_batch(
         "batch": batch,
         "portal": portal,
     }
+    public_ids = iter(new_public_ids(size))
     invites = [
         Invite(
             **common,
-            public_id=new_public_id(),
+            public_id=next(public_ids),
             token=new_secret_token(),
             guest_name=guest.name.strip(),
             guest_email=guest.email.strip(),
@@ -379,7 +380,7 @@ def _create_batch(
     invites.extend(
         Invite(
             **common,
-            public_id=new_public_id(),
+            public_id=next(public_ids),
             token=new_secret_token(),
             plus_ones_allowed=default_plus_ones,
         )

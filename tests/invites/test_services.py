@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -93,6 +94,9 @@ def test_invites_carry_guest_data_source_and_plus_ones_from_the_group(org, porta
     # Tokens are long random secrets, all different.
     tokens = {invite.token for invite in (anna, leo, blank)}
     assert len(tokens) == 3 and all(len(token) >= 32 for token in tokens)
+    public_ids = {invite.public_id for invite in (anna, leo, blank)}
+    assert len(public_ids) == 3
+    assert all(re.fullmatch(r"[a-z0-9]{14}", public_id) for public_id in public_ids)
 
 
 def test_allocation_refusal_says_how_many_remain_and_creates_nothing(org, portal):
