@@ -44,6 +44,9 @@ REQUEUE_QUEUED_AFTER = timedelta(minutes=5)
 # A row claimed this long ago belongs to a dead worker: the task's hard time
 # limit (tasks.SEND_TIME_LIMIT) is far shorter than this.
 REQUEUE_SENDING_AFTER = timedelta(minutes=10)
+# Large sends are published by a worker, in chunks (see enqueue_deliveries).
+FAN_OUT_ABOVE = 50
+FAN_OUT_CHUNK = 1000
 # Transient errors are retried with exponential backoff (30 s, 1, 2, 4, 8,
 # then every 10 minutes): about 45 minutes of provider outage before failing.
 MAX_ATTEMPTS = 8
@@ -318,30 +321,43 @@ def plan_invite_emails(invites: QuerySet[Invite]) -> SendPlan:
     return SendPlan(invites=sendable, skipped=Skipped.count(skipped))
 
 
-def enqueue_deliveries(delivery_ids: list[int]) -> int:
-    """Publish one send task per row; returns how many were published.
+def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
+    """Publish the send tasks of these rows; returns how many rows were handed over.
 
-    Never raises: the rows are committed, so a broker that is down only
-    delays them until the sweeper runs. At the first failure it stops (the
-    broker is down; every further attempt would wait for its timeout).
+    Publishing takes about a millisecond a task, so past `FAN_OUT_ABOVE` rows
+    a request publishes one task per `FAN_OUT_CHUNK` rows and a worker
+    publishes the rest (`tasks.publish_send_tasks`): a send of 1,000 returns
+    at once. Never raises: the rows are committed, so a broker that is down
+    only delays them until the sweeper runs. It stops at the first failure
+    (every further attempt would wait for the same dead broker).
     """
-    from deliveries.tasks import send_delivery
+    from deliveries.tasks import publish_send_tasks, send_delivery
 
-    published = 0
+    if fan_out and len(delivery_ids) > FAN_OUT_ABOVE:
+        task = publish_send_tasks
+        batches = [
+            delivery_ids[start : start + FAN_OUT_CHUNK]
+            for start in range(0, len(delivery_ids), FAN_OUT_CHUNK)
+        ]
+        calls = [((batch,), len(batch)) for batch in batches]
+    else:
+        task = send_delivery
+        calls = [((delivery_id,), 1) for delivery_id in delivery_ids]
+    handed_over = 0
     try:
-        # One broker connection for the whole batch, not one per task.
-        with send_delivery.app.producer_or_acquire() as producer:
-            for delivery_id in delivery_ids:
-                send_delivery.apply_async((delivery_id,), producer=producer)
-                published += 1
+        # One broker connection for all of them, not one per task.
+        with task.app.producer_or_acquire() as producer:
+            for args, rows in calls:
+                task.apply_async(args, producer=producer)
+                handed_over += rows
     except Exception:
         logger.warning(
             "Could not enqueue %d of %d deliveries; they stay queued for the sweeper.",
-            len(delivery_ids) - published,
+            len(delivery_ids) - handed_over,
             len(delivery_ids),
             exc_info=True,
         )
-    return published
+    return handed_over
 
 
 # --- Sending (in a worker) --------------------------------------------------------------

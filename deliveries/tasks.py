@@ -37,6 +37,14 @@ def send_delivery(self: Any, delivery_id: int) -> Any:
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
 
 
+@app.task(acks_late=True, reject_on_worker_lost=True)
+def publish_send_tasks(delivery_ids: list[int]) -> int:
+    """A large send's fan-out: one send task per delivery, published from here
+    rather than from the request. Run twice, it publishes duplicates, which
+    back off at the claim."""
+    return services.enqueue_deliveries(delivery_ids, fan_out=False)
+
+
 @app.task(acks_late=True)
 def requeue_stuck_deliveries() -> int:
     """Run by beat every minute: nothing queued is left behind for long."""

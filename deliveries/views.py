@@ -86,31 +86,34 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
     if selection is None:
         messages.info(request, "Select the invites you want to email first.")
         return redirect(target.back_url)
-    plan = plan_invite_emails(selection.invites)
     step = request.POST.get("step", "") if request.method == "POST" else ""
     form = InviteEmailForm(request.POST) if step in STEPS else InviteEmailForm()
-    preview = None
-    if plan.invites and step in ("preview", "send") and form.is_valid():
-        subject, message = form.cleaned_data["subject"], form.cleaned_data["message"]
-        if step == "send":
-            try:
-                queued = queue_invite_emails(
-                    selection.invites.select_related(None).only("pk"),
-                    subject=subject,
-                    message=message,
-                    actor=target.actor,
-                )
-            except DeliveryError as error:
-                form.add_error(None, str(error))
-            else:
-                count = len(queued)
-                text = f"{count} email{'' if count == 1 else 's'} on the way."
-                messages.success(request, f"{text} {queued.skipped}".strip())
-                if count == 1:
-                    return redirect(target.back_url)
-                return redirect(f"{target.progress_url}?send={queued.send_id}")
+    if step == "send" and form.is_valid():
+        try:
+            # It decides under the invites' locks what can go; no plan needed first.
+            queued = queue_invite_emails(
+                selection.invites.select_related(None).only("pk"),
+                subject=form.cleaned_data["subject"],
+                message=form.cleaned_data["message"],
+                actor=target.actor,
+            )
+        except DeliveryError as error:
+            form.add_error(None, str(error))
         else:
-            preview = preview_invite_email(plan.invites[0], subject=subject, message=message)
+            count = len(queued)
+            text = f"{count} email{'' if count == 1 else 's'} on the way."
+            messages.success(request, f"{text} {queued.skipped}".strip())
+            if count == 1:
+                return redirect(target.back_url)
+            return redirect(f"{target.progress_url}?send={queued.send_id}")
+    plan = plan_invite_emails(selection.invites)
+    preview = None
+    if plan.invites and step == "preview" and form.is_valid():
+        preview = preview_invite_email(
+            plan.invites[0],
+            subject=form.cleaned_data["subject"],
+            message=form.cleaned_data["message"],
+        )
     context = {
         **target.context,
         "target": target,

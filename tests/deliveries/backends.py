@@ -43,6 +43,16 @@ class FlakyBackend(LocmemBackend):
         cls.delay = delay
 
 
-def sent_files(path: Any) -> list[str]:
-    """Every message the file backend wrote under `path`, as text."""
-    return [p.read_text() for p in sorted(path.glob("*.log"))]
+def sent_messages(path: Any) -> list[str]:
+    """Every message the file backend wrote under `path`, as text.
+
+    It appends messages sent within the same second to one file, each
+    followed by a line of 79 dashes.
+    """
+    separator = "\n" + "-" * 79 + "\n"
+    return [
+        message
+        for file in sorted(path.glob("*.log"))
+        for message in file.read_text().split(separator)
+        if message.strip()
+    ]

@@ -169,6 +169,15 @@ def test_queueing_a_thousand_invite_emails_does_one_insert(
     assert Delivery.objects.filter(send_id=queued.send_id).count() == 1000
 
 
+def test_a_large_send_is_handed_to_a_worker_in_one_task_and_every_email_goes(
+    make_invites: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    invites = make_invites(services.FAN_OUT_ABOVE + 10)
+    send(invites, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == len(invites)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def test_generic_emails_render_their_stored_context(
     org: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -1,0 +1,358 @@
+"""Real workers: `celery worker` subprocesses on a private Redis, sending from
+the test's PostgreSQL database, writing what they send to files.
+
+Each test starts its own `redis-server` on a spare port (so stopping it
+disturbs nobody) and kills every process it started, whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from artsvp.celery import app as celery_app
+from deliveries.models import Delivery
+from deliveries.services import queue_email, queue_invite_emails
+from invites.models import Invite
+from tests.deliveries.backends import sent_messages
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server"),
+]
+
+WORKER_START_TIMEOUT = 60
+SEND_TIMEOUT = 60
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port = port
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        assert wait_until(lambda: _pings(client), timeout=10), "redis-server did not start"
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]
+
+
+class Workers:
+    """Starts `celery worker` processes; kills them all at the end."""
+
+    def __init__(self, tmp_path: Path, broker_url: str, mail_dir: Path) -> None:
+        self.tmp_path = tmp_path
+        self.broker_url = broker_url
+        self.mail_dir = mail_dir
+        self.processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(
+        self, name: str, *, email_delay: float = 0.0, concurrency: int = 1
+    ) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "artsvp.settings",
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "EMAIL_BACKEND": "tests.deliveries.backends.SlowFileBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            "ARTSVP_TEST_EMAIL_DELAY": str(email_delay),
+        }
+        log = self.tmp_path / f"worker-{name}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "artsvp",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+                "-n",
+                f"{name}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            # Its own process group, so a kill reaches the pool's children too.
+            start_new_session=True,
+        )
+        self.processes.append((process, log))
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def kill_all(self) -> None:
+        for process, _log in self.processes:
+            with suppress(ProcessLookupError):
+                self.kill(process)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for _p, log in self.processes)
+
+
+@contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """Make this process publish tasks to `broker_url` instead of running them."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+
+    def reset_pools() -> None:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    conf.broker_url, conf.task_always_eager = broker_url, False
+    reset_pools()
+    try:
+        yield
+    finally:
+        reset_pools()
+        conf.broker_url, conf.task_always_eager = saved
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(spare_port(), tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "sent"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def workers(tmp_path: Path, redis_server: RedisServer, mail_dir: Path) -> Iterator[Workers]:
+    pool = Workers(tmp_path, redis_server.url, mail_dir)
+    try:
+        yield pool
+    finally:
+        pool.kill_all()
+
+
+def status_of(delivery_id: int) -> str:
+    return Delivery.objects.values_list("status", flat=True).get(pk=delivery_id)
+
+
+def test_a_worker_killed_while_sending_leaves_the_email_to_the_next_one(
+    redis_server: RedisServer, workers: Workers, mail_dir: Path, portal_invite: Invite
+) -> None:
+    redis_server.start()
+    with publishing_to(redis_server.url):
+        # The first worker takes a minute over the send: time to kill it mid-way.
+        first = workers.start("first", email_delay=60)
+        delivery = queue_invite_emails([portal_invite], subject="Hi {{ name }}", message="")[0]
+        assert wait_until(
+            lambda: status_of(delivery.pk) == Delivery.Status.SENDING,
+            timeout=WORKER_START_TIMEOUT,
+        ), workers.logs()
+
+        workers.kill(first)
+        assert status_of(delivery.pk) == Delivery.Status.SENDING
+        assert sent_messages(mail_dir) == []
+
+        workers.start("second")
+        # The sweeper (beat runs it every minute) finds the abandoned claim.
+        call_command("requeue_deliveries", "--sending-for", "0", "--queued-for", "0")
+        assert wait_until(
+            lambda: status_of(delivery.pk) == Delivery.Status.SENT, timeout=SEND_TIMEOUT
+        ), workers.logs()
+
+    sent = [text for text in sent_messages(mail_dir) if "To: ada@example.com" in text]
+    assert len(sent) >= 1  # at least once
+    assert "Subject: Hi Ada Lovelace" in sent[0]
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert not Delivery.objects.filter(status__in=["queued", "sending"]).exists()
+    portal_invite.refresh_from_db()
+    assert portal_invite.status == Invite.Status.SENT
+
+
+def test_with_the_broker_down_sending_succeeds_and_every_email_goes_once_it_is_back(
+    redis_server: RedisServer,
+    workers: Workers,
+    mail_dir: Path,
+    alice_client: Client,
+    event: Any,
+    make_invites: Any,
+) -> None:
+    make_invites(5)
+    send_url = reverse("deliveries:organizer_send", args=[event.organization.slug, event.slug])
+
+    with publishing_to(redis_server.url):  # nothing listens there yet
+        started = time.monotonic()
+        response = alice_client.post(
+            send_url,
+            {"scope": "unsent", "step": "send", "subject": "Hi {{ name }}", "message": ""},
+        )
+        request_seconds = time.monotonic() - started
+        queue_email(
+            "team-invitation",
+            to="newcomer@example.com",
+            context={
+                "organization": {"name": "Basel Art Week"},
+                "role": "Member",
+                "inviter_email": "",
+                "accept_url": "/invitations/abc/",
+                "valid_days": 14,
+            },
+        )
+        print(f"\nsend request with the broker down: {request_seconds:.2f} s")
+
+        assert response.status_code == 302
+        assert request_seconds < 15
+        assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 6
+
+        redis_server.start()
+        workers.start("after-outage")
+        call_command("requeue_deliveries", "--queued-for", "0")
+        assert wait_until(
+            lambda: Delivery.objects.filter(status=Delivery.Status.SENT).count() == 6,
+            timeout=SEND_TIMEOUT,
+        ), workers.logs()
+
+    recipients = sorted(
+        line.removeprefix("To: ")
+        for text in sent_messages(mail_dir)
+        for line in text.splitlines()
+        if line.startswith("To: ")
+    )
+    assert recipients == sorted(
+        [f"guest{n}@example.com" for n in range(1, 6)] + ["newcomer@example.com"]
+    )
+
+
+def test_a_thousand_invite_emails_return_at_once_and_the_progress_follows_the_workers(
+    redis_server: RedisServer,
+    workers: Workers,
+    mail_dir: Path,
+    alice_client: Client,
+    event: Any,
+    make_invites: Any,
+) -> None:
+    make_invites(1000)
+    args = [event.organization.slug, event.slug]
+    redis_server.start()
+
+    with publishing_to(redis_server.url):
+        started = time.monotonic()
+        response = alice_client.post(
+            reverse("deliveries:organizer_send", args=args),
+            {"scope": "unsent", "step": "send", "subject": "Hi", "message": ""},
+        )
+        seconds = time.monotonic() - started
+        print(f"\nqueueing 1,000 invite emails, request to response: {seconds:.2f} s")
+        assert response.status_code == 302
+        assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 1000
+        # The request published one fan-out task; a worker publishes the 1,000 sends.
+        assert redis.Redis(port=redis_server.port).llen("celery") == 1
+
+        workers.start("bulk", concurrency=2)
+        polls: list[str] = []
+
+        def progress_done() -> bool:
+            page = alice_client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
+            polls.append(page)
+            return "hx-trigger" not in page
+
+        started = time.monotonic()
+        assert wait_until(progress_done, timeout=240, interval=2), workers.logs()
+        print(f"1,000 emails sent by a worker (2 processes) in {time.monotonic() - started:.1f} s")
+
+    assert 'hx-trigger="every 2s"' in polls[0]
+    assert "1000 of 1000 sent" in polls[-1]
+    assert len(sent_messages(mail_dir)) == 1000
