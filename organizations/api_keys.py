@@ -18,6 +18,7 @@ from artsvp.api_support import rate_limit_setting
 from organizations.access import organization_view, request_organization
 from organizations.api_key_services import NewApiKey, create_api_key, revoke_api_key
 from organizations.models import ApiKey
+from portals.models import Portal
 
 
 class ApiKeyForm(forms.Form):
@@ -57,6 +58,12 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     keys = list(ApiKey.objects.filter(organization=organization).select_related("created_by"))
     docs_url = settings.SITE_URL + reverse("api:openapi-view")
     limit, window = rate_limit_setting()
+    # The curl example names a real claimed portal when there is one.
+    example_portal = (
+        Portal.objects.filter(organization=organization, status=Portal.Status.ASSIGNED)
+        .values("public_id", "name")
+        .first()
+    ) or {"public_id": "PORTAL_ID", "name": ""}
     return render(
         request,
         "organizations/api_keys.html",
@@ -69,6 +76,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             "api_base": settings.SITE_URL + reverse("api:api-root"),
             "docs_url": docs_url,
             "curl_key": new_key.secret if new_key else "YOUR_API_KEY",
+            "example_portal_id": example_portal["public_id"],
+            "example_portal_name": example_portal["name"],
             "rate_limit": limit,
             "rate_window_minutes": window // 60,
         },

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from organizations.api_key_services import create_api_key, looks_like_api_key
 from organizations.models import ApiKey, Organization
+from portals.models import Portal
 from tests.api.conftest import ApiClient
+from tests.conftest import give_credits
 
 
 def page_url(organization: Organization) -> str:
@@ -84,11 +86,33 @@ def test_the_page_explains_the_api_with_a_working_curl_example(
     settings.SITE_URL = "https://artsvp.example"
     content = alice_client.get(page_url(org)).content.decode()
 
-    assert 'curl -H "Authorization: Bearer YOUR_API_KEY" https://artsvp.example/api/v1/credits' in (
-        content
+    assert (
+        "curl https://artsvp.example/api/v1/credits \\\n"
+        '  -H "Authorization: Bearer YOUR_API_KEY"' in content
     )
+    assert "https://artsvp.example/api/v1/portals/PORTAL_ID/invites" in content
     assert "https://artsvp.example/api/v1/docs" in content
     assert "No API keys yet" in content
+
+
+def test_the_example_uses_the_new_key_and_a_claimed_portal(
+    alice_client: Client, org: Organization, assigned_portal: Portal
+) -> None:
+    response = alice_client.post(page_url(org), {"action": "create", "name": "CRM sync"})
+    content = response.content.decode()
+    secret = response.context["new_key"].secret
+
+    assert f'-H "Authorization: Bearer {secret}"' in content
+    assert f"/api/v1/portals/{assigned_portal.public_id}/invites" in content
+    assert "Galerie Nord" in content
+    # The example, run as written, works.
+    give_credits(org, invite=1)
+    example = ApiClient(secret).post(
+        f"/portals/{assigned_portal.public_id}/invites",
+        {"guests": [{"name": "Ada Lovelace", "email": "ada@example.com"}]},
+        headers={"Idempotency-Key": "crm-order-1234"},
+    )
+    assert example.status_code == 201
 
 
 def test_members_who_are_not_managers_cannot_manage_keys(
