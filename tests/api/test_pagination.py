@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from events.models import Event
 from invites.models import Invite
 from organizations.models import Organization
@@ -82,3 +85,39 @@ def test_limits_outside_one_to_two_hundred_are_refused(api: ApiClient) -> None:
     assert_error(api.get("/events", {"limit": 0}), 422, "invalid")
     assert_error(api.get("/events", {"limit": 201}), 422, "invalid")
     assert_error(api.get("/events", {"limit": "ten"}), 422, "invalid")
+
+
+def test_lists_take_the_same_queries_for_more_rows(
+    api: ApiClient,
+    event: Event,
+    org: Organization,
+    group: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    give_credits(org, invite=100)
+    lists = [
+        "/events",
+        f"/events/{event.public_id}/invites",
+        f"/events/{event.public_id}/portal-groups",
+        f"/portal-groups/{group.public_id}/portals",
+        "/credits/entries",
+        "/purchases",
+    ]
+
+    def add_rows(n: int) -> None:
+        api.post(f"/events/{event.public_id}/invites", {"blank": n})
+        api.post(
+            f"/portal-groups/{group.public_id}/portals", [{"name": f"P{n}-{i}"} for i in range(n)]
+        )
+        make_events(api, [f"Fair {n}-{i}" for i in range(n)])
+
+    add_rows(2)
+    counts = {}
+    for path in lists:
+        with CaptureQueriesContext(connection) as queries:
+            api.get(path)
+        counts[path] = len(queries.captured_queries)
+    add_rows(20)
+    for path in lists:
+        with django_assert_num_queries(counts[path]):
+            api.get(path)
