@@ -191,6 +191,11 @@ class RsvpForm(forms.Form):
     def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invite = invite
+        # A guest changing their mind starts from their current answer.
+        if invite.status == Invite.Status.ACCEPTED:
+            self.fields["answer"].initial = "accept"
+        elif invite.status == Invite.Status.DECLINED:
+            self.fields["answer"].initial = "decline"
         if invite.is_blank:
             self.fields["name"] = forms.CharField(label="Your name", max_length=200)
             self.fields["email"] = forms.EmailField(label="Your email")
@@ -201,6 +206,7 @@ class RsvpForm(forms.Form):
                 coerce=int,
                 choices=[(n, str(n)) for n in range(invite.plus_ones_allowed + 1)],
                 initial=invite.plus_ones,
+                # Not needed to decline; the template shows no "(optional)" for it.
                 required=False,
                 empty_value=0,
                 help_text=f"You may bring up to {invite.plus_ones_allowed}.",

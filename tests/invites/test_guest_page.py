@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,6 +67,7 @@ def test_the_guest_accepts_with_a_plus_one_and_sees_the_answer(invite):
     page = text(browser.get(url(invite)))
     assert "you'll be there" in page and "with 1 guest" in page
     assert "Update my answer" in page
+    assert re.search(r'value="accept"[^>]*checked', page)
     # Opening the page again does not undo the answer.
     invite.refresh_from_db()
     assert invite.status == Invite.Status.ACCEPTED
