@@ -27,6 +27,7 @@ from invites.secret_pages import private_page, secret_link_page, throttle, throt
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,
+    CODE_MAX_ATTEMPTS,
     CodeCheck,
     PortalAlreadyAssigned,
     PortalRevoked,
@@ -48,13 +49,16 @@ INVITES_PER_PAGE = 50
 CODE_REQUESTS_PER_15_MINUTES = 5
 # Guessing codes, per portal and client address, on top of 5 attempts per code.
 CODE_ATTEMPTS_PER_15_MINUTES = 10
+_CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
+# One message for every failure (wrong, expired, used up, never sent), so a
+# stranger cannot tell whether the address they tried received a code.
 CODE_FAILED = (
-    "That code didn't work. Codes are valid for 10 minutes and for 5 tries; "
-    "check the newest email from us, or ask for a new code."
+    f"That code didn't work. Codes are valid for {_CODE_MINUTES} minutes and for "
+    f"{CODE_MAX_ATTEMPTS} tries; check the newest email from us, or ask for a new code."
 )
 CODE_SENT = (
     "If that is the address this portal was claimed with, we have emailed it a 6-digit code. "
-    "It is valid for 10 minutes."
+    f"It is valid for {_CODE_MINUTES} minutes."
 )
 
 
@@ -177,7 +181,7 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
             "portal": portal,
             "form": form,
             "token": token,
-            "minutes": int(CODE_LIFETIME.total_seconds() // 60),
+            "minutes": _CODE_MINUTES,
         },
         status=422 if form.errors else 200,
     )
