@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from credits.models import CreditAccount, CreditEntry, CreditKind
@@ -43,21 +43,41 @@ CAUSES = ("purchase", "portal", "invite_batch")
 # SQLite has no row locks: its IMMEDIATE transactions (settings.py) serialise
 # writers for the whole database instead.
 _LOCK_ACCOUNT = (
-    "SELECT id, kind, balance FROM credits_creditaccount WHERE organization_id = %s AND kind = %s"
+    "SELECT id, balance FROM credits_creditaccount WHERE organization_id = %s AND kind = %s"
 )
-_INSERT_ENTRY = (
+_INSERT_ENTRY_IF_NEW = (
     "INSERT INTO credits_creditentry (account_id, organization_id, kind, amount, balance_after,"
     " reason, idempotency_key, purchase_id, portal_id, invite_batch_id, actor_id, memo,"
     " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
 )
+_INSERT_ENTRY = _INSERT_ENTRY_IF_NEW + " RETURNING id"
+_ENTRY_COLUMNS = [
+    "id",
+    "account_id",
+    "organization_id",
+    "kind",
+    "amount",
+    "balance_after",
+    "reason",
+    "idempotency_key",
+    "purchase_id",
+    "portal_id",
+    "invite_batch_id",
+    "actor_id",
+    "memo",
+    "created_at",
+]
 _UPDATE_BALANCE = "UPDATE credits_creditaccount SET balance = %s, updated_at = %s WHERE id = %s"
-# PostgreSQL writes both in one round trip while the account lock is held: the
-# balance moves only if the entry went in (a taken key means a replay).
+# PostgreSQL writes both in one round trip while the account lock is held.
+# The balance is copied from the entry just written, so it moves only if the
+# entry went in (a taken key means a replay) and always to its balance_after.
 _INSERT_ENTRY_AND_UPDATE_BALANCE = (
-    "WITH entry AS (" + _INSERT_ENTRY + ")"  # noqa: S608 (constants only)
-    " , account AS (UPDATE credits_creditaccount SET balance = %s, updated_at = %s"
-    " WHERE id = %s AND EXISTS (SELECT 1 FROM entry))"
+    "WITH entry AS ("  # noqa: S608 (constants only)
+    + _INSERT_ENTRY_IF_NEW
+    + " RETURNING id, account_id, balance_after, created_at),"
+    " account AS (UPDATE credits_creditaccount SET balance = entry.balance_after,"
+    " updated_at = entry.created_at FROM entry WHERE credits_creditaccount.id = entry.account_id)"
     " SELECT id FROM entry"
 )
 
@@ -108,24 +128,32 @@ def ensure_accounts(organization: Organization) -> None:
 def lock_account(organization: Organization, kind: str) -> CreditAccount:
     """Lock and return the organization's account of `kind` (created if missing).
 
-    `updated_at` is left deferred (loaded on first access): the hot path never
-    reads it, and the hand-written lock query below costs a tenth of the ORM's
-    compilation, time that would otherwise be spent holding the busiest row
-    lock in the product.
+    `updated_at` is left deferred (loaded on first access).
     """
     _require_transaction()
-    CreditKind(kind)
-    sql = _LOCK_ACCOUNT + (" FOR UPDATE" if connection.features.has_select_for_update else "")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [organization.pk, kind])
-        row = cursor.fetchone()
-        if row is None:
-            ensure_accounts(organization)
-            cursor.execute(sql, [organization.pk, kind])
-            row = cursor.fetchone()
-    account = CreditAccount.from_db(connection.alias, ["id", "kind", "balance"], row)
+        account_id, balance = _lock(cursor, organization, CreditKind(kind).value)
+    account = CreditAccount.from_db(
+        DEFAULT_DB_ALIAS, ["id", "kind", "balance"], [account_id, kind, balance]
+    )
     account.organization = organization
     return account
+
+
+def _lock(cursor: Any, organization: Organization, kind: str) -> tuple[int, int]:
+    """Lock the account row; return its id and balance as they are now.
+
+    Hand-written SQL because it runs on every consumption: the ORM's query
+    compilation costs more CPU than the query, and the lock is held meanwhile.
+    """
+    sql = _LOCK_ACCOUNT + (" FOR UPDATE" if cursor.db.features.has_select_for_update else "")
+    cursor.execute(sql, [organization.pk, kind])
+    row = cursor.fetchone()
+    if row is None:
+        ensure_accounts(organization)
+        cursor.execute(sql, [organization.pk, kind])
+        row = cursor.fetchone()
+    return row[0], row[1]
 
 
 def balances(organization: Organization) -> Balances:
@@ -149,9 +177,9 @@ def _check_cause(organization: Organization, cause: dict[str, Any]) -> None:
             raise LedgerError(f"The {name} belongs to another organization.")
 
 
-def _replayed(idempotency_key: str, account: CreditAccount) -> CreditEntry | None:
+def _replayed(idempotency_key: str, account_id: int) -> CreditEntry | None:
     existing = CreditEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None and existing.account_id != account.pk:
+    if existing is not None and existing.account_id != account_id:
         raise IdempotencyConflict(f"Key {idempotency_key!r} belongs to another account.")
     return existing
 
@@ -168,82 +196,75 @@ def _post(
     clamp: bool = False,
     **cause: Any,
 ) -> CreditEntry | None:
-    _require_transaction()
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
+        raise LedgerError("Ledger operations must run inside the caller's transaction.")
     if amount == 0:
         raise ValueError("A ledger entry moves at least one credit.")
     if not idempotency_key or len(idempotency_key) > 200:
         raise ValueError("An idempotency key is 1 to 200 characters.")
-    CreditEntry.Reason(reason)
+    # Plain strings from here on (and a ValueError now for an unknown kind or reason).
+    kind = CreditKind(kind).value
+    reason = CreditEntry.Reason(reason).value
     _check_cause(organization, cause)
+    causes = [cause.get(name) for name in CAUSES]
+    memo = (memo or "")[:500]
 
-    # Lock, then read the balance: two consumers of the last credit serialise
-    # here and the second sees the first's balance.
-    account = lock_account(organization, kind)
-    if account.balance + amount < 0:
-        # A replay of a consumption that succeeded earlier must return its
-        # entry even though the balance has since run out.
-        existing = _replayed(idempotency_key, account)
-        if existing is not None:
-            return existing
-        if not clamp:
-            raise InsufficientCredits(kind, requested=-amount, available=account.balance)
-        amount = -account.balance
-        if amount == 0:
-            return None
+    with db.cursor() as cursor:
+        # Lock, then read the balance: two consumers of the last credit
+        # serialise here and the second sees the first's balance.
+        account_id, balance = _lock(cursor, organization, kind)
+        if balance + amount < 0:
+            # A replay of a consumption that succeeded earlier must return its
+            # entry even though the balance has since run out.
+            existing = _replayed(idempotency_key, account_id)
+            if existing is not None:
+                return existing
+            if not clamp:
+                raise InsufficientCredits(kind, requested=-amount, available=balance)
+            amount = -balance
+            if amount == 0:
+                return None
 
-    new_balance = account.balance + amount
-    now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    memo = memo[:500]
-    objs = {name: cause.get(name) for name in CAUSES}
-    actor_id = getattr(actor, "pk", None)
-    entry_values = [
-        account.pk,
-        organization.pk,
-        kind,
-        amount,
-        new_balance,
-        reason,
-        idempotency_key,
-        *(getattr(objs[name], "pk", None) for name in CAUSES),
-        actor_id,
-        memo,
-        stamp,
-    ]
-    balance_values = [new_balance, stamp, account.pk]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_INSERT_ENTRY_AND_UPDATE_BALANCE, entry_values + balance_values)
+        new_balance = balance + amount
+        now = timezone.now()
+        stamp = db.ops.adapt_datetimefield_value(now)
+        # In the column order of CreditEntry's fields (see _ENTRY_COLUMNS).
+        entry_values = [
+            account_id,
+            organization.pk,
+            kind,
+            amount,
+            new_balance,
+            reason,
+            idempotency_key,
+            *(getattr(obj, "pk", None) for obj in causes),
+            getattr(actor, "pk", None),
+            memo,
+        ]
+        if db.vendor == "postgresql":
+            cursor.execute(_INSERT_ENTRY_AND_UPDATE_BALANCE, [*entry_values, stamp])
             row = cursor.fetchone()
         else:
-            cursor.execute(_INSERT_ENTRY, entry_values)
+            cursor.execute(_INSERT_ENTRY, [*entry_values, stamp])
             row = cursor.fetchone()
             if row is not None:
-                cursor.execute(_UPDATE_BALANCE, balance_values)
+                cursor.execute(_UPDATE_BALANCE, [new_balance, stamp, account_id])
     if row is None:
         # The key is taken: this is a replay, and nothing has been written.
-        existing = _replayed(idempotency_key, account)
+        existing = _replayed(idempotency_key, account_id)
         assert existing is not None
         return existing
 
-    account.balance = new_balance
-    account.updated_at = now
-    entry = CreditEntry(
-        id=row[0],
-        account=account,
-        organization=organization,
-        kind=kind,
-        amount=amount,
-        balance_after=new_balance,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        actor=actor,
-        memo=memo,
-        created_at=now,
-        **objs,
-    )
-    entry._state.adding = False
-    entry._state.db = account._state.db
+    entry = CreditEntry.from_db(DEFAULT_DB_ALIAS, _ENTRY_COLUMNS, [row[0], *entry_values, now])
+    # What the caller passed in, so reading entry.portal & co. costs no query.
+    for name, obj in (
+        ("organization", organization),
+        ("actor", actor),
+        *zip(CAUSES, causes, strict=True),
+    ):
+        if getattr(obj, "pk", None) is not None:
+            CreditEntry._meta.get_field(name).set_cached_value(entry, obj)
     return entry
 
 
