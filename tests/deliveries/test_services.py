@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from deliveries import services
+from deliveries import rendering, services
 from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services import (
     NoRecipients,
@@ -20,6 +20,7 @@ from deliveries.services import (
     with_delivery_status,
 )
 from invites.models import Invite
+from organizations.models import Organization
 
 SUBJECT = "You're invited to {{ event }}"
 MESSAGE = "Hello {{ name }},\n\n{{ portal }} invites you."
@@ -279,3 +280,38 @@ def test_two_sends_of_one_invite_at_once_respect_the_limit(make_invites: Any) ->
 
     assert sorted(outcomes) == ["queued", "refused"]
     assert Delivery.objects.filter(invite=invite).count() == MAX_SENDS_PER_INVITE
+
+
+@pytest.fixture
+def builders() -> Any:
+    saved = dict(rendering._BUILDERS)
+    yield rendering
+    rendering._BUILDERS.clear()
+    rendering._BUILDERS.update(saved)
+
+
+def test_a_registered_builder_turns_stored_ids_into_the_email_at_send_time(
+    builders: Any, org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    @builders.email_context("team-invitation")
+    def team_invitation(delivery: Delivery) -> dict[str, Any]:
+        if delivery.context.get("cancelled"):
+            raise builders.SkipDelivery("The invitation was cancelled.")
+        organization = Organization.objects.get(pk=delivery.context["organization_id"])
+        return {"organization": organization, "role": "Admin", "accept_url": "/x/", "valid_days": 3}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        wanted = queue_email(
+            "team-invitation", to="a@example.com", context={"organization_id": org.pk}
+        )
+        Organization.objects.filter(pk=org.pk).update(name="Basel Art Week 2026")
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = queue_email("team-invitation", to="b@example.com", context={"cancelled": True})
+
+    assert [m.subject for m in mail.outbox] == [
+        "You're invited to join Basel Art Week 2026 on artsvp"
+    ]
+    cancelled.refresh_from_db()
+    assert (cancelled.status, cancelled.last_error) == ("failed", "The invitation was cancelled.")
+    wanted.refresh_from_db()
+    assert wanted.status == "sent"
