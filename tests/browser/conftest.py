@@ -81,6 +81,7 @@ def new_page(browser: Any) -> Iterator[Any]:
 
     def make() -> Any:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
         contexts.append(context)
         opened = context.new_page()
         opened.set_default_timeout(15_000)
@@ -89,6 +90,37 @@ def new_page(browser: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(
+    live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emails and previews (SITE_URL) link to the app under test, here and in
+    any worker process started from this test."""
+    settings.SITE_URL = live_server.url
+    monkeypatch.setenv("SITE_URL", live_server.url)
+
+
+@pytest.fixture
+def sign_in(live_server: Any) -> Any:
+    """sign_in(page, user): the page's browser is logged in as `user`.
+
+    The login form has its own test; the journeys skip it by handing the
+    browser a session cookie made by Django's test client.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    def log_in(page: Any, user: Any) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+
+    return log_in
 
 
 @pytest.fixture
