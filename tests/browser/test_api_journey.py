@@ -1,4 +1,4 @@
-"""Journey 6 in Chromium: an integrator creates an API key in the organization's
+"""Journey 6 in Chromium (helper "api"): an integrator creates an API key in the organization's
 settings and generates invites for a portal over real HTTP; then revokes it.
 Also: the API keys page and the API docs pass an accessibility check and load
 nothing from outside the site."""
@@ -18,22 +18,10 @@ from invites.models import Invite
 from organizations.models import ApiKey, Organization
 from portals.claiming import claim_portal
 from portals.models import Portal
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    _links_point_at_the_live_server,
-    browser,
-    chromium_available,
-    page,
-    serious_accessibility_violations,
-    shot,
-    sign_in,
-)
+from tests.browser.conftest import serious_accessibility_violations
 from tests.conftest import give_credits
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not chromium_available(), reason="Chromium not found: browser test"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def call_api(base: str, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
@@ -53,9 +41,9 @@ def call_api(base: str, method: str, path: str, key: str, body: Any = None) -> t
 
 def test_an_integrator_creates_a_key_and_generates_invites_for_a_portal(
     live_server: Any,
-    page: Any,  # noqa: F811
-    sign_in: Any,  # noqa: F811
-    shot: Any,  # noqa: F811
+    page: Any,
+    sign_in: Any,
+    shot: Any,
     alice: Any,
     org: Organization,
     portal: Portal,
@@ -109,9 +97,9 @@ def test_an_integrator_creates_a_key_and_generates_invites_for_a_portal(
 
 def test_the_api_keys_page_and_the_docs_are_accessible_and_self_hosted(
     live_server: Any,
-    page: Any,  # noqa: F811
-    sign_in: Any,  # noqa: F811
-    shot: Any,  # noqa: F811
+    page: Any,
+    sign_in: Any,
+    shot: Any,
     alice: Any,
     org: Organization,
 ) -> None:
