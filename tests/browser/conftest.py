@@ -49,19 +49,35 @@ def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None
                 )
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM
-    # calls made by the test itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+# One Playwright and one Chromium per test run, however many modules import
+# the `browser` fixture: each import is a fixture of its own, and a second
+# sync Playwright cannot start while the first one's event loop runs.
+_running: dict[str, Any] = {}
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
+
+def _chromium() -> Any:
+    if "browser" not in _running:
+        # Playwright's sync API runs an event loop in this thread; Django's ORM
+        # calls made by the test itself are still synchronous and safe.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        from playwright.sync_api import sync_playwright
+
+        _running["playwright"] = sync_playwright().start()
+        _running["browser"] = _running["playwright"].chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield instance
-        instance.close()
+    return _running["browser"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "browser" in _running:
+        _running.pop("browser").close()
+        _running.pop("playwright").stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    return _chromium()
 
 
 @pytest.fixture
