@@ -35,7 +35,7 @@ from deliveries.services import (
 from events.access import access_event
 from events.models import Event
 from invites.models import Invite
-from invites.secret_pages import secret_page
+from invites.secret_pages import private_page
 from organizations.access import organization_view, request_organization
 from portals.models import Portal
 from portals.owner_access import owner_portal_or_404
@@ -217,13 +217,13 @@ def _owner_portal(request: HttpRequest, public_id: str) -> Portal:
     return portal
 
 
-@secret_page
+@private_page
 @require_http_methods(["GET", "POST"])
 def owner_send(request: HttpRequest, public_id: str) -> HttpResponse:
     return send_page(request, _owner_target(_owner_portal(request, public_id)))
 
 
-@secret_page
+@private_page
 @require_GET
 def owner_progress(request: HttpRequest, public_id: str) -> HttpResponse:
     return progress_page(request, _owner_target(_owner_portal(request, public_id)))
