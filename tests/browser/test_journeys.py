@@ -523,4 +523,6 @@ def test_a_copy_button_looks_the_same_after_copying(
     expect(button).to_have_text("Copied")
     expect(button).not_to_have_text("Copied")  # restored after a moment
 
-    expect(button.locator(".visually-hidden")).to_have_text("the link of Galerie Nord")
+    expect(button.locator(".visually-hidden")).to_have_text(
+        "the link of Galerie Nord", timeout=1000
+    )
