@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,7 +46,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:
+    except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
 
@@ -64,8 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _open_invitations_for(user: Any) -> list[TeamInvitation]:
-    from allauth.account.models import EmailAddress
-
+    """Invitations waiting for any of the user's addresses, to offer on the create page."""
     emails = {user.email.lower()} if user.email else set()
     emails.update(
         address.lower()
