@@ -16,11 +16,15 @@
     if (!field) return;
     var text = field.value || field.textContent;
     var done = function () {
-      var original = button.getAttribute("data-label") || button.textContent;
-      button.setAttribute("data-label", original);
+      // Keep the markup (e.g. a visually hidden "the link of …"), not just its text.
+      if (!button.hasAttribute("data-original")) button.setAttribute("data-original", button.innerHTML);
+      clearTimeout(button._copyTimer);
       button.textContent = "Copied";
       button.setAttribute("aria-live", "polite");
-      setTimeout(function () { button.textContent = original; }, 1800);
+      button._copyTimer = setTimeout(function () {
+        button.innerHTML = button.getAttribute("data-original");
+        button.removeAttribute("data-original");
+      }, 1800);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { field.select(); document.execCommand("copy"); done(); });

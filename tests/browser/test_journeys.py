@@ -507,11 +507,6 @@ def test_the_email_preview_shows_the_email_as_the_guest_will_see_it(
     shot(exhibitor, "email-preview")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/app.js:19-23 saves the button's textContent and puts it back as text: "
-    "the visually hidden “ the link of <portal>” becomes visible and widens the button.",
-)
 def test_a_copy_button_looks_the_same_after_copying(
     live_server, page, org, alice, group, portal, sign_in
 ):
