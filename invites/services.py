@@ -2,10 +2,10 @@
 
 A batch is all or nothing (one transaction): lock the portal, check its
 status and allocation under the lock, consume n invite credits in one ledger
-entry that points at the batch, create the n invites with one bulk insert,
-and count them against the portal. Lock order: portal -> credit account
-(credits/ledger.py). The organizer's own invites skip the portal and its
-allocation but pay credits the same way.
+entry that points at the batch, create the n invites with one bulk insert
+(COPY on PostgreSQL: invites/bulk.py), and count them against the portal.
+Lock order: portal -> credit account (credits/ledger.py). The organizer's own
+invites skip the portal and its allocation but pay credits the same way.
 
 An idempotency key (the API's Idempotency-Key header, or the id of a web
 form) is stored on the batch, unique per organization: a replay returns the
@@ -25,10 +25,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from artsvp.ids import new_public_ids, new_secret_token
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
+from invites.bulk import InviteRow, insert_invites
 from invites.models import Invite, InviteBatch
 from portals.claiming import PortalRevoked
 from portals.models import Portal
@@ -357,18 +357,8 @@ def _create_batch(
         memo=f"{size} invite(s) for {portal.name if portal else 'the organizer'}",
     )
 
-    common = {
-        "organization_id": organization.pk,
-        "event_id": event_id,
-        "batch": batch,
-        "portal": portal,
-    }
-    public_ids = iter(new_public_ids(size))
-    invites = [
-        Invite(
-            **common,
-            public_id=next(public_ids),
-            token=new_secret_token(),
+    rows = [
+        InviteRow(
             guest_name=guest.name.strip(),
             guest_email=guest.email.strip(),
             tags=list(guest.tags),
@@ -377,16 +367,15 @@ def _create_batch(
         )
         for guest in guests
     ]
-    invites.extend(
-        Invite(
-            **common,
-            public_id=next(public_ids),
-            token=new_secret_token(),
-            plus_ones_allowed=default_plus_ones,
-        )
-        for _ in range(blank)
+    rows.extend([InviteRow(plus_ones_allowed=default_plus_ones)] * blank)
+    insert_invites(
+        rows,
+        organization_id=organization.pk,
+        event_id=event_id,
+        batch_id=batch.pk,
+        portal_id=portal.pk if portal else None,
+        now=timezone.now(),
     )
-    Invite.objects.bulk_create(invites, batch_size=2000)
     logger.info(
         "Invite batch %s: %d invites for %s",
         batch.public_id,
