@@ -3,10 +3,14 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/artsvp .venv/bin/python bench/ledger.py
 
 Prints consumptions per second of one credit from one account with 8
-concurrent workers (threads, one connection each, one transaction per
+concurrent workers (processes, one connection each, one transaction per
 consumption) through `credits/ledger.py`, then the same through a baseline
 doing the least equivalent work by hand (lock the account row, insert the
 entry, update the balance, commit), and their ratio. Target: >= 0.7.
+
+Knobs (environment): BENCH_MODE=thread (threads instead of processes),
+BENCH_ROUNDS, BENCH_SECONDS, BENCH_SYNCHRONOUS_COMMIT=off (no disk flush per
+commit: compares the code rather than the disk).
 
 Every consumption of one account serialises on that account's row lock, so
 both figures measure how long the lock is held; the ratio is the ledger's
@@ -20,6 +24,7 @@ because the machine is shared and single rounds are noisy.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import statistics
@@ -29,6 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import psycopg
@@ -40,11 +46,13 @@ WORKERS = 8
 SECONDS_PER_ROUND = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 MODE = os.environ.get("BENCH_MODE", "process")
+SYNCHRONOUS_COMMIT = "off" if os.environ.get("BENCH_SYNCHRONOUS_COMMIT") == "off" else "on"
 SCRATCH_DB = "artsvp_bench"
 TARGET_RATIO = 0.7
 
 
 def scratch_url() -> tuple[str, dict]:
+    """The scratch database's URL, and how to reach its server for CREATE/DROP."""
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/artsvp")
     config = dj_database_url.parse(url)
     if not config["ENGINE"].endswith("postgresql"):
@@ -55,9 +63,7 @@ def scratch_url() -> tuple[str, dict]:
         "user": config["USER"] or "postgres",
         "password": config["PASSWORD"] or None,
     }
-    scheme, _, rest = url.partition("://")
-    base = rest.rsplit("/", 1)[0]
-    return f"{scheme}://{base}/{SCRATCH_DB}", server
+    return urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH_DB}")), server
 
 
 def admin_execute(server: dict, sql: str) -> None:
@@ -65,7 +71,7 @@ def admin_execute(server: dict, sql: str) -> None:
         conn.execute(sql)
 
 
-def run_workers(work: Callable[[int, Any], int]) -> float:
+def run_workers(work: Callable[[int, Any], int], seconds: float = SECONDS_PER_ROUND) -> float:
     """Run `work(worker_number, stop)` in WORKERS workers; return operations per second.
 
     Workers are processes (forked, one database connection each), as in
@@ -93,7 +99,7 @@ def run_workers(work: Callable[[int, Any], int]) -> float:
         worker.start()
     barrier.wait()
     started = time.perf_counter()
-    time.sleep(SECONDS_PER_ROUND)
+    time.sleep(seconds)
     stop.set()
     for worker in workers:
         worker.join()
@@ -105,6 +111,12 @@ def main() -> None:
     url, server = scratch_url()
     admin_execute(server, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
     admin_execute(server, f"CREATE DATABASE {SCRATCH_DB}")
+    if SYNCHRONOUS_COMMIT != "on":
+        # Takes the disk flush out of each commit, leaving the cost of the
+        # code itself: a stricter comparison on a machine whose disk is busy.
+        admin_execute(
+            server, f"ALTER DATABASE {SCRATCH_DB} SET synchronous_commit = {SYNCHRONOUS_COMMIT}"
+        )
     try:
         bench(url, server)
     finally:
@@ -167,10 +179,14 @@ def bench(url: str, server: dict) -> None:
             connection.close()
         return done
 
-    def raw_work(number: int, stop: Any) -> int:
+    def raw_work(number: int, stop: Any, *, prepared: bool) -> int:
         done = 0
-        prefix = f"raw:{round_number[0]}:{number}:"
-        with psycopg.connect(dbname=SCRATCH_DB, **server) as conn:
+        prefix = f"raw:{round_number[0]}:{prepared}:{number}:"
+        # prepare_threshold=None is what Django sets on its connections (no
+        # server-side prepared statements); psycopg's own default prepares a
+        # statement from its fifth execution, skipping parse and plan.
+        threshold = 5 if prepared else None
+        with psycopg.connect(dbname=SCRATCH_DB, prepare_threshold=threshold, **server) as conn:
             while not stop.is_set():
                 with conn.cursor() as cursor:
                     cursor.execute(
@@ -195,33 +211,45 @@ def bench(url: str, server: dict) -> None:
                 done += 1
         return done
 
-    # Warm up both paths (connections, prepared plans, caches) before timing.
-    global SECONDS_PER_ROUND
-    timed, SECONDS_PER_ROUND = SECONDS_PER_ROUND, 0.5
+    contenders: dict[str, Callable[[int, Any], int]] = {
+        "ledger": ledger_work,
+        "raw": functools.partial(raw_work, prepared=False),
+        "raw prepared": functools.partial(raw_work, prepared=True),
+    }
+    # Warm up every path (imports, caches, the server's buffers) before timing.
     round_number[0] = -1
-    run_workers(ledger_work)
-    run_workers(raw_work)
-    SECONDS_PER_ROUND = timed
+    for work in contenders.values():
+        run_workers(work, seconds=0.5)
 
-    ledger_rates: list[float] = []
-    raw_rates: list[float] = []
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
     for number in range(ROUNDS):
         round_number[0] = number
-        ledger_rates.append(run_workers(ledger_work))
-        raw_rates.append(run_workers(raw_work))
+        for name, work in contenders.items():
+            rates[name].append(run_workers(work))
         print(
-            f"  round {number + 1}: ledger {ledger_rates[-1]:8.0f}/s   raw {raw_rates[-1]:8.0f}/s",
+            f"  round {number + 1}: "
+            + "   ".join(f"{name} {values[-1]:6.0f}/s" for name, values in rates.items()),
             flush=True,
         )
 
-    ledger_rate = statistics.median(ledger_rates)
-    raw_rate = statistics.median(raw_rates)
-    ratio = ledger_rate / raw_rate
+    median = {name: statistics.median(values) for name, values in rates.items()}
     kind = "threads" if MODE == "thread" else "processes"
-    print(f"workers: {WORKERS} {kind}, one hot account, {ROUNDS} x {SECONDS_PER_ROUND:g}s rounds")
-    print(f"ledger (credits/ledger.py): {ledger_rate:8.0f} consumptions/s (median)")
-    print(f"raw SQL baseline:           {raw_rate:8.0f} consumptions/s (median)")
-    print(f"ratio ledger/raw:           {ratio:8.2f}  (target >= {TARGET_RATIO})")
+    print(
+        f"workers: {WORKERS} {kind}, one hot account, {ROUNDS} x {SECONDS_PER_ROUND:g}s rounds,"
+        f" synchronous_commit={SYNCHRONOUS_COMMIT}; medians:"
+    )
+    labels = {
+        "ledger": "ledger (credits/ledger.py through Django)",
+        "raw": "raw SQL, connection set up as Django does",
+        "raw prepared": "raw SQL, server-side prepared statements",
+    }
+    for name, label in labels.items():
+        print(f"{label:44s} {median[name]:7.0f} consumptions/s")
+    print(
+        f"ratio ledger/raw:          {median['ledger'] / median['raw']:5.2f}"
+        f"  (target >= {TARGET_RATIO})"
+    )
+    print(f"ratio ledger/raw prepared: {median['ledger'] / median['raw prepared']:5.2f}")
 
     # The figures only count if the ledger is still right after the storm.
     call_command("check_ledger", stdout=sys.stdout)
