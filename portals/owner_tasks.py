@@ -1,9 +1,16 @@
-"""Emails about portals that run in the background: owner sign-in codes and
-the organizer's "a portal ran out of credits" notice.
+"""The organizer's "a portal ran out of credits" notice, and the owner's
+sign-in code email.
 
-Tasks take ids and reload rows. A notice is recorded (and its email queued)
-at most once per portal, credit kind and day: the unique row decides, so two
-owners clicking at the same moment still produce one email.
+A notice is recorded (and its emails queued in the outbox) at most once per
+portal, credit kind and day: the unique row decides, so two owners clicking
+at the same moment still produce one email per organizer.
+
+The sign-in code is the one product email that does not go through the
+outbox (deliveries/): the outbox renders from a stored row, and the code is
+stored only as a keyed hash (claiming.py) so that nobody who can read the
+database can sign in as an owner. Its worker task takes the code as an
+argument instead; a lost task costs the owner nothing but asking again, and
+the outbox's retries would only deliver a code expired by then.
 """
 
 from __future__ import annotations
@@ -11,20 +18,21 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from artsvp.emails import send_email
+from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Membership
+from portals.emails import CREDITS_SHORTAGE
 from portals.models import CreditShortageNotice, OwnerCode, Portal
 
 logger = logging.getLogger(__name__)
 
 
 def notify_credit_shortage(portal: Portal, *, kind: str, requested: int) -> bool:
-    """Tell the organizer that `portal` could not use `kind` credits; once a day.
+    """Tell the organization's owners and admins that `portal` could not use
+    `kind` credits; once a day. Their emails are sent after commit.
 
     Returns whether a new notice was recorded (False: they were told today).
     Call it outside the failed transaction, which has rolled back by then.
@@ -38,49 +46,29 @@ def notify_credit_shortage(portal: Portal, *, kind: str, requested: int) -> bool
                 day=timezone.now().date(),
                 requested=requested,
             )
+            for email in _organizer_emails(portal.organization_id):
+                try:
+                    queue_email(
+                        CREDITS_SHORTAGE,
+                        to=email,
+                        context={"notice_id": notice.pk},
+                        organization=portal.organization,
+                    )
+                except InvalidRecipient:
+                    # One unusable account address must not keep the others
+                    # from hearing, nor turn the owner's refusal into an error.
+                    logger.warning("Credit shortage notice %s: skipped %r", notice.pk, email)
     except IntegrityError:
         return False
-    send_credit_shortage_notice.delay_on_commit(notice.pk)
     return True
 
 
-@shared_task
-def send_credit_shortage_notice(notice_id: int) -> None:
-    with transaction.atomic():
-        notice = (
-            CreditShortageNotice.objects.select_for_update()
-            .select_related("portal__group__event", "organization")
-            .filter(pk=notice_id)
-            .first()
-        )
-        # A redelivered task (acks_late) finds the notice already sent.
-        if notice is None or notice.sent_at is not None:
-            return
-        organization = notice.organization
-        recipients = sorted(
-            {
-                email
-                for email in Membership.objects.filter(
-                    organization=organization,
-                    role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
-                ).values_list("user__email", flat=True)
-                if email
-            }
-        )
-        context = {
-            "organization": organization,
-            "portal": notice.portal,
-            "event": notice.portal.group.event,
-            "kind": notice.kind,
-            "is_portal_credits": notice.kind == "portal",
-            "requested": notice.requested,
-            "buy_url": settings.SITE_URL + reverse("billing:billing", args=[organization.slug]),
-        }
-        for email in recipients:
-            send_email("credits-shortage", email, context)
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
-    logger.info("Credit shortage notice %s sent to %d organizer(s)", notice.pk, len(recipients))
+def _organizer_emails(organization_id: int) -> list[str]:
+    emails = Membership.objects.filter(
+        organization_id=organization_id,
+        role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+    ).values_list("user__email", flat=True)
+    return sorted({email for email in emails if email})
 
 
 @shared_task

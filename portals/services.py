@@ -24,7 +24,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from deliveries.models import Delivery
+from deliveries.services import queue_email
 from events.models import Event
+from portals.emails import PORTAL_LINK
 from portals.models import Portal, PortalGroup
 
 logger = logging.getLogger(__name__)
@@ -246,13 +249,21 @@ def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
     return locked
 
 
-def send_portal_link(portal: Portal, *, actor: Any) -> None:
-    """Email the portal's secret link to its contact, from a worker, after commit."""
-    from portals.tasks import send_portal_link_email
-
-    current = Portal.objects.get(pk=portal.pk)
-    if current.status == Portal.Status.REVOKED:
-        raise PortalRevoked()
-    if not current.contact_email:
-        raise NoContactEmail()
-    send_portal_link_email.delay_on_commit(current.pk, actor_id=getattr(actor, "pk", None))
+def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
+    """Queue the email of the portal's secret link to its contact; a worker
+    sends it after commit, and a reply reaches the organizer who sent it."""
+    with transaction.atomic(durable=True):
+        # Locked like revoke_portal: a revocation at the same moment comes
+        # first and nothing is queued, or comes after and the worker skips it.
+        locked = _lock_portal(portal)
+        if locked.status == Portal.Status.REVOKED:
+            raise PortalRevoked()
+        if not locked.contact_email:
+            raise NoContactEmail()
+        return queue_email(
+            PORTAL_LINK,
+            to=locked.contact_email,
+            context={"portal_id": locked.pk},
+            organization=locked.organization,
+            reply_to=getattr(actor, "email", None) or None,
+        )

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.csv_safe import csv_response, write_rows
+from deliveries.services import DeliveryError
 from events.access import access_event, access_group, access_portal
 from invites.models import Invite
 from organizations.access import organization_view
@@ -311,7 +312,7 @@ def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request, portal_id)
     try:
         services.send_portal_link(portal, actor=request.user)
-    except services.PortalError as error:
+    except (services.PortalError, DeliveryError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"The portal's link is on its way to {portal.contact_email}.")

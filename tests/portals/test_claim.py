@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +16,13 @@ from django.utils import timezone
 from artsvp.logging import RedactTokensFilter
 from credits.ledger import InsufficientCredits
 from credits.models import CreditEntry, CreditKind
+from deliveries.models import Delivery
+from organizations.models import Membership
 from portals.claiming import PortalAlreadyAssigned, PortalRevoked, claim_portal
 from portals.models import CreditShortageNotice, Portal
+from portals.owner_tasks import notify_credit_shortage
 from tests.conftest import give_credits
+from tests.deliveries.outbox import RolledBack, deliveries_of
 from tests.invites.helpers import balance, entries, race
 
 OWNER = "owner@galerie-nord.example"
@@ -139,6 +144,36 @@ class TestClaimPage:
             Client().post(link(portal), {"email": OWNER})
             Client().post(link(portal), {"email": OWNER})
         assert len(mail.outbox) == 2
+
+    def test_the_notice_is_an_outbox_delivery_per_organizer_that_ends_sent(
+        self, org, portal, alice, bob, django_capture_on_commit_callbacks
+    ):
+        Membership.objects.filter(user=bob).update(role=Membership.Role.ADMIN)
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post(link(portal), {"email": OWNER})
+            assert deliveries_of("credits-shortage") == [
+                (alice.email, "queued"),
+                (bob.email, "queued"),
+            ]
+        assert deliveries_of("credits-shortage") == [(alice.email, "sent"), (bob.email, "sent")]
+        assert sorted(message.to[0] for message in mail.outbox) == [alice.email, bob.email]
+
+    def test_a_notice_rolled_back_with_its_transaction_emails_nothing(
+        self, org, portal, django_capture_on_commit_callbacks
+    ):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RolledBack),
+            transaction.atomic(),
+        ):
+            assert notify_credit_shortage(portal, kind=CreditKind.PORTAL, requested=1)
+            raise RolledBack()
+        assert mail.outbox == []
+        assert not Delivery.objects.exists()
+        # Nothing was recorded either, so the next refusal does tell the organizer.
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post(link(portal), {"email": OWNER})
+        assert len(mail.outbox) == 1
 
     def test_once_credits_arrive_the_same_owner_can_claim(self, org, portal):
         Client().post(link(portal), {"email": OWNER})

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from credits.ledger import balances
 from credits.models import CreditEntry
+from deliveries.models import Delivery
 from portals import services
 from portals.models import Portal
 from tests.conftest import give_credits
+from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
 from tests.portals.test_groups import add_invites
 
 
@@ -348,12 +350,56 @@ def test_a_revoked_portals_link_is_not_sent(portal, django_capture_on_commit_cal
     assert mail.outbox == []
 
 
-def test_the_worker_skips_a_portal_revoked_after_the_click(portal):
-    from portals.tasks import send_portal_link_email
+def test_the_link_email_is_an_outbox_delivery_that_ends_sent(
+    alice, portal, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.send_portal_link(portal, actor=alice)
+        assert queued.status == Delivery.Status.QUEUED
 
-    services.revoke_portal(portal, actor=None)
-    send_portal_link_email(portal.pk)
+    assert deliveries_of("portal-link") == [("hello@galerie-nord.example", "sent")]
+    delivery = Delivery.objects.get(pk=queued.pk)
+    assert delivery.organization == portal.organization
+    assert delivery.reply_to == alice.email
+    assert len(mail.outbox) == 1
+
+
+def test_a_rolled_back_send_emails_nothing(
+    alice, portal, monkeypatch, django_capture_on_commit_callbacks
+):
+    fail_after_queueing(monkeypatch, services)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RolledBack):
+        services.send_portal_link(portal, actor=alice)
     assert mail.outbox == []
+    assert not Delivery.objects.exists()
+
+
+def test_a_portal_revoked_before_the_worker_sends_is_skipped(
+    portal, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.send_portal_link(portal, actor=None)
+    services.revoke_portal(portal, actor=None)
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    delivery = Delivery.objects.get(template="portal-link")
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.last_error == "The portal was revoked before its link was sent."
+
+
+def test_a_contact_changed_before_the_worker_sends_does_not_get_the_old_ones_link(
+    portal, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.send_portal_link(portal, actor=None)
+    Portal.objects.filter(pk=portal.pk).update(contact_email="someone-else@example.com")
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    assert Delivery.objects.get(template="portal-link").last_error == (
+        "The portal's contact email changed before its link was sent."
+    )
 
 
 def test_sending_from_the_group_page_returns_there(
