@@ -18,6 +18,8 @@ from django.utils.text import slugify
 
 from artsvp.ids import new_secret_token
 from credits.ledger import ensure_accounts
+from deliveries.services import queue_email
+from organizations.emails import TEAM_INVITATION
 from organizations.models import Membership, Organization, TeamInvitation
 
 RESERVED_SLUGS = {"new", "admin", "api", "settings", "accounts", "static"}
@@ -138,9 +140,7 @@ def is_expired(invitation: TeamInvitation) -> bool:
 def invite_teammate(
     organization: Organization, *, email: str, role: str, invited_by: Any
 ) -> TeamInvitation:
-    """Invite `email` to the team with `role` and email them the link after commit."""
-    from organizations.tasks import send_team_invitation
-
+    """Invite `email` to the team with `role`; the email with the link is sent after commit."""
     email = email.strip()
     role = Membership.Role(role)
     with transaction.atomic(durable=True):
@@ -158,14 +158,12 @@ def invite_teammate(
         invitation = TeamInvitation.objects.create(
             organization=organization, email=email, role=role, invited_by=invited_by
         )
-        send_team_invitation.delay_on_commit(invitation.pk)
+        _queue_invitation_email(invitation)
     return invitation
 
 
 def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInvitation:
     """Send an open invitation again with a new link; the old link stops working."""
-    from organizations.tasks import send_team_invitation
-
     with transaction.atomic(durable=True):
         invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
@@ -174,8 +172,20 @@ def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInv
         invitation.created_at = timezone.now()
         invitation.invited_by = invited_by
         invitation.save(update_fields=["token", "created_at", "invited_by"])
-        send_team_invitation.delay_on_commit(invitation.pk)
+        _queue_invitation_email(invitation)
     return invitation
+
+
+def _queue_invitation_email(invitation: TeamInvitation) -> None:
+    inviter = invitation.invited_by
+    queue_email(
+        TEAM_INVITATION,
+        to=invitation.email,
+        context={"invitation_id": invitation.pk},
+        organization=invitation.organization,
+        # A reply reaches whoever sent the invitation.
+        reply_to=inviter.email if inviter and inviter.email else None,
+    )
 
 
 def cancel_invitation(invitation: TeamInvitation) -> None:

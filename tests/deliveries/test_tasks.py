@@ -22,18 +22,23 @@ from deliveries.models import Delivery
 from deliveries.services import MAX_ATTEMPTS, queue_email, queue_invite_emails
 from deliveries.tasks import send_delivery
 from invites.models import Invite
+from organizations.models import TeamInvitation
 from tests.deliveries.backends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
 FLAKY = "tests.deliveries.backends.FlakyBackend"
-TEAM_INVITATION = {
-    "organization": {"name": "Basel Art Week"},
-    "role": "Member",
-    "inviter_email": "alice@example.com",
-    "accept_url": "/invitations/abc/",
-    "valid_days": 14,
-}
+
+
+def invitation_email(org: Any, name: str) -> Delivery:
+    """Queue a team invitation email, as organizations.services does."""
+    invitation = TeamInvitation.objects.create(organization=org, email=f"{name}@example.com")
+    return queue_email(
+        "team-invitation",
+        to=invitation.email,
+        context={"invitation_id": invitation.pk},
+        organization=org,
+    )
 
 
 @pytest.fixture
@@ -160,13 +165,7 @@ def test_the_sweeper_sends_what_was_left_behind_and_leaves_the_rest(
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=False):
         lost, _fresh, abandoned, busy = (
-            queue_email(
-                "team-invitation",
-                to=f"{name}@example.com",
-                context=TEAM_INVITATION,
-                organization=org,
-            )
-            for name in ("lost", "fresh", "abandoned", "busy")
+            invitation_email(org, name) for name in ("lost", "fresh", "abandoned", "busy")
         )
     Delivery.objects.filter(pk=lost.pk).update(next_attempt_at=now - timedelta(minutes=6))
     Delivery.objects.filter(pk=abandoned.pk).update(
@@ -196,7 +195,7 @@ def test_a_requeued_row_waits_before_the_next_sweep_takes_it_again(
     org: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
-        lost = queue_email("team-invitation", to="lost@example.com", context=TEAM_INVITATION)
+        lost = invitation_email(org, "lost")
     Delivery.objects.filter(pk=lost.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=6)
     )

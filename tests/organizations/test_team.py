@@ -9,9 +9,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from deliveries.models import Delivery
+from organizations import services
 from organizations.models import Membership, TeamInvitation
 from organizations.services import INVITATION_VALID_FOR, change_role
 from tests.conftest import PASSWORD, client_for, make_user
+from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
 
 
 def url(name, org):
@@ -273,13 +276,46 @@ def test_resending_sends_a_new_link_and_retires_the_old_one(alice_client, org, d
     assert client_for(dave).get(invitation_url(old)).status_code == 404
 
 
-def test_the_invitation_email_is_sent_after_commit_and_skips_cancelled_ones(org, alice):
-    from organizations.tasks import send_team_invitation
+def test_the_invitation_email_is_an_outbox_delivery_that_ends_sent(
+    org, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invite_teammate(
+            org, email="x@example.com", role="member", invited_by=alice
+        )
+        assert deliveries_of("team-invitation") == [("x@example.com", "queued")]
+        assert mail.outbox == []
 
-    invitation = TeamInvitation.objects.create(organization=org, email="x@example.com")
-    invitation.delete()
-    send_team_invitation(invitation.pk)
+    assert deliveries_of("team-invitation") == [("x@example.com", "sent")]
+    delivery = Delivery.objects.get(template="team-invitation")
+    assert (delivery.organization, delivery.reply_to) == (org, alice.email)
+    assert invitation_url(invitation) in mail.outbox[0].body
+
+
+def test_a_rolled_back_invitation_emails_nothing(
+    org, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    fail_after_queueing(monkeypatch, services)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RolledBack):
+        services.invite_teammate(org, email="x@example.com", role="member", invited_by=alice)
     assert mail.outbox == []
+    assert not Delivery.objects.exists() and not TeamInvitation.objects.exists()
+
+
+def test_an_invitation_cancelled_before_the_worker_sends_is_skipped(
+    org, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        invitation = services.invite_teammate(
+            org, email="x@example.com", role="member", invited_by=alice
+        )
+    services.cancel_invitation(invitation)
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    delivery = Delivery.objects.get(template="team-invitation")
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.last_error == "The invitation was cancelled or accepted before it was sent."
 
 
 def test_open_invitations_show_on_the_create_page(alice_client, org, dave, invite):
