@@ -20,15 +20,17 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_client
+from billing.emails import PURCHASE_ATTENTION, PURCHASE_RECEIPT
 from billing.models import Bundle, Purchase
 from billing.stripe_client import from_minor_units, to_minor_units
-from billing.tasks import notify_staff_about_purchase, send_purchase_receipt
 from credits import ledger
 from credits.models import CreditEntry
+from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -134,8 +136,34 @@ def _flag(purchase: Purchase, note: str) -> bool:
         return False
     purchase.needs_attention = True
     purchase.attention_note = " ".join(filter(None, [purchase.attention_note, note]))[-500:]
-    notify_staff_about_purchase.delay_on_commit(purchase.pk, note)
+    for _name, address in settings.ADMINS:
+        # Staff mail, not the organization's: no organization on the row.
+        _queue_purchase_email(
+            PURCHASE_ATTENTION, purchase, to=address, organization=None, note=note
+        )
     return True
+
+
+def _queue_purchase_email(
+    template: str,
+    purchase: Purchase,
+    *,
+    to: str,
+    organization: Organization | None,
+    **context: Any,
+) -> None:
+    """Queue an email about `purchase` in the caller's transaction."""
+    try:
+        queue_email(
+            template,
+            to=to,
+            context={"purchase_id": purchase.pk, **context},
+            organization=organization,
+        )
+    except InvalidRecipient:
+        # The payment is recorded whatever happens to its email: an unusable
+        # address must not roll the fulfilment or the refund back.
+        logger.error("Purchase %s: no %s email to %r", purchase.public_id, template, to)
 
 
 # --- Fulfilment -------------------------------------------------------------------
@@ -213,7 +241,10 @@ def fulfil_purchase(
         locked.paid_at = timezone.now()
         locked.credits_granted = locked.credits
         locked.save()
-        send_purchase_receipt.delay_on_commit(locked.pk)
+        if locked.buyer is not None and locked.buyer.email:
+            _queue_purchase_email(
+                PURCHASE_RECEIPT, locked, to=locked.buyer.email, organization=locked.organization
+            )
         if locked.stripe_payment_intent_id:
             # A refund Stripe announced before this fulfilment waited in the inbox.
             from billing.events import replay_deferred_events

@@ -12,9 +12,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from billing import services
 from billing.models import Purchase, StripeEvent
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
+from deliveries.models import Delivery
 from tests.billing.kit import (
     WEBHOOK_URL,
     FakeStripe,
@@ -27,6 +29,7 @@ from tests.billing.kit import (
     sign,
     use_credits,
 )
+from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
 
 pytestmark = pytest.mark.django_db
 
@@ -397,3 +400,56 @@ def test_a_refund_of_a_charge_that_is_not_ours_changes_nothing(paid_purchase: Pu
 
     assert deliver(refund).status_code == 200
     assert ledger.balances(org).invite == 120
+
+
+# --- Emails (through the outbox) --------------------------------------------------------
+
+
+def test_the_receipt_is_an_outbox_delivery_that_ends_sent(
+    purchase: Purchase, org: Any, on_commit: Any
+) -> None:
+    with on_commit():
+        deliver(paid(purchase))
+
+    assert deliveries_of("purchase-receipt") == [("alice@example.com", "sent")]
+    assert Delivery.objects.get(template="purchase-receipt").organization == org
+    assert len(receipts()) == 1
+
+
+def test_the_staff_alert_is_an_outbox_delivery_that_ends_sent(
+    purchase: Purchase, on_commit: Any
+) -> None:
+    with on_commit():
+        deliver(paid(purchase, amount_total=100, amount_subtotal=100))
+
+    assert deliveries_of("purchase-attention") == [("staff@artsvp.example", "sent")]
+    # Staff mail: it belongs to no organization's outbox.
+    assert Delivery.objects.get(template="purchase-attention").organization is None
+    (alert,) = staff_mail()
+    assert alert.subject == "Purchase needs attention: Basel Art Week"
+    assert "1.00 EUR paid, but the bundle costs 36.00 EUR" in alert.body
+    admin_url = f"http://127.0.0.1:8000/admin/billing/purchase/{purchase.pk}/change/"
+    assert admin_url in alert.body
+    assert f'href="{admin_url}"' in alert.alternatives[0][0]
+
+
+@pytest.mark.parametrize("amount_total", [3600, 100], ids=["receipt", "staff-alert"])
+def test_a_fulfilment_that_rolls_back_emails_nothing(
+    amount_total: int,
+    purchase: Purchase,
+    org: Any,
+    on_commit: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fail_after_queueing(monkeypatch, services)
+
+    with on_commit(), pytest.raises(RolledBack):
+        services.fulfil_purchase(
+            purchase, amount_total=amount_total, currency="eur", payment_intent_id="pi_rolled_back"
+        )
+
+    assert mail.outbox == []
+    assert not Delivery.objects.exists()
+    purchase = refresh(purchase)
+    assert (purchase.paid_at, purchase.needs_attention) == (None, False)
+    assert ledger.balances(org).invite == 0
