@@ -362,3 +362,60 @@ def test_the_owner_dashboard_offers_emailing(owner: Client, portal_invite: Invit
     send_url = reverse("deliveries:owner_send", args=[portal.public_id])
     assert f'action="{send_url}" id="send-invites"' in page
     assert f'href="{send_url}?invite={portal_invite.public_id}"' in page
+
+
+def email_some(invites: list[Invite], capture: Any) -> None:
+    from deliveries.services import queue_invite_emails
+
+    with capture(execute=True):
+        queue_invite_emails(invites, subject="Hi", message="")
+
+
+def test_the_guest_list_shows_each_invites_email_state_in_a_fixed_number_of_queries(
+    alice_client: Client,
+    event: Any,
+    make_invites: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    url = reverse("invites:guest_list", args=[event.organization.slug, event.slug])
+    emailed, _never = make_invites(2)
+    email_some([emailed], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(40) as few:
+        page = alice_client.get(url).content.decode()
+    assert 'badge sent">Sent</span>' in page and "4 sends left" in page
+    assert "Not emailed" in page and "5 sends left" in page
+
+    more = make_invites(30, emails=[f"more{n}@example.com" for n in range(30)])
+    email_some(more[:15], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = alice_client.get(url).content.decode()
+    assert page.count("4 sends left") == 16
+
+
+def test_the_owner_dashboard_shows_each_invites_email_state_in_a_fixed_number_of_queries(
+    owner: Client,
+    portal_invite: Invite,
+    make_invites: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    portal = portal_invite.portal
+    url = reverse("owner:dashboard", args=[portal.public_id])
+    never = make_invites(1, portal=portal, emails=["never@example.com"])[0]
+    email_some([portal_invite], django_capture_on_commit_callbacks)
+    Delivery.objects.filter(invite=portal_invite).update(
+        status=Delivery.Status.BOUNCED, last_error="Mailbox full"
+    )
+    with django_assert_max_num_queries(40) as few:
+        page = owner.get(url).content.decode()
+    assert 'badge bounced">Bounced</span>' in page and "Mailbox full" in page
+    assert "4 sends left" in page
+    assert "Not emailed" in page and f"?invite={never.public_id}" in page
+
+    Portal.objects.filter(pk=portal.pk).update(allocation=100)
+    more = make_invites(30, portal=portal, emails=[f"more{n}@example.com" for n in range(30)])
+    email_some(more[:15], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = owner.get(url).content.decode()
+    assert page.count("4 sends left") == 16
