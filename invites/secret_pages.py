@@ -103,8 +103,3 @@ def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse
     )
     response["Retry-After"] = str(max(1, retry_after))
     return mark_secret(response)
-
-
-# The name deliveries/views.py imports for the portal owner's send pages,
-# which have no token in their URL: private, not no-referrer.
-secret_page = private_page
