@@ -1,6 +1,13 @@
+from anymail.urls import urlpatterns as anymail_urlpatterns
 from django.urls import include, path
 
 from deliveries import views
+
+# Only the tracking webhooks: anymail's inbound-mail endpoints would accept
+# email posted to us, which nothing here reads.
+TRACKING_WEBHOOKS = [
+    pattern for pattern in anymail_urlpatterns if (pattern.name or "").endswith("_tracking_webhook")
+]
 
 app_name = "deliveries"
 
@@ -18,5 +25,5 @@ urlpatterns = [
     path("portal/<str:public_id>/email/", views.owner_send, name="owner_send"),
     path("portal/<str:public_id>/email/progress/", views.owner_progress, name="owner_progress"),
     # The email provider's tracking webhooks (anymail): /anymail/<esp>/tracking/
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((TRACKING_WEBHOOKS, "anymail"))),
 ]

@@ -16,6 +16,7 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from deliveries.models import Delivery
@@ -290,6 +291,19 @@ def test_the_providers_webhook_reaches_the_outbox(
     sent_delivery.refresh_from_db()
     assert sent_delivery.status == Delivery.Status.BOUNCED
     assert sent_delivery.last_error == "The server was unable to deliver your message"
+
+
+def test_only_the_providers_tracking_webhooks_are_exposed(client: Any, settings: Any) -> None:
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    auth = "Basic " + base64.b64encode(b"hook:s3cret").decode()
+
+    for inbound in ("/anymail/postmark/inbound/", "/anymail/mailgun/inbound_mime/"):
+        response = client.post(
+            inbound, "{}", content_type="application/json", HTTP_AUTHORIZATION=auth
+        )
+        assert response.status_code == 404
+    for esp in ("postmark", "mailgun", "sendgrid", "amazon_ses", "mandrill"):
+        assert reverse(f"deliveries:anymail:{esp}_tracking_webhook") == f"/anymail/{esp}/tracking/"
 
 
 # --- The same task twice at once ----------------------------------------------------------
