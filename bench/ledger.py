@@ -10,7 +10,15 @@ entry, update the balance, commit), and their ratio. Target: >= 0.7.
 
 Knobs (environment): BENCH_MODE=thread (threads instead of processes),
 BENCH_ROUNDS, BENCH_SECONDS, BENCH_SYNCHRONOUS_COMMIT=off (no disk flush per
-commit: compares the code rather than the disk).
+commit: compares the code rather than the disk), BENCH_DJANGO_PREPARED=1 (the
+ledger's connections use server-side binding and prepared statements, which
+settings.py does not enable today).
+
+Two baselines: raw SQL on a connection set up as Django sets up its own (no
+server-side prepared statements: every statement is parsed and planned),
+and raw SQL with psycopg's defaults (prepared from the fifth execution). The
+target applies to the first, which isolates the ledger's own overhead; the
+second shows what prepared statements would add on top.
 
 Every consumption of one account serialises on that account's row lock, so
 both figures measure how long the lock is held; the ratio is the ledger's
@@ -47,6 +55,7 @@ SECONDS_PER_ROUND = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 MODE = os.environ.get("BENCH_MODE", "process")
 SYNCHRONOUS_COMMIT = "off" if os.environ.get("BENCH_SYNCHRONOUS_COMMIT") == "off" else "on"
+DJANGO_PREPARED = os.environ.get("BENCH_DJANGO_PREPARED") == "1"
 SCRATCH_DB = "artsvp_bench"
 TARGET_RATIO = 0.7
 
@@ -142,6 +151,13 @@ def bench(url: str, server: dict) -> None:
     from credits.models import CreditAccount, CreditEntry, CreditKind
     from organizations.models import Organization
 
+    if DJANGO_PREPARED:
+        from django.db import connections
+
+        # What enabling prepared statements in settings.DATABASES would do.
+        connections["default"].settings_dict["OPTIONS"].update(
+            server_side_binding=True, prepare_threshold=5
+        )
     call_command("migrate", verbosity=0)
 
     def hot_organization(slug: str) -> Organization:
@@ -236,7 +252,8 @@ def bench(url: str, server: dict) -> None:
     kind = "threads" if MODE == "thread" else "processes"
     print(
         f"workers: {WORKERS} {kind}, one hot account, {ROUNDS} x {SECONDS_PER_ROUND:g}s rounds,"
-        f" synchronous_commit={SYNCHRONOUS_COMMIT}; medians:"
+        f" synchronous_commit={SYNCHRONOUS_COMMIT}, ledger prepared statements:"
+        f" {'on' if DJANGO_PREPARED else 'off'}; medians:"
     )
     labels = {
         "ledger": "ledger (credits/ledger.py through Django)",
