@@ -148,3 +148,11 @@ def test_the_preview_is_what_the_guest_receives(
     assert preview.subject == email.subject == "Hi Ada Lovelace"
     assert preview.text == email.body
     assert preview.html == email.alternatives[0][0]
+
+
+def test_the_event_time_is_followed_by_its_zone_once(portal_invite: Invite) -> None:
+    email = preview_invite_email(portal_invite, subject="", message="")
+    zone = f"Europe/Zurich ({portal_invite.event.local_starts_at:%Z})"
+    assert f" · {zone}\n" in email.text
+    assert f" · {zone}<br>Messe Basel, Hall 2" in email.html
+    assert "(Europe/Zurich" not in email.text + email.html

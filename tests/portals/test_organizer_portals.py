@@ -317,6 +317,7 @@ def test_the_link_is_emailed_to_the_contact_after_commit(
     assert link in message.body
     assert group.instructions in message.body
     assert event.venue in message.body
+    assert f" · Europe/Zurich ({event.local_starts_at:%Z})\n" in message.body
     html = message.alternatives[0][0]
     assert f'href="{link}"' in html
     assert group.instructions in html
