@@ -44,6 +44,18 @@ def test_with_stripe_keys_managers_get_a_buy_button_per_bundle(
     assert "Online payment is not configured" not in html
 
 
+def test_a_kind_without_bundles_on_sale_says_so(alice_client: Any, org: Any) -> None:
+    Bundle.objects.filter(kind="portal").update(active=False)
+    Bundle.objects.filter(kind="invite").delete()
+    Bundle.objects.create(kind="invite", credits=100, currency="EUR", price=Decimal("30.00"))
+
+    html = billing_page(alice_client, org)
+
+    assert "No portal credit bundles are on sale right now." in html
+    # The only invite bundle saves nothing against itself.
+    assert '<td><span class="muted">—</span></td>' in html
+
+
 def test_members_see_prices_but_no_buy_button(
     stripe_fake: FakeStripe, bob_client: Any, org: Any, bundle: Bundle
 ) -> None:
