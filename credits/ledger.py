@@ -9,11 +9,13 @@ Nothing is written when it refuses, so a caller that catches
 Lock order, for the whole codebase, so that no two transactions can wait on
 each other in a cycle:
 
-    portal  ->  credit account (portal kind before invite kind)  ->  purchase
+    portal group  ->  portal  ->  credit account (portal kind before invite
+    kind)  ->  purchase
 
 A service that needs a portal and credits locks the portal first (claiming,
-generating invites); Stripe fulfilment reads the purchase unlocked, locks the
-account, then locks the purchase and re-checks it.
+generating invites); portal imports and renames lock their group first
+(portals/services.py); Stripe fulfilment reads the purchase unlocked, locks
+the account, then locks the purchase and re-checks it.
 
 Idempotency: every entry carries a unique key naming its cause
 (`portal-assign:<id>`, `purchase:<id>`, `invite-batch:<id>`). Replaying a key
