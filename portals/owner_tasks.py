@@ -8,9 +8,11 @@ at the same moment still produce one email per organizer.
 The sign-in code is the one product email that does not go through the
 outbox (deliveries/): the outbox renders from a stored row, and the code is
 stored only as a keyed hash (claiming.py) so that nobody who can read the
-database can sign in as an owner. Its worker task takes the code as an
-argument instead; a lost task costs the owner nothing but asking again, and
-the outbox's retries would only deliver a code expired by then.
+database can sign in as an owner. Storing it in a delivery row, even until
+sent, would undo that. Its worker task takes the code as an argument instead
+(hidden from the worker's logs). The outbox's guarantees matter little here:
+a code lives ten minutes, most of the outbox's retries (about half an hour)
+come after that, and an owner whose code never arrives simply asks again.
 """
 
 from __future__ import annotations
