@@ -30,7 +30,7 @@ def test_creating_an_organization_makes_the_creator_its_owner(alice_client, alic
 def test_a_blank_name_is_refused_next_to_the_field(alice_client, alice):
     response = alice_client.post(reverse("organizations:create"), {"name": "   "})
     assert response.status_code == 200
-    assert b'id="id_name_errors"' in response.content
+    assert b'id="id_name_error"' in response.content
     assert not Organization.objects.exists()
 
 

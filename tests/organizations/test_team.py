@@ -251,7 +251,7 @@ def test_inviting_a_member_or_an_invited_address_is_refused_next_to_the_field(
 def test_an_invalid_email_is_refused_next_to_the_field(alice_client, org, invite):
     response = invite(alice_client, org, "not-an-email")
     assert response.status_code == 400
-    assert b'id="id_email_errors"' in response.content
+    assert b'id="id_email_error"' in response.content
     assert not TeamInvitation.objects.exists()
 
 
