@@ -34,6 +34,6 @@ class OwnerCodeAdmin(admin.ModelAdmin):
 
 @admin.register(CreditShortageNotice)
 class CreditShortageNoticeAdmin(admin.ModelAdmin):
-    list_display = ["day", "portal", "kind", "requested", "sent_at"]
+    list_display = ["day", "portal", "kind", "requested", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["organization", "portal"]

@@ -155,7 +155,6 @@ class CreditShortageNotice(models.Model):
     day = models.DateField()
     requested = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day", "-id"]
