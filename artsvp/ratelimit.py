@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -42,8 +43,20 @@ def hit(key: str, *, limit: int, window: int) -> RateLimit:
 
 
 def client_ip(request) -> str:  # type: ignore[no-untyped-def]
-    """The client's address; behind a proxy, the first X-Forwarded-For hop."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
+    """The client's address, as far as we can trust it.
+
+    X-Forwarded-For is written by whoever sends the request, so a client could
+    name a new address on every request and never hit a per-address limit.
+    It is read only behind TRUSTED_PROXY_HOPS proxies of our own, and then
+    only the address our outermost proxy appended.
+    """
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "unknown")

@@ -260,6 +260,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+# How many proxies of ours stand in front of the app (e.g. 1 behind one load
+# balancer). 0: X-Forwarded-For is ignored, as any client can write it.
+TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
 
 LOGGING = {
     "version": 1,
