@@ -58,11 +58,6 @@ def organization_view(
     return decorator(view) if view is not None else decorator
 
 
-def require_manager(request: HttpRequest) -> None:
-    if not request.membership.is_manager:  # type: ignore[attr-defined]
-        raise PermissionDenied("Only owners and admins can do this.")
-
-
 def require_owner(request: HttpRequest) -> None:
     if not request.membership.is_owner:  # type: ignore[attr-defined]
         raise PermissionDenied("Only owners can do this.")
