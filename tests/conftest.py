@@ -35,6 +35,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The personas need passwords, not slow ones: hashing them with the real
+    hasher was most of the suite's time. Tests about hashing itself opt out
+    with @pytest.mark.real_password_hasher."""
+    if not request.node.get_closest_marker("real_password_hasher"):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_side_effects(settings: Any) -> Any:
     """Tasks run in-process and mail stays in django.core.mail.outbox, unless a
     test about workers says otherwise; the cache starts empty."""

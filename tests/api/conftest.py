@@ -171,8 +171,3 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         "deliveries": Delivery.objects.count(),
     }
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The fixtures' users need passwords, not slow ones: these tests are about the API."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,8 +2,10 @@
 
 import re
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import get_hasher
 from django.core import mail
 from django.urls import reverse
 
@@ -37,6 +39,16 @@ def test_signup_then_create_organization_lands_on_the_events_list(client, db):
     assert membership.organization.slug == "doras-gallery"
     assert response.redirect_chain[-1][0] == reverse("events:list", args=["doras-gallery"])
     assert b"Dora&#x27;s Gallery" in response.content
+
+
+@pytest.mark.real_password_hasher
+def test_signup_stores_the_password_with_the_production_hasher(client, db):
+    sign_up(client, "dora@example.com")
+
+    user = get_user_model().objects.get(email="dora@example.com")
+    assert user.password.split("$")[0] == get_hasher("default").algorithm
+    assert get_hasher("default").algorithm != "md5"
+    assert user.check_password(PASSWORD)
 
 
 def test_signup_refuses_a_taken_email_next_to_the_field(client, alice):
