@@ -133,6 +133,72 @@ def test_a_stale_delivery_is_rejected_and_changes_nothing(purchase: Purchase, or
     assert not StripeEvent.objects.exists()
 
 
+def test_a_delivery_signed_in_the_future_is_rejected_and_changes_nothing(
+    purchase: Purchase, org: Any
+) -> None:
+    response = deliver(paid(purchase), timestamp=int(time.time()) + 301)
+
+    assert response.status_code == 400
+    assert refresh(purchase).status == Purchase.Status.PENDING
+    assert ledger.balances(org).invite == 0
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_delivery_within_the_tolerance_either_way_is_accepted(
+    purchase: Purchase, org: Any
+) -> None:
+    assert deliver(paid(purchase), timestamp=int(time.time()) + 240).status_code == 200
+    assert ledger.balances(org).invite == 120
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '[{"id": "evt_1", "type": "checkout.session.completed"}]',
+        '"checkout.session.completed"',
+        "42",
+        "null",
+    ],
+)
+def test_a_signed_body_that_is_not_a_json_object_is_rejected(
+    purchase: Purchase, org: Any, body: str
+) -> None:
+    response = post_signed(body, signature=sign(body))
+
+    assert response.status_code == 400
+    assert ledger.balances(org).invite == 0
+    assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data", [{"object": [1, 2]}, {"object": "cs_1"}, {"object": None}, "x", []]
+)
+def test_a_signed_event_whose_data_object_is_not_an_object_is_rejected(
+    purchase: Purchase, org: Any, data: Any
+) -> None:
+    event = paid(purchase)
+    event["data"] = data
+
+    response = deliver(event)
+
+    assert response.status_code == 400
+    assert refresh(purchase).status == Purchase.Status.PENDING
+    assert ledger.balances(org).invite == 0
+    assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.parametrize("field, value", [("id", 12), ("id", ["evt"]), ("type", {"a": 1})])
+def test_a_signed_event_with_an_id_or_type_that_is_not_text_is_rejected(
+    purchase: Purchase, org: Any, field: str, value: Any
+) -> None:
+    event = paid(purchase)
+    event[field] = value
+
+    assert deliver(event).status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
 def test_a_missing_signature_or_garbage_is_rejected(purchase: Purchase, org: Any) -> None:
     assert post_signed(json.dumps(paid(purchase)), signature=None).status_code == 400
     assert post_signed("not json", signature=sign("not json")).status_code == 400
