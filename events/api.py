@@ -84,8 +84,8 @@ class EventIn(InputSchema):
     timezone: str = Field("UTC", max_length=64, description="IANA name, e.g. Europe/Zurich.")
     venue: str = text(200)
     description: str = text(5000)
-    capacity: int | None = Field(None, ge=1, le=10_000_000)
-    rsvp_open: bool = True
+    capacity: int | None = Field(None, ge=1, le=10_000_000, strict=True)
+    rsvp_open: bool = Field(True, strict=True)
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
 
@@ -98,9 +98,9 @@ class EventPatch(InputSchema):
     timezone: str | None = Field(None, max_length=64)
     venue: str | None = text(200, default=None)
     description: str | None = text(5000, default=None)
-    capacity: int | None = Field(None, ge=1, le=10_000_000)
-    rsvp_open: bool | None = None
-    archived: bool | None = Field(None, description="true hides the event from lists.")
+    capacity: int | None = Field(None, ge=1, le=10_000_000, strict=True)
+    rsvp_open: bool | None = Field(None, strict=True)
+    archived: bool | None = Field(None, strict=True, description="true hides the event from lists.")
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
 

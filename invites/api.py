@@ -73,6 +73,7 @@ class GuestIn(InputSchema):
         None,
         ge=0,
         le=services.MAX_PLUS_ONES,
+        strict=True,
         description="Extra guests allowed; omitted: the portal group's default (0 for yours).",
     )
 
@@ -83,9 +84,12 @@ class GenerateIn(InputSchema):
         0,
         ge=0,
         le=services.MAX_BATCH_SIZE,
+        strict=True,
         description="How many blank links to add: guests fill in their name when they answer.",
     )
-    send: bool = Field(False, description="Email their invite to the guests who have an address.")
+    send: bool = Field(
+        False, strict=True, description="Email their invite to the guests who have an address."
+    )
     subject: str = text(200, description="The email's subject when `send` is true.")
     message: str = text(5000, description="Your message in the email when `send` is true.")
 

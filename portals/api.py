@@ -62,11 +62,12 @@ class GroupPage(Schema):
 class GroupIn(InputSchema):
     name: str = text(120, default=..., blank=False)
     kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]
-    default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION)
-    default_plus_ones: int = Field(0, ge=0, le=MAX_PLUS_ONES)
+    default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION, strict=True)
+    default_plus_ones: int = Field(0, ge=0, le=MAX_PLUS_ONES, strict=True)
     instructions: str = text(5000, description="Shown to portal owners in their portal.")
     share_all_invites: bool = Field(
         False,
+        strict=True,
         description="false: you see a portal's guests once they accept; true: every invite.",
     )
 
@@ -74,10 +75,10 @@ class GroupIn(InputSchema):
 class GroupPatch(InputSchema):
     name: str | None = text(120, default=None, blank=False)
     kind: GroupKind | None = None  # type: ignore[valid-type]
-    default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
-    default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES)
+    default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
+    default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES, strict=True)
     instructions: str | None = text(5000, default=None)
-    share_all_invites: bool | None = None
+    share_all_invites: bool | None = Field(None, strict=True)
 
 
 def group_out(group: PortalGroup, *, event_id: str) -> GroupOut:
@@ -199,7 +200,11 @@ class PortalPage(Schema):
 class PortalIn(InputSchema):
     name: str = text(MAX_NAME_LENGTH, default=..., blank=False)
     allocation: int | None = Field(
-        None, ge=0, le=MAX_ALLOCATION, description="Omitted: the group's default allocation."
+        None,
+        ge=0,
+        le=MAX_ALLOCATION,
+        strict=True,
+        description="Omitted: the group's default allocation.",
     )
     contact_email: Email | None = Field(None, description="Where the portal link can be sent.")
 
@@ -217,13 +222,15 @@ OneOrMorePortals = Annotated[
 
 class PortalPatch(InputSchema):
     name: str | None = text(MAX_NAME_LENGTH, default=None, blank=False)
-    allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION)
+    allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
     contact_email: Email | Literal[""] | None = Field(None, description='"" removes it.')
     owner_email: Email | None = Field(
         None, description="Hand an assigned portal to another owner (uses no credit)."
     )
     revoked: bool | None = Field(
-        None, description="true revokes the portal for good; used credits are not refunded."
+        None,
+        strict=True,
+        description="true revokes the portal for good; used credits are not refunded.",
     )
 
 
