@@ -3,6 +3,12 @@
 `templates/emails/<name>-subject.txt`, `<name>-body.txt`, `<name>-body.html`
 (healthchecks' hc/lib/emails.py). Subjects are flattened to one line so no
 value can inject a header.
+
+All three parts come back as plain `str`, never a SafeString: the text
+templates render with autoescape off (a guest's name reads as written), so
+their output is raw user text, and a page that shows it must escape it. The
+HTML part is escaped by its template, but it is a whole document: pages show
+it only through the preview frame's own response, never inside theirs.
 """
 
 from __future__ import annotations
@@ -21,17 +27,29 @@ class RenderedEmail:
     text: str
     html: str
 
+    def __post_init__(self) -> None:
+        # However it was built, no part reaches a template marked safe.
+        for part in ("subject", "text", "html"):
+            object.__setattr__(self, part, plain(getattr(self, part)))
+
+
+def plain(value: str) -> str:
+    """`value` as an exact `str`. `str()` would keep a SafeString (its
+    `__str__` returns itself, and so may any subclass's), and a template
+    would then print the guest's markup as it is."""
+    return str.__str__(value)
+
 
 def one_line(value: str) -> str:
-    return " ".join(value.split())
+    return plain(" ".join(value.split()))
 
 
 def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
     return RenderedEmail(
         subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
-        text=render_to_string(f"emails/{name}-body.txt", context),
-        html=render_to_string(f"emails/{name}-body.html", context),
+        text=plain(render_to_string(f"emails/{name}-body.txt", context)),
+        html=plain(render_to_string(f"emails/{name}-body.html", context)),
     )
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -242,6 +243,28 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------
+# Every response: scripts and styles only from our own static files (no inline
+# script, handler or style attribute; htmx's injected indicator style is off, see
+# base.html), nothing framed or framing us. Views that need more say so with
+# csp decorators: the email preview frame (deliveries.views.PREVIEW_FRAME_CSP)
+# and the billing page, whose buy forms are redirected to Stripe Checkout.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+# Chrome applies form-action to the redirect that follows a form's POST.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
 # --- Security --------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

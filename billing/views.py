@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,6 +17,7 @@ RECENT_ENTRIES = 5
 
 
 @organization_view
+@csp_update({"form-action": settings.STRIPE_CHECKOUT_ORIGIN})
 def billing_page(request: HttpRequest) -> HttpResponse:
     """Balances, bundle prices, purchases and the latest ledger entries.
 

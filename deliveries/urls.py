@@ -22,8 +22,18 @@ urlpatterns = [
         views.organizer_progress,
         name="organizer_progress",
     ),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/preview/<slug:key>/",
+        views.organizer_preview,
+        name="organizer_preview",
+    ),
     path("portal/<str:public_id>/email/", views.owner_send, name="owner_send"),
     path("portal/<str:public_id>/email/progress/", views.owner_progress, name="owner_progress"),
+    path(
+        "portal/<str:public_id>/email/preview/<slug:key>/",
+        views.owner_preview,
+        name="owner_preview",
+    ),
     # The email provider's tracking webhooks (anymail): /anymail/<esp>/tracking/
     path("anymail/", include((TRACKING_WEBHOOKS, "anymail"))),
 ]

@@ -7,18 +7,30 @@ the pages live: choose (a selection, one invite, or every unsent invite) ->
 write (subject and message, with defaults) -> preview (the first invite's
 email exactly as it will go) -> send (queued; workers send it, the page
 follows the progress).
+
+The preview's HTML is a whole email with inline styles, which the pages' CSP
+forbids. It is served by a URL of its own (`preview_frame`) with a CSP that
+allows inline styles and nothing else (no script, no request, sandboxed), and
+shown in a sandboxed iframe. What it previews (invite, subject, message) is
+kept in the viewer's session under a random key, never in the URL.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
 from deliveries.forms import InviteEmailForm
@@ -44,6 +56,20 @@ from portals.owner_access import owner_portal_or_404
 MAX_SELECTION = 5000
 UNSENT = "unsent"
 STEPS = ("edit", "preview", "send")
+PREVIEWS_SESSION_KEY = "email_previews"
+# A few open tabs' worth; each entry is at most a subject and a message (5 KB).
+MAX_PREVIEWS = 3
+# The preview frame's whole policy: the email's inline styles show, nothing runs
+# or loads, and only our own pages may frame it.
+PREVIEW_FRAME_CSP = {
+    "default-src": NONE,
+    "style-src": UNSAFE_INLINE,
+    "img-src": [SELF, "data:"],
+    "frame-ancestors": SELF,
+    "base-uri": NONE,
+    "form-action": NONE,
+    "sandbox": True,
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,7 @@ class SendTarget:
     page_template: str
     progress_template: str
     actor: Any
+    preview_url: Callable[[str], str]  # the preview frame's URL for a session key
     context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,11 +135,15 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
             return redirect(f"{target.progress_url}?send={queued.send_id}")
     plan = plan_invite_emails(selection.invites)
     preview = None
+    preview_url = ""
     if plan.invites and step == "preview" and form.is_valid():
         preview = preview_invite_email(
             plan.invites[0],
             subject=form.cleaned_data["subject"],
             message=form.cleaned_data["message"],
+        )
+        preview_url = target.preview_url(
+            _remember_preview(request, target, plan.invites[0], form.cleaned_data)
         )
     context = {
         **target.context,
@@ -121,6 +152,7 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
         "plan": plan,
         "form": form,
         "preview": preview,
+        "preview_url": preview_url,
         "sample": plan.invites[0] if plan.invites else None,
         "max_sends": MAX_SENDS_PER_INVITE,
     }
@@ -130,6 +162,45 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
         context,
         status=422 if form.errors or not plan.invites else 200,
     )
+
+
+def _remember_preview(
+    request: HttpRequest, target: SendTarget, invite: Invite, cleaned: dict[str, Any]
+) -> str:
+    previews = request.session.get(PREVIEWS_SESSION_KEY, {})
+    while len(previews) >= MAX_PREVIEWS:
+        previews.pop(next(iter(previews)))
+    key = secrets.token_urlsafe(16)
+    previews[key] = {
+        "send_url": target.send_url,
+        "invite": invite.public_id,
+        "subject": cleaned["subject"],
+        "message": cleaned["message"],
+    }
+    request.session[PREVIEWS_SESSION_KEY] = previews
+    return key
+
+
+@csp(PREVIEW_FRAME_CSP)
+@xframe_options_sameorigin
+def preview_frame(request: HttpRequest, target: SendTarget, key: str) -> HttpResponse:
+    """The previewed email's HTML alone, for the send page's sandboxed iframe.
+
+    Only the session that asked for the preview finds it, and only through the
+    page it was made on; the invite is looked up again among the viewer's own.
+    """
+    stored = request.session.get(PREVIEWS_SESSION_KEY, {}).get(key)
+    if not stored or stored["send_url"] != target.send_url:
+        raise Http404("No such preview.")
+    invite = target.invites.filter(public_id=stored["invite"]).first()
+    if invite is None:
+        raise Http404("No such invite.")
+    email = preview_invite_email(invite, subject=stored["subject"], message=stored["message"])
+    response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
+    # It shows the guest's personal link.
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def progress_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
@@ -171,6 +242,7 @@ def _organizer_target(request: HttpRequest, event: Event) -> SendTarget:
         page_template="deliveries/organizer_send.html",
         progress_template="deliveries/organizer_progress.html",
         actor=request.user,
+        preview_url=lambda key: reverse("deliveries:organizer_preview", args=[*args, key]),
         context={"event": event, "nav_section": "events"},
     )
 
@@ -187,6 +259,13 @@ def organizer_send(request: HttpRequest, event_slug: str) -> HttpResponse:
 def organizer_progress(request: HttpRequest, event_slug: str) -> HttpResponse:
     event = access_event(request, event_slug)
     return progress_page(request, _organizer_target(request, event))
+
+
+@organization_view
+@require_GET
+def organizer_preview(request: HttpRequest, event_slug: str, key: str) -> HttpResponse:
+    event = access_event(request, event_slug)
+    return preview_frame(request, _organizer_target(request, event), key)
 
 
 # --- The portal owner -----------------------------------------------------------------------
@@ -206,6 +285,7 @@ def _owner_target(portal: Portal) -> SendTarget:
         page_template="deliveries/owner_send.html",
         progress_template="deliveries/owner_progress.html",
         actor=portal.owner_email,
+        preview_url=lambda key: reverse("deliveries:owner_preview", args=[*args, key]),
         context={"portal": portal, "event": portal.group.event, "group": portal.group},
     )
 
@@ -227,3 +307,9 @@ def owner_send(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def owner_progress(request: HttpRequest, public_id: str) -> HttpResponse:
     return progress_page(request, _owner_target(_owner_portal(request, public_id)))
+
+
+@private_page
+@require_GET
+def owner_preview(request: HttpRequest, public_id: str, key: str) -> HttpResponse:
+    return preview_frame(request, _owner_target(_owner_portal(request, public_id)), key)
