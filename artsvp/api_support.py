@@ -19,7 +19,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import wraps
 from typing import Annotated, Any, TypeVar
@@ -257,6 +257,10 @@ Email = Annotated[
 def _check_when(value: datetime) -> datetime:
     if not (MIN_YEAR <= value.year <= MAX_YEAR):
         raise ValueError(f"Use a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    # PostgreSQL reads offsets up to ±15:59 only; Python takes up to ±23:59.
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=15, minutes=59):
+        raise ValueError("Use a UTC offset between -15:59 and +15:59.")
     return value
 
 

@@ -10,24 +10,24 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 
 from artsvp.api_support import (
     ApiError,
     InputSchema,
     PageQuery,
-    When,
     errors,
     get_or_404,
     organization_of,
     paginate,
     text,
 )
-from events.forms import available_timezones, localize
+from events.forms import available_timezones
 from events.models import Event
 from events.services import (
     EventDetails,
@@ -38,10 +38,14 @@ from events.services import (
     unarchive_event,
     update_event,
 )
+from events.times import check_event_time, localize
 
 router = Router()
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+# The event form's rule (events/times.py): years 2000 to 2100, offsets within ±15:59.
+EventTime = Annotated[datetime, AfterValidator(check_event_time)]
 
 
 class EventOut(Schema):
@@ -79,8 +83,8 @@ class EventIn(InputSchema):
         pattern=r"^$|" + SLUG_PATTERN,
         description="Used in the event's links; empty: made from the name.",
     )
-    starts_at: When
-    ends_at: When
+    starts_at: EventTime
+    ends_at: EventTime
     timezone: str = Field("UTC", max_length=64, description="IANA name, e.g. Europe/Zurich.")
     venue: str = text(200)
     description: str = text(5000)
@@ -93,8 +97,8 @@ class EventIn(InputSchema):
 class EventPatch(InputSchema):
     name: str | None = text(160, default=None, blank=False)
     slug: str | None = Field(None, max_length=80, pattern=SLUG_PATTERN)
-    starts_at: When | None = None
-    ends_at: When | None = None
+    starts_at: EventTime | None = None
+    ends_at: EventTime | None = None
     timezone: str | None = Field(None, max_length=64)
     venue: str | None = text(200, default=None)
     description: str | None = text(5000, default=None)

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from events.models import Event
 from events.services import EventDetails, slug_is_taken, suggest_slug
+from events.times import localize, validate_event_time
 from organizations.models import Organization
 
 # Shown first in the time zone menu: where art fairs mostly happen.
@@ -69,6 +70,7 @@ class WallClockField(forms.DateTimeField):
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT)
     input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    default_validators = [validate_event_time]
 
     def to_python(self, value: Any) -> dt.datetime | None:
         if value in self.empty_values:
@@ -82,13 +84,6 @@ class WallClockField(forms.DateTimeField):
         if parsed is None:
             parsed = BaseTemporalField.to_python(self, value)
         return parsed.replace(tzinfo=None) if parsed else None
-
-
-def localize(wall_clock: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """The aware time for a wall-clock time in `zone`, or None if the clocks skip it."""
-    aware = wall_clock.replace(tzinfo=zone)
-    round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-    return aware if round_trip == wall_clock else None
 
 
 class EventForm(forms.Form):
