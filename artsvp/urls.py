@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from artsvp.admin_login import admin_login
 from artsvp.api import api
+
+# Before admin.site.urls builds its URL list: the admin's login page hands over
+# to allauth's rate-limited login (artsvp/admin_login.py).
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
