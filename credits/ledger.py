@@ -9,13 +9,24 @@ Nothing is written when it refuses, so a caller that catches
 Lock order, for the whole codebase, so that no two transactions can wait on
 each other in a cycle:
 
-    portal group  ->  portal  ->  credit account (portal kind before invite
-    kind)  ->  purchase
+    organization  ->  team invitation
+    portal group  ->  portal  ->  event (a capped event's acceptances)
+        ->  invite (several: by id)  ->  delivery
+    portal  ->  credit account (portal kind before invite kind)  ->  purchase
 
 A service that needs a portal and credits locks the portal first (claiming,
 generating invites); portal imports and renames lock their group first
-(portals/services.py); Stripe fulfilment reads the purchase unlocked, locks
-the account, then locks the purchase and re-checks it.
+(portals/services.py); revoking an invite locks its portal, then the invite;
+Stripe fulfilment reads the purchase unlocked, locks the account, then locks
+the purchase and re-checks it; team changes lock the organization, then the
+invitation (organizations/services.py), FOR NO KEY UPDATE so that rows
+referencing the organization can still be inserted meanwhile.
+
+Every lock helper locks its own row only (`select_for_update(of=("self",))`
+when it also loads related rows): a FOR UPDATE over a join locks the joined
+rows too, in an order of the planner's choosing, outside this list.
+`tests/portals/test_races.py` and `tests/organizations/test_invitation_races.py`
+run different operations against each other to catch a lock out of order.
 
 Idempotency: every entry carries a unique key naming its cause
 (`portal-assign:<id>`, `purchase:<id>`, `invite-batch:<id>`). Replaying a key

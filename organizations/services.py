@@ -4,6 +4,12 @@ Team changes that could leave an organization without an owner (changing a
 role, removing a member) lock the organization row first, then count the
 owners: two owners demoting each other at the same moment serialise on that
 lock, and the second one sees that only one owner is left.
+
+Locks: organization, then team invitation (credits/ledger.py lists the whole
+order). The organization is locked FOR NO KEY UPDATE: every row inserted with
+a foreign key to it (a membership, a delivery, a ledger entry) takes a KEY
+SHARE lock on it, which a plain FOR UPDATE would make wait, so any service
+inserting such a row while holding a later lock could close a cycle.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from artsvp.ids import new_secret_token
 from credits.ledger import ensure_accounts
@@ -53,6 +60,16 @@ class InvitationEmailMismatchError(TeamError):
     def __init__(self, invited: str) -> None:
         super().__init__(
             f"This invitation was sent to {invited}. Log in with that address to accept it."
+        )
+
+
+class InvitationWithdrawnError(TeamError):
+    def __init__(self) -> None:
+        super().__init__(
+            gettext(
+                "This invitation link no longer works: it was cancelled or sent again. "
+                "Use the newest invitation email, or ask an owner to invite you."
+            )
         )
 
 
@@ -97,8 +114,28 @@ def rename_organization(organization: Organization, *, name: str) -> Organizatio
     return organization
 
 
-def _lock_organization(organization: Organization) -> Organization:
-    return Organization.objects.select_for_update().get(pk=organization.pk)
+def _lock_organization(organization: Organization | int) -> Organization:
+    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
+    pk = organization if isinstance(organization, int) else organization.pk
+    return Organization.objects.select_for_update(no_key=True, of=("self",)).get(pk=pk)
+
+
+def _lock_invitation(invitation: TeamInvitation) -> TeamInvitation | None:
+    """Lock the organization, then the invitation (None once it was cancelled)."""
+    organization_id = (
+        TeamInvitation.objects.filter(pk=invitation.pk)
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+    if organization_id is None:
+        return None
+    _lock_organization(organization_id)
+    return (
+        TeamInvitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk=invitation.pk)
+        .first()
+    )
 
 
 def _owner_count(organization: Organization) -> int:
@@ -165,7 +202,10 @@ def invite_teammate(
 def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInvitation:
     """Send an open invitation again with a new link; the old link stops working."""
     with transaction.atomic(durable=True):
-        invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = _lock_invitation(invitation)
+        if locked is None:
+            raise TeamInvitation.DoesNotExist("This invitation was cancelled.")
+        invitation = locked
         if invitation.accepted_at is not None:
             return invitation
         invitation.token = new_secret_token()
@@ -207,19 +247,24 @@ def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:
     Someone who is already a member keeps their current role: an invitation
     never demotes anyone.
     """
+    link_token = invitation.token
     with transaction.atomic(durable=True):
-        # Two clicks on "Accept" at once: the second waits here and sees the first's result.
-        invitation = (
-            TeamInvitation.objects.select_for_update()
-            .select_related("organization")
-            .get(pk=invitation.pk)
-        )
+        # Two clicks on "Accept" at once: the second waits here and sees the
+        # first's result; a cancel or resend at the same moment comes wholly
+        # before or after.
+        locked = _lock_invitation(invitation)
+        if locked is None:
+            raise InvitationWithdrawnError()
+        invitation = locked
         organization = invitation.organization
         if invitation.accepted_at is not None:
             existing = organization.memberships.filter(user=user).first()
             if existing is not None:
                 return existing
             raise TeamError("This invitation has already been used.")
+        if invitation.token != link_token:
+            # Resent meanwhile: the link this user opened no longer works.
+            raise InvitationWithdrawnError()
         if not user_has_email(user, invitation.email):
             raise InvitationEmailMismatchError(invitation.email)
         if is_expired(invitation):

@@ -71,7 +71,7 @@ def _claim(portal: Portal, *, email: str) -> Portal:
     with transaction.atomic(durable=True):
         # Lock, then re-read the status: of two simultaneous claims the second
         # waits here and then sees the first one's owner.
-        locked = Portal.objects.select_for_update().get(pk=portal.pk)
+        locked = Portal.objects.select_for_update(of=("self",)).get(pk=portal.pk)
         if locked.status == Portal.Status.REVOKED:
             raise PortalRevoked()
         if locked.status != Portal.Status.UNASSIGNED:

@@ -135,11 +135,20 @@ def update_group(group: PortalGroup, *, settings: GroupSettings) -> PortalGroup:
 
 
 def _lock_group(group: PortalGroup) -> PortalGroup:
-    return PortalGroup.objects.select_for_update().get(pk=group.pk)
+    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
+    return PortalGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
 
 
 def _lock_portal(portal: Portal) -> Portal:
-    return Portal.objects.select_for_update().select_related("group").get(pk=portal.pk)
+    # Only the portal's own row: the group comes along unlocked. Locking it
+    # here too (a plain FOR UPDATE over the join) took portal before group,
+    # against the order above, and deadlocked with update_portal.
+    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
+    return (
+        Portal.objects.select_for_update(of=("self",))
+        .select_related("group", "organization")
+        .get(pk=portal.pk)
+    )
 
 
 def taken_names(group: PortalGroup, *, exclude: Portal | None = None) -> set[str]:
