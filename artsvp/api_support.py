@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -266,31 +265,6 @@ def _check_when(value: datetime) -> datetime:
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 When = Annotated[datetime, AfterValidator(_check_when)]
-
-
-def _check_json_value(value: Any, depth: int = 0) -> None:
-    if depth > 5:
-        raise ValueError("Nest metadata at most 5 levels deep.")
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("Text may not contain NUL characters.")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_json_value(key, depth + 1)
-            _check_json_value(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json_value(item, depth + 1)
-
-
-def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    _check_json_value(value)
-    if len(json.dumps(value)) > METADATA_MAX_BYTES:
-        raise ValueError(f"Keep metadata under {METADATA_MAX_BYTES} bytes of JSON.")
-    return value
-
-
-METADATA_MAX_BYTES = 4000
-Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 
 
 def get_or_404(queryset: QuerySet[M], public_id: str, what: str) -> M:

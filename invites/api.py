@@ -25,12 +25,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from artsvp.api_support import (
     Email,
     InputSchema,
-    Metadata,
     PageQuery,
     When,
     actor_of,
@@ -56,18 +55,34 @@ logger = logging.getLogger(__name__)
 router = Router()
 
 InviteStatus = api_enum("InviteStatus", Invite.Status)
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*$")]
+Tag = Annotated[
+    str, StringConstraints(min_length=1, max_length=services.MAX_TAG_LENGTH, pattern=r"^[^\x00]*$")
+]
+
+
+def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    problem = services.metadata_problem(value)
+    if problem:
+        raise ValueError(problem[0].upper() + problem[1:])
+    return value
+
+
+# The service's rule (invites/services.py), checked here too so that the field is named.
+Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
 ]
 
 
 class GuestIn(InputSchema):
-    name: str = text(200)
+    name: str = text(services.MAX_NAME_LENGTH)
     email: Email | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=services.MAX_TAGS)
     metadata: Metadata = Field(
-        default_factory=dict, description="Your own data, returned as given (JSON, < 4 KB)."
+        default_factory=dict,
+        description="Your own data, returned as given: a JSON object of at most "
+        f"{services.MAX_METADATA_BYTES:,} bytes (compact UTF-8), nested at most "
+        f"{services.MAX_METADATA_DEPTH} levels.",
     )
     plus_ones: int | None = Field(
         None,

@@ -8,6 +8,7 @@ preview first: the checked rows wait in the session until confirmed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from credits.ledger import InsufficientCredits
 from events.models import Event
@@ -42,6 +44,10 @@ OWNER_CREDITS_MESSAGE = (
 PREVIEW_SESSION_KEY = "invite_csv_previews"
 # Previews kept per session; an abandoned one must not grow the session forever.
 MAX_PREVIEWS = 3
+# And their bytes (as the session stores them): a small file with long column
+# names repeats them on every row, and once made a session of many megabytes.
+# A full 2 MB guest file (MAX_CSV_BYTES) fits.
+MAX_PREVIEW_BYTES = 3 * 1024 * 1024
 
 
 @dataclass
@@ -101,7 +107,9 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
         forms[method] = form
         if form.is_valid():
             if isinstance(form, CsvUploadForm):
-                return _preview_csv(request, target, form)
+                preview = _preview_csv(request, target, form)
+                if preview is not None:
+                    return preview
             done = _generate(
                 request,
                 target,
@@ -165,9 +173,14 @@ def _credits_message(target: GenerationTarget, error: InsufficientCredits) -> st
     return OWNER_CREDITS_MESSAGE
 
 
+def _preview_size(preview: dict[str, Any]) -> int:
+    return len(json.dumps(preview).encode())
+
+
 def _preview_csv(
     request: HttpRequest, target: GenerationTarget, form: CsvUploadForm
-) -> HttpResponse:
+) -> HttpResponse | None:
+    """The preview page, or None with an error on `form` when the preview is too big to keep."""
     guest_list: GuestList = form.cleaned_data["file"]
     submission = form.cleaned_data.get("submission") or ""
     context = {
@@ -180,18 +193,34 @@ def _preview_csv(
         "page_url": target.page_url,
     }
     if not guest_list.error_rows and submission:
+        preview = {
+            "scope": target.scope,
+            "plus_ones": form.plus_ones,
+            "rows": [row.as_dict() for row in guest_list.rows],
+        }
+        size = _preview_size(preview)
+        if size > MAX_PREVIEW_BYTES:
+            form.add_error(
+                "file",
+                _(
+                    "This list is too large to preview (%(size)s MB once checked; the limit is "
+                    "%(limit)s MB). Split it into smaller files, or use shorter column names."
+                )
+                % {"size": f"{size / 2**20:.1f}", "limit": f"{MAX_PREVIEW_BYTES / 2**20:.0f}"},
+            )
+            return None
         previews = {
             key: value
             for key, value in request.session.get(PREVIEW_SESSION_KEY, {}).items()
             if key != submission
         }
-        while len(previews) >= MAX_PREVIEWS:
+        # The oldest previews make room: the session never holds more than the bound.
+        while previews and (
+            len(previews) >= MAX_PREVIEWS
+            or size + sum(_preview_size(value) for value in previews.values()) > MAX_PREVIEW_BYTES
+        ):
             previews.pop(next(iter(previews)))
-        previews[submission] = {
-            "scope": target.scope,
-            "plus_ones": form.plus_ones,
-            "rows": [row.as_dict() for row in guest_list.rows],
-        }
+        previews[submission] = preview
         request.session[PREVIEW_SESSION_KEY] = previews
         context["confirm_form"] = CsvConfirmForm(initial={"preview": submission})
     status = 200 if context["confirm_form"] else 422

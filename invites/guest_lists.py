@@ -22,13 +22,17 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from invites.services import MAX_TAG_LENGTH, MAX_TAGS, GuestInput
+from invites.services import (
+    MAX_NAME_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    GuestInput,
+    metadata_problem,
+)
 
 MAX_PASTED_LINES = 1_000
 MAX_CSV_ROWS = 5_000
 MAX_CSV_BYTES = 2 * 1024 * 1024
-MAX_NAME_LENGTH = 200
-MAX_METADATA_VALUE_LENGTH = 500
 RESERVED_COLUMNS = ("name", "email", "tags")
 
 _SEPARATORS = re.compile(r"[,\t;]")
@@ -208,5 +212,7 @@ def _check_rows(rows: list[GuestRow]) -> None:
                     row.errors.append(f"{row.email} is already on line {first}.")
         if len(row.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in row.tags):
             row.errors.append(f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each.")
-        if any(len(value) > MAX_METADATA_VALUE_LENGTH for value in row.metadata.values()):
-            row.errors.append(f"a cell is longer than {MAX_METADATA_VALUE_LENGTH} characters.")
+        # The other columns are the guest's metadata, under the API's limit.
+        problem = metadata_problem(row.metadata)
+        if problem:
+            row.errors.append(problem)

@@ -14,6 +14,7 @@ first batch and uses no credit.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,11 @@ MAX_BATCH_SIZE = 10_000
 MAX_PLUS_ONES = 50
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+MAX_NAME_LENGTH: int = Invite._meta.get_field("guest_name").max_length  # type: ignore[assignment]
+# A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV
+# row once stored 1.9 MB, which every list, export and preview then carried.
+MAX_METADATA_BYTES = 4000
+MAX_METADATA_DEPTH = 5
 
 __all__ = [
     "AllocationExceeded",
@@ -59,6 +65,7 @@ __all__ = [
     "RsvpClosed",
     "generate_invites",
     "generate_organizer_invites",
+    "metadata_problem",
     "record_open",
     "respond",
     "revoke_invite",
@@ -281,12 +288,47 @@ def _check_request(
         raise InvalidGuests(errors)
 
 
+def metadata_problem(metadata: Any) -> str | None:
+    """Why `metadata` cannot be stored with an invite, or None. The API schema,
+    the CSV parser and generation all ask this one function."""
+    if not isinstance(metadata, dict):
+        return "metadata must be a JSON object."
+    problem = _json_problem(metadata, depth=0)
+    if problem:
+        return problem
+    size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_METADATA_BYTES:
+        return (
+            f"metadata is {size:,} bytes of JSON; keep it under {MAX_METADATA_BYTES:,} bytes "
+            "per guest."
+        )
+    return None
+
+
+def _json_problem(value: Any, *, depth: int) -> str | None:
+    if depth > MAX_METADATA_DEPTH:
+        return f"metadata may be nested at most {MAX_METADATA_DEPTH} levels deep."
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL cannot store NUL in JSON.
+        return "metadata may not contain NUL characters."
+    items: list[Any] = []
+    if isinstance(value, dict):
+        items = [item for pair in value.items() for item in pair]
+    elif isinstance(value, list):
+        items = value
+    for item in items:
+        problem = _json_problem(item, depth=depth + 1)
+        if problem:
+            return problem
+    return None
+
+
 def _guest_problems(guest: GuestInput, *, max_plus_ones: int) -> list[str]:
     problems = []
     if not guest.name.strip() and not guest.email.strip():
         problems.append("give a name or an email address.")
-    if len(guest.name) > 200:
-        problems.append("the name is longer than 200 characters.")
+    if len(guest.name) > MAX_NAME_LENGTH:
+        problems.append(f"the name is longer than {MAX_NAME_LENGTH} characters.")
     if guest.email:
         try:
             validate_email(guest.email)
@@ -296,6 +338,9 @@ def _guest_problems(guest: GuestInput, *, max_plus_ones: int) -> list[str]:
         problems.append(f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each.")
     if guest.plus_ones is not None and not 0 <= guest.plus_ones <= max_plus_ones:
         problems.append(f"plus-ones must be between 0 and {max_plus_ones}.")
+    problem = metadata_problem(guest.metadata)
+    if problem:
+        problems.append(problem)
     return problems
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 
 import pytest
 from django.core import mail
@@ -201,6 +202,54 @@ class TestOrganizerInvites:
         alice_client.post(generate_url(org, event), {"method": "csv-confirm", "preview": "c1"})
         invite = Invite.objects.get()
         assert invite.metadata == {"Company": "ACME"} and invite.plus_ones_allowed == 1
+
+    def test_a_csv_whose_preview_would_bloat_the_session_is_refused(self, org, event, alice_client):
+        """Long column names repeat on every row: a 200 KB file made a 3+ MB session."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from invites.generation import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
+
+        give_credits(org, invite=10)
+        columns = [f"{i:02} " + "c" * 95 for i in range(30)]
+        lines = ["name,email," + ",".join(columns)]
+        lines += [f"G{i},g{i}@example.com," + ",".join("x" * 30) for i in range(1000)]
+        upload = SimpleUploadedFile("g.csv", "\n".join(lines).encode())
+        assert upload.size < 250_000
+
+        response = alice_client.post(
+            generate_url(org, event),
+            {"method": "csv", "csv-submission": "big", "csv-file": upload, "csv-plus_ones": "0"},
+        )
+
+        assert response.status_code == 200
+        assert "too large to preview" in text(response)
+        assert PREVIEW_SESSION_KEY not in alice_client.session
+        assert len(alice_client.session.encode(dict(alice_client.session))) < MAX_PREVIEW_BYTES
+
+    def test_the_session_keeps_previews_under_the_byte_bound(self, org, event, alice_client):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from invites.generation import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
+
+        columns = [f"{i:02} " + "c" * 95 for i in range(30)]
+        lines = ["name,email," + ",".join(columns)]
+        lines += [f"G{i},g{i}@example.com," + ",".join("x" * 30) for i in range(500)]
+        for submission in ("one", "two", "three"):
+            upload = SimpleUploadedFile("g.csv", "\n".join(lines).encode())
+            response = alice_client.post(
+                generate_url(org, event),
+                {
+                    "method": "csv",
+                    "csv-submission": submission,
+                    "csv-file": upload,
+                    "csv-plus_ones": "0",
+                },
+            )
+            assert response.status_code == 200 and "Create 500 invites" in text(response)
+
+        previews = alice_client.session[PREVIEW_SESSION_KEY]
+        assert list(previews)[-1] == "three"
+        assert len(json.dumps(previews).encode()) <= MAX_PREVIEW_BYTES
 
     def test_the_credit_refusal_gives_the_numbers_and_a_link_to_buy(self, org, event, alice_client):
         give_credits(org, invite=30)

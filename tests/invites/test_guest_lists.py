@@ -101,3 +101,17 @@ def test_unusable_files_are_refused_as_a_whole(data, message):
 def test_big_files_are_refused():
     with pytest.raises(GuestListError, match="larger than 2 MB"):
         parse_csv(io.BytesIO(b"name\n" + b"x" * (2 * 1024 * 1024)))
+
+
+def test_a_csv_row_obeys_the_metadata_limit_of_the_api():
+    """Many columns of a few hundred characters each once stored 1.9 MB with one invite."""
+    columns = [f"note {i}" for i in range(40)]
+    header = ",".join(["name", "email", *columns])
+    row = ",".join(["Anna", "anna@example.com", *(["y" * 400] * 40)])
+    small = ",".join(["Bob", "bob@example.com", *(["short"] * 40)])
+
+    guest_list = parse_csv(io.BytesIO(f"{header}\n{row}\n{small}\n".encode()))
+
+    [error] = guest_list.errors
+    assert error.startswith("Line 2: metadata is ") and "4,000 bytes" in error
+    assert not guest_list.rows[1].errors

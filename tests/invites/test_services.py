@@ -380,3 +380,23 @@ def test_no_email_leaves_during_generation(org, portal):
     assign(portal)
     generate_invites(portal, guests(3), method=PASTE)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"notes": "x" * 4001},
+        {"a": {"b": {"c": {"d": {"e": {"f": "too deep"}}}}}},
+        {"nul": "a\x00b"},
+    ],
+)
+def test_metadata_over_the_limit_is_refused_by_the_service_itself(org, event, metadata):
+    give_credits(org, invite=5)
+
+    with pytest.raises(InvalidGuests, match="Guest 1: metadata"):
+        generate_organizer_invites(
+            event, [GuestInput(name="Anna", metadata=metadata)], method=SINGLE
+        )
+
+    assert Invite.objects.count() == 0
+    assert balance(org) == 5
