@@ -1,13 +1,12 @@
-from anymail.urls import urlpatterns as anymail_urlpatterns
+from django.conf import settings
 from django.urls import include, path
 
 from deliveries import views
+from deliveries.webhooks import tracking_urlpatterns
 
-# Only the tracking webhooks: anymail's inbound-mail endpoints would accept
-# email posted to us, which nothing here reads.
-TRACKING_WEBHOOKS = [
-    pattern for pattern in anymail_urlpatterns if (pattern.name or "").endswith("_tracking_webhook")
-]
+# Only the configured provider's tracking webhook, guarded (deliveries/webhooks.py):
+# no other provider's URL, and no inbound-mail endpoint (nothing here reads mail).
+TRACKING_WEBHOOKS = tracking_urlpatterns(getattr(settings, "ANYMAIL_ESP", ""))
 
 app_name = "deliveries"
 
@@ -34,6 +33,6 @@ urlpatterns = [
         views.owner_preview,
         name="owner_preview",
     ),
-    # The email provider's tracking webhooks (anymail): /anymail/<esp>/tracking/
+    # The email provider's tracking webhook (anymail): /anymail/<esp>/tracking/
     path("anymail/", include((TRACKING_WEBHOOKS, "anymail"))),
 ]

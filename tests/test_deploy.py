@@ -113,3 +113,26 @@ def test_procfile_starts_web_worker_and_beat():
     assert processes["web"].startswith("gunicorn artsvp.wsgi")
     assert processes["worker"].startswith("celery -A artsvp worker")
     assert processes["beat"].startswith("celery -A artsvp beat")
+
+
+def test_check_deploy_fails_with_an_email_provider_but_no_webhook_secret():
+    env = production_env(ANYMAIL_ESP="postmark", ANYMAIL_POSTMARK_SERVER_TOKEN="test-token")
+    refused = manage("check", "--deploy", env=env)
+    assert refused.returncode != 0
+    assert "artsvp.E001" in refused.stderr
+    env["ANYMAIL_WEBHOOK_SECRET"] = "not-user-and-password"
+    assert "artsvp.E001" in manage("check", "--deploy", env=env).stderr
+
+    env["ANYMAIL_WEBHOOK_SECRET"] = f"hook:{secrets.token_urlsafe(24)}"
+    accepted = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_check_deploy_fails_when_the_providers_webhook_lacks_its_own_key():
+    env = production_env(
+        ANYMAIL_ESP="mailgun",
+        ANYMAIL_WEBHOOK_SECRET=f"hook:{secrets.token_urlsafe(24)}",
+    )
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "artsvp.E002" in result.stderr and "MAILGUN_WEBHOOK_SIGNING_KEY" in result.stderr

@@ -14,6 +14,7 @@ from deliveries.models import Delivery
 logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
+_MESSAGE_ID_LENGTH = Delivery._meta.get_field("provider_message_id").max_length
 
 _TRACKED_PROBLEMS = {
     EventType.BOUNCED: Status.BOUNCED,
@@ -30,13 +31,16 @@ def record_tracking_event(event: AnymailTrackingEvent) -> Delivery | None:
     (a delivered email can still bounce or be marked as spam; a bounced one
     does not become delivered again).
     """
-    if not event.message_id:
+    message_id = str(event.message_id or "")
+    # An authenticated provider still sends what its parser found: an id that
+    # no stored one can equal (too long, a NUL that PostgreSQL refuses) is unknown.
+    if not message_id or len(message_id) > _MESSAGE_ID_LENGTH or "\x00" in message_id:
         return None
     when = event.timestamp or timezone.now()
     with transaction.atomic(durable=True):
         delivery = (
             Delivery.objects.select_for_update()
-            .filter(provider_message_id=str(event.message_id))
+            .filter(provider_message_id=message_id)
             .order_by("-pk")
             .first()
         )
@@ -56,7 +60,7 @@ def record_tracking_event(event: AnymailTrackingEvent) -> Delivery | None:
         elif kind in _TRACKED_PROBLEMS and delivery.status != Status.COMPLAINED:
             changes["status"] = _TRACKED_PROBLEMS[kind]
             reason = event.description or event.mta_response or event.reject_reason or kind
-            changes["last_error"] = str(reason)[:2000]
+            changes["last_error"] = str(reason).replace("\x00", "")[:2000]
         if changes:
             changes["updated_at"] = timezone.now()
             Delivery.objects.filter(pk=delivery.pk).update(**changes)
