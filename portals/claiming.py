@@ -10,6 +10,33 @@ A returning owner proves their address with a one-time code sent to the
 owner's email (never to the address typed in). Requesting a code looks the
 same whether or not the typed address is the owner's, and every failed check
 of a code looks the same too, so nobody learns the owner's address.
+
+Anyone holding the portal link can ask for codes and guess them, so every
+budget is counted per requesting client (its address, stored only as a keyed
+hash) as well as per portal, and nothing a stranger does from their own
+client retires or burns the owner's code:
+
+- a code request for another address sends nothing and costs only the
+  requesting client (the view's per-client throttle);
+- a code is issued for the owner's address at most CODES_PER_CLIENT_PER_HOUR
+  times per client and CODES_PER_PORTAL_PER_HOUR times per portal (the owner's
+  inbox is not for strangers to flood); asking again retires only the asking
+  client's previous code, so several codes may be live at once;
+- a guess is checked against every live code of the portal; a wrong one is
+  recorded as an `OwnerCodeFailure`. A client that failed
+  GUESSES_PER_CLIENT times in GUESS_CLIENT_WINDOW (longer than a code lives,
+  so at most 5 wrong guesses per code per client) is refused, and so is
+  everyone once the portal saw GUESSES_PER_PORTAL failures in
+  GUESS_PORTAL_WINDOW, even with the right code, until the window passes.
+
+The bound: in any hour at most GUESSES_PER_PORTAL = 20 wrong guesses (plus
+the one that would succeed) are checked, each against at most
+CODES_PER_PORTAL_PER_HOUR = 6 live codes of 10**6 possible values, so a
+stranger with any number of clients gets in with probability at most
+21 * 6 / 10**6 < 0.013 % per hour; one code, in its 10-minute life, faces at
+most 20 wrong guesses (2 * 10**-5). The price: 20 wrong guesses from 4 or
+more clients lock the owner out for up to an hour, which the owner sees as
+"that code didn't work" and the organizer can undo by nothing but waiting.
 """
 
 from __future__ import annotations
@@ -17,19 +44,28 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
-from portals.models import OwnerCode, Portal
+from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from portals.owner_tasks import notify_credit_shortage, send_owner_code
 
 CODE_LIFETIME = timedelta(minutes=10)
-CODE_MAX_ATTEMPTS = 5
+# Codes issued for the owner's address, per rolling hour (see the docstring).
+CODES_PER_CLIENT_PER_HOUR = 3
+CODES_PER_PORTAL_PER_HOUR = 6
+# Failed guesses: per client and portal, and per portal across all clients.
+GUESSES_PER_CLIENT = 5
+GUESS_CLIENT_WINDOW = timedelta(minutes=15)
+GUESSES_PER_PORTAL = 20
+GUESS_PORTAL_WINDOW = timedelta(hours=1)
 
 
 class PortalError(Exception):
@@ -100,22 +136,64 @@ def _hash_code(portal: Portal, code: str) -> str:
     ).hexdigest()
 
 
-def request_owner_code(portal: Portal, *, email: str) -> None:
+def client_key(portal: Portal, client: str) -> str:
+    """The requesting client (its address) as stored: keyed, per portal, not reversible."""
+    return salted_hmac(
+        "artsvp.portals.owner-client", f"{portal.pk}:{client}", algorithm="sha256"
+    ).hexdigest()[:32]
+
+
+def _lock_assigned(portal: Portal) -> Portal | None:
+    # Every request and guess for one portal queues on its row, so parallel
+    # requests or guesses cannot all slip under a count they together exceed.
+    locked = Portal.objects.select_for_update(of=("self",)).filter(pk=portal.pk).first()
+    if locked is None or locked.status != Portal.Status.ASSIGNED:
+        return None
+    return locked
+
+
+def _live_codes(portal: Portal, now: Any) -> list[OwnerCode]:
+    rows = OwnerCode.objects.filter(portal=portal, used_at__isnull=True, expires_at__gt=now)
+    return [
+        row
+        for row in rows.order_by("-created_at", "-id")
+        if same_email(row.email, portal.owner_email)
+    ]
+
+
+def request_owner_code(portal: Portal, *, email: str, client: str) -> None:
     """Email a sign-in code to the portal's owner if `email` is the owner's.
 
-    Returns nothing either way: the caller must answer the same whether or
-    not the address matched.
+    `client` identifies the requester (its address). Returns nothing either
+    way, and does the same work either way: the caller must answer the same
+    whether or not the address matched, or a budget was used up.
     """
-    if portal.status != Portal.Status.ASSIGNED or not same_email(email, portal.owner_email):
-        return
     code = f"{secrets.randbelow(1_000_000):06d}"
-    with transaction.atomic():
+    now = timezone.now()
+    key = client_key(portal, client)
+    with transaction.atomic(durable=True):
+        locked = _lock_assigned(portal)
+        if locked is None:
+            return
+        recent = OwnerCode.objects.filter(portal=locked, created_at__gt=now - timedelta(hours=1))
+        if (
+            not same_email(email, locked.owner_email)
+            or recent.filter(client=key).count() >= CODES_PER_CLIENT_PER_HOUR
+            or recent.count() >= CODES_PER_PORTAL_PER_HOUR
+        ):
+            return
+        # Asking again retires this client's previous code only: a stranger
+        # asking for the owner's address never retires the owner's code.
+        OwnerCode.objects.filter(
+            portal=locked, client=key, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
         row = OwnerCode.objects.create(
-            organization_id=portal.organization_id,
-            portal=portal,
-            email=portal.owner_email,
-            code_hash=_hash_code(portal, code),
-            expires_at=timezone.now() + CODE_LIFETIME,
+            organization_id=locked.organization_id,
+            portal=locked,
+            email=locked.owner_email,
+            client=key,
+            code_hash=_hash_code(locked, code),
+            expires_at=now + CODE_LIFETIME,
         )
         # The code travels to the worker as an argument (only its hash is
         # stored); argsrepr keeps it out of the worker's logs.
@@ -132,39 +210,44 @@ class CodeCheck(enum.Enum):
     NO_CODE = "no_code"
 
 
-def check_owner_code(portal: Portal, *, code: str) -> CodeCheck:
-    """Check `code` against the portal's newest code; a wrong guess uses an attempt.
+def check_owner_code(portal: Portal, *, code: str, client: str) -> CodeCheck:
+    """Check `code` from `client` against the portal's live codes.
 
-    Only the newest unused code counts: asking for a new code retires the
-    previous one. The result says why a code failed, for tests and logs;
-    views must show every failure the same way.
+    A wrong guess is recorded for the client and the portal (see the module
+    docstring for the budgets). The result says why a code failed, for tests
+    and logs; views must show every failure the same way.
     """
     code = "".join(code.split())
     now = timezone.now()
+    key = client_key(portal, client)
     with transaction.atomic(durable=True):
-        # Locked so that parallel guesses cannot share one attempt.
-        row = (
-            OwnerCode.objects.select_for_update()
-            .filter(portal=portal, used_at__isnull=True)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        current = Portal.objects.filter(pk=portal.pk).values("status", "owner_email").first()
-        if (
-            row is None
-            or current is None
-            or current["status"] != Portal.Status.ASSIGNED
-            or not same_email(row.email, current["owner_email"])
-        ):
+        locked = _lock_assigned(portal)
+        if locked is None:
             return CodeCheck.NO_CODE
-        if row.expires_at <= now:
-            return CodeCheck.EXPIRED
-        if row.attempts >= CODE_MAX_ATTEMPTS:
+        failures = OwnerCodeFailure.objects.filter(portal=locked)
+        failures.filter(created_at__lte=now - GUESS_PORTAL_WINDOW).delete()
+        if (
+            failures.filter(created_at__gt=now - GUESS_PORTAL_WINDOW).count() >= GUESSES_PER_PORTAL
+            or failures.filter(client=key, created_at__gt=now - GUESS_CLIENT_WINDOW).count()
+            >= GUESSES_PER_CLIENT
+        ):
             return CodeCheck.TOO_MANY_ATTEMPTS
-        row.attempts += 1
-        if not code.isdigit() or not constant_time_compare(row.code_hash, _hash_code(portal, code)):
-            row.save(update_fields=["attempts"])
+        live = _live_codes(locked, now)
+        if not live:
+            # Nothing to guess: not counted, so guessing at a portal without a
+            # live code cannot use up the owner's budget.
+            expired = OwnerCode.objects.filter(portal=locked, used_at__isnull=True).exists()
+            return CodeCheck.EXPIRED if expired else CodeCheck.NO_CODE
+        digest = _hash_code(locked, code) if code.isdigit() and len(code) == 6 else ""
+        match = next(
+            (row for row in live if digest and constant_time_compare(row.code_hash, digest)), None
+        )
+        if match is None:
+            OwnerCodeFailure.objects.create(portal=locked, client=key, created_at=now)
+            OwnerCode.objects.filter(pk__in=[row.pk for row in live]).update(
+                attempts=F("attempts") + 1
+            )
             return CodeCheck.WRONG
-        row.used_at = now
-        row.save(update_fields=["attempts", "used_at"])
+        # Signed in: every other live code of the portal is retired with it.
+        OwnerCode.objects.filter(pk__in=[row.pk for row in live]).update(used_at=now)
         return CodeCheck.ACCEPTED

@@ -17,11 +17,12 @@ Invariants (also CHECK constraints):
 
 The portal owner has no account. The browser that claims a portal is signed
 in to it through the session; another browser proves the owner's address
-with an `OwnerCode` (6 digits, stored only as a keyed hash, 10 minutes,
-5 attempts) emailed to it. When a claim or a batch fails for lack of
-credits the organizer is told once per portal, credit kind and day: the
-unique `CreditShortageNotice` row is the deduplication, so concurrent clicks
-cannot send two emails.
+with an `OwnerCode` (6 digits, stored only as a keyed hash, 10 minutes)
+emailed to it; wrong guesses are `OwnerCodeFailure` rows, counted per
+client and per portal (portals/claiming.py states the bound). When a claim
+or a batch fails for lack of credits the organizer is told once per portal,
+credit kind and day: the unique `CreditShortageNotice` row is the
+deduplication, so concurrent clicks cannot send two emails.
 """
 
 from __future__ import annotations
@@ -130,7 +131,10 @@ class OwnerCode(models.Model):
     # The address it went to: a code stops working if the organizer changes
     # the owner's email in the meantime.
     email = models.EmailField()
+    # Who asked (claiming.client_key): asking again retires only that client's code.
+    client = models.CharField(max_length=32, blank=True, default="")
     code_hash = models.CharField(max_length=128)
+    # Wrong guesses checked against this code while it was live, from any client.
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -142,6 +146,24 @@ class OwnerCode(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-in code for {self.portal_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OwnerCodeFailure(models.Model):
+    """One wrong sign-in code guess on `portal` from `client` (a keyed hash of
+    its address). Kept an hour: the budgets in claiming.py count these rows."""
+
+    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["portal", "created_at"], name="owner_code_failure_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Wrong code for {self.portal_id} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class CreditShortageNotice(models.Model):

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.ratelimit import client_ip
@@ -27,7 +28,6 @@ from invites.secret_pages import private_page, secret_link_page, throttle, throt
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,
-    CODE_MAX_ATTEMPTS,
     CodeCheck,
     PortalAlreadyAssigned,
     PortalRevoked,
@@ -45,20 +45,25 @@ from portals.owner_access import (
 from portals.owner_forms import ClaimForm, CodeForm, CodeRequestForm
 
 INVITES_PER_PAGE = 50
-# Asking for codes, per portal: enough for a typo or two, too few to spam the owner.
+# Asking for codes, per portal and client address, whatever address is typed:
+# a stranger typing addresses uses up only their own client's requests. The
+# codes actually issued have their own per-client and per-portal budgets
+# (portals/claiming.py).
 CODE_REQUESTS_PER_15_MINUTES = 5
-# Guessing codes, per portal and client address, on top of 5 attempts per code.
+# Posting codes, per portal and client address: a cheap first line in the
+# cache; the guess budgets that bound guessing live in the database (claiming.py).
 CODE_ATTEMPTS_PER_15_MINUTES = 10
 _CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 # One message for every failure (wrong, expired, used up, never sent), so a
 # stranger cannot tell whether the address they tried received a code.
-CODE_FAILED = (
-    f"That code didn't work. Codes are valid for {_CODE_MINUTES} minutes and for "
-    f"{CODE_MAX_ATTEMPTS} tries; check the newest email from us, or ask for a new code."
+CODE_FAILED = gettext_lazy(
+    "That code didn't work. Codes are valid for %(minutes)s minutes, and after several "
+    "wrong tries sign-in pauses for a while; check the newest email from us, or ask for "
+    "a new code."
 )
-CODE_SENT = (
+CODE_SENT = gettext_lazy(
     "If that is the address this portal was claimed with, we have emailed it a 6-digit code. "
-    f"It is valid for {_CODE_MINUTES} minutes."
+    "It is valid for %(minutes)s minutes."
 )
 
 
@@ -137,13 +142,13 @@ def request_code(request: HttpRequest, token: str) -> HttpResponse:
         "owner-code-request",
         limit=CODE_REQUESTS_PER_15_MINUTES,
         window=15 * 60,
-        key=str(portal.pk),
+        key=f"{portal.pk}:{client_ip(request)}",
     )
     if limited:
         return limited
     # The same answer whether or not the address is the owner's.
-    request_owner_code(portal, email=form.cleaned_data["email"])
-    messages.info(request, CODE_SENT)
+    request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
+    messages.info(request, CODE_SENT % {"minutes": _CODE_MINUTES})
     return redirect("owner:enter_code", token)
 
 
@@ -169,11 +174,14 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
         )
         if limited:
             return limited
-        if check_owner_code(portal, code=form.cleaned_data["code"]) is CodeCheck.ACCEPTED:
+        checked = check_owner_code(
+            portal, code=form.cleaned_data["code"], client=client_ip(request)
+        )
+        if checked is CodeCheck.ACCEPTED:
             sign_in_owner(request, portal)
             messages.success(request, "You're signed in to your portal.")
             return redirect("owner:dashboard", portal.public_id)
-        form.add_error("code", CODE_FAILED)
+        form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
     return render(
         request,
         "portals/owner/enter_code.html",

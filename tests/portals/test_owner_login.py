@@ -12,8 +12,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portals.claiming import CodeCheck, check_owner_code, request_owner_code
-from portals.models import OwnerCode, Portal
+from portals.claiming import (
+    CODES_PER_CLIENT_PER_HOUR,
+    CODES_PER_PORTAL_PER_HOUR,
+    GUESSES_PER_CLIENT,
+    GUESSES_PER_PORTAL,
+    CodeCheck,
+    check_owner_code,
+    request_owner_code,
+)
+from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from tests.invites.helpers import OWNER_EMAIL, assign, owner_client
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +113,7 @@ def test_a_wrong_code_is_refused(claimed, django_capture_on_commit_callbacks):
     assert response.status_code == 422
     assert "That code didn't work" in page_text(response)
     assert browser.get(dashboard(claimed)).status_code == 404
-    assert check_owner_code(claimed, code=code) is CodeCheck.ACCEPTED
+    assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.ACCEPTED
 
 
 def test_an_expired_code_is_refused(claimed, django_capture_on_commit_callbacks):
@@ -116,11 +124,11 @@ def test_an_expired_code_is_refused(claimed, django_capture_on_commit_callbacks)
     response = enter(browser, claimed, code)
     assert response.status_code == 422
     assert browser.get(dashboard(claimed)).status_code == 404
-    assert check_owner_code(claimed, code=code) is CodeCheck.EXPIRED
+    assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.EXPIRED
 
 
 def test_codes_expire_after_ten_minutes(claimed):
-    request_owner_code(claimed, email=OWNER_EMAIL)
+    request_owner_code(claimed, email=OWNER_EMAIL, client="10.0.0.1")
     row = OwnerCode.objects.get()
     assert (
         timedelta(minutes=9, seconds=59)
@@ -129,17 +137,22 @@ def test_codes_expire_after_ten_minutes(claimed):
     )
 
 
-def test_five_wrong_attempts_burn_the_code(claimed, django_capture_on_commit_callbacks):
+def test_five_wrong_guesses_pause_that_client_even_with_the_right_code(
+    claimed, django_capture_on_commit_callbacks
+):
     browser = Client()
     ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
     code = code_from(mail.outbox[0])
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    for _ in range(5):
+    for _ in range(GUESSES_PER_CLIENT):
         assert enter(browser, claimed, wrong).status_code == 422
-    # Even the right code no longer works.
-    assert enter(browser, claimed, code).status_code == 422
-    assert check_owner_code(claimed, code=code) is CodeCheck.TOO_MANY_ATTEMPTS
+    # Even the right code no longer works from this client, in the same words.
+    refused = enter(browser, claimed, code)
+    assert refused.status_code == 422
+    assert "That code didn't work" in page_text(refused)
+    assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.TOO_MANY_ATTEMPTS
     assert browser.get(dashboard(claimed)).status_code == 404
+    assert GUESSES_PER_CLIENT == 5
 
 
 def test_a_code_for_another_portal_does_not_work(
@@ -165,13 +178,13 @@ def test_a_code_for_another_portal_does_not_work(
 
 
 def test_asking_again_retires_the_previous_code(claimed, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        request_owner_code(claimed, email=OWNER_EMAIL)
-        request_owner_code(claimed, email=OWNER_EMAIL)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            request_owner_code(claimed, email=OWNER_EMAIL, client="10.0.0.1")
     first, second = (code_from(message) for message in mail.outbox)
     if first != second:
-        assert check_owner_code(claimed, code=first) is CodeCheck.WRONG
-    assert check_owner_code(claimed, code=second) is CodeCheck.ACCEPTED
+        assert check_owner_code(claimed, code=first, client="10.0.0.1") is CodeCheck.WRONG
+    assert check_owner_code(claimed, code=second, client="10.0.0.1") is CodeCheck.ACCEPTED
 
 
 def test_a_code_stops_working_when_the_organizer_changes_the_owner(
@@ -210,20 +223,117 @@ def test_code_attempts_are_rate_limited(claimed, django_capture_on_commit_callba
     assert response["Retry-After"]
 
 
-def test_code_requests_are_rate_limited_per_portal(claimed, django_capture_on_commit_callbacks):
-    for attempt in range(5):
+def test_code_requests_are_rate_limited_per_client(claimed, django_capture_on_commit_callbacks):
+    browser = Client(REMOTE_ADDR="10.0.0.1")
+    for _ in range(5):
         response = ask_for_code(
-            Client(REMOTE_ADDR=f"10.0.0.{attempt}"),
+            browser, claimed, "guess@example.com", django_capture_on_commit_callbacks
+        )
+        assert response.status_code == 302
+    response = ask_for_code(browser, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    assert response.status_code == 429
+    assert mail.outbox == []
+
+
+def test_the_owners_inbox_gets_a_bounded_number_of_codes_whoever_asks(
+    claimed, django_capture_on_commit_callbacks
+):
+    """Strangers who know the owner's address can trigger a few codes, not a flood:
+    three per client and six per portal an hour; beyond that the answer stays the same."""
+    responses = [
+        ask_for_code(
+            Client(REMOTE_ADDR=f"10.0.0.{n % 4}"),
             claimed,
             OWNER_EMAIL,
             django_capture_on_commit_callbacks,
         )
-        assert response.status_code == 302
-    response = ask_for_code(
-        Client(REMOTE_ADDR="10.0.1.1"), claimed, OWNER_EMAIL, django_capture_on_commit_callbacks
-    )
-    assert response.status_code == 429
-    assert len(mail.outbox) == 5
+        for n in range(4 * 4)
+    ]
+    assert {response.status_code for response in responses} == {302}
+    assert (CODES_PER_CLIENT_PER_HOUR, CODES_PER_PORTAL_PER_HOUR) == (3, 6)
+    assert len(mail.outbox) == 6
+    assert OwnerCode.objects.filter(portal=claimed).count() == 6
+
+
+# --- A stranger holding the link cannot lock the owner out ------------------------
+
+
+def test_a_stranger_flooding_code_requests_does_not_stop_the_owner_getting_a_code(
+    claimed, django_capture_on_commit_callbacks
+):
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for n in range(20):
+        ask_for_code(stranger, claimed, f"guess{n}@example.com", django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    response = ask_for_code(owner, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == [OWNER_EMAIL]
+    assert enter(owner, claimed, code_from(message))["Location"] == dashboard(claimed)
+
+
+def test_a_stranger_asking_for_the_owners_address_does_not_retire_the_owners_code(
+    claimed, django_capture_on_commit_callbacks
+):
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    ask_for_code(owner, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    owners_code = code_from(mail.outbox[0])
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        ask_for_code(stranger, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+
+    assert enter(owner, claimed, owners_code)["Location"] == dashboard(claimed)
+
+
+def test_a_strangers_wrong_guesses_do_not_burn_the_owners_code(
+    claimed, django_capture_on_commit_callbacks
+):
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    ask_for_code(owner, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(10):
+        assert enter(stranger, claimed, wrong).status_code in (422, 429)
+
+    response = enter(owner, claimed, code)
+    assert response.status_code == 302
+    assert response["Location"] == dashboard(claimed)
+    assert owner.get(dashboard(claimed)).status_code == 200
+    assert stranger.get(dashboard(claimed)).status_code == 404
+
+
+def test_guessing_is_bounded_per_portal_across_all_clients(
+    claimed, django_capture_on_commit_callbacks
+):
+    """20 wrong guesses an hour per portal, whoever makes them; after that even the
+    right code is refused until the hour has passed. With at most 6 live codes, a
+    stranger's chance per hour is at most 21 * 6 / 10**6."""
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    ask_for_code(owner, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    code = code_from(mail.outbox[0])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for n in range(10):
+        stranger = Client(REMOTE_ADDR=f"203.0.113.{n}")
+        for _ in range(GUESSES_PER_CLIENT):
+            assert enter(stranger, claimed, wrong).status_code == 422
+
+    assert GUESSES_PER_PORTAL == 20
+    assert OwnerCodeFailure.objects.filter(portal=claimed).count() == 20
+    assert OwnerCode.objects.get(portal=claimed).attempts == 20
+    assert (GUESSES_PER_PORTAL + 1) * CODES_PER_PORTAL_PER_HOUR / 10**6 < 0.00013
+    refused = enter(owner, claimed, code)
+    assert refused.status_code == 422
+    assert "That code didn't work" in page_text(refused)
+    assert owner.get(dashboard(claimed)).status_code == 404
+
+    # An hour later the portal's budget is back.
+    OwnerCodeFailure.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    OwnerCode.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    ask_for_code(owner, claimed, OWNER_EMAIL, django_capture_on_commit_callbacks)
+    assert enter(owner, claimed, code_from(mail.outbox[-1]))["Location"] == dashboard(claimed)
 
 
 def test_signing_out_forgets_the_portal(claimed):
