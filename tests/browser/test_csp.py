@@ -164,3 +164,52 @@ def test_the_django_admin_works_under_the_policy(live_server, page, sign_in, org
     expect(page.locator("input.action-select").first).to_be_checked()
     watch.collect()
     assert watch.problems == []
+
+
+@pytest.fixture
+def stripe_checkout(settings, monkeypatch):
+    """The local Stripe fake, handing out checkout.stripe.com URLs as Stripe does."""
+    from tests.billing.kit import WEBHOOK_SECRET, FakeStripe
+
+    fake = FakeStripe()
+    new_session = fake._new_session
+
+    def real_origin(params: dict[str, str]) -> dict[str, Any]:
+        session = new_session(params)
+        session["url"] = f"https://checkout.stripe.com/c/pay/{session['id']}"
+        return session
+
+    monkeypatch.setattr(fake, "_new_session", real_origin)
+    fake.thread.start()
+    settings.STRIPE_SECRET_KEY = "sk_test_artsvp_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = fake.url
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+def test_a_buy_button_still_reaches_stripe_checkout(
+    live_server, page, sign_in, org, alice, stripe_checkout
+):
+    """Chromium applies form-action to the redirect after a form's POST: the
+    billing page allows Stripe Checkout's origin, and only that page."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("credits.migrations.0003_seed_bundles").seed(apps, None)
+    # Stripe's page itself, answered here: the test must not reach the internet.
+    page.route(
+        "https://checkout.stripe.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="Stripe Checkout"),
+    )
+    sign_in(page, alice)
+    watch = Watch(page)
+    watch.visit(f"{live_server.url}/o/{org.slug}/settings/billing/")
+
+    page.get_by_role("button", name="Buy 5 portal credits for 95.00 EUR").click()
+
+    page.wait_for_url("https://checkout.stripe.com/c/pay/*")
+    expect(page.locator("body")).to_have_text("Stripe Checkout")
+    assert watch.problems == []
