@@ -47,7 +47,8 @@ previous page as `cursor`; `next_cursor` is null on the last page. Items come ne
 items created while you page never shift the pages you have not read yet.
 
 **Idempotency.** Invite creation honours an `Idempotency-Key` header: a retry with the same key
-returns the first response and uses no credit.
+and the same body returns the first response and uses no credit; the same key with a different
+body answers 422 `idempotency_key_mismatch`. Keys are remembered for 24 hours, then released.
 """
 
 api = NinjaAPI(
@@ -170,7 +171,9 @@ def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
     code = getattr(exc, "code", "conflict")
     if isinstance(exc, claiming.PortalRevoked):
         code = "portal_revoked"
-    return error_response(request, 409, code, str(exc), details)
+    # A few are about the request, not the state (idempotency_key_mismatch: 422).
+    status = getattr(exc, "status", 409)
+    return error_response(request, status, code, str(exc), details)
 
 
 @api.exception_handler(Exception)

@@ -15,6 +15,7 @@ since the organization itself generated those.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import datetime
@@ -247,6 +248,15 @@ def _guests(payload: GenerateIn) -> list[services.GuestInput]:
     ]
 
 
+def _request_hash(payload: GenerateIn) -> str:
+    """The whole body, canonically: key order, spacing and omitted defaults do not count,
+    but every value does (`send`, `subject` and `message` included)."""
+    canonical = json.dumps(
+        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _generated(
     request: HttpRequest,
     batch: InviteBatch,
@@ -340,8 +350,11 @@ def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -
 GENERATE_DESCRIPTION = (
     "All or nothing: one invite credit per invite. Send an `Idempotency-Key` header (any "
     "string up to 200 characters, e.g. a UUID) to make retries safe: a request repeating a key "
-    "answers like the first one and uses no credit. 402 `insufficient_credits` (details: "
-    "requested, available) when the organization lacks invite credits."
+    "with the same body answers like the first one and uses no credit; the same key with "
+    "another body is refused with 422 `idempotency_key_mismatch`, and with another portal or "
+    "event with 409 `idempotency_key_reused`. Keys are remembered for 24 hours; after that a "
+    "key starts a new request. 402 `insufficient_credits` (details: requested, available) when "
+    "the organization lacks invite credits."
 )
 
 
@@ -367,6 +380,7 @@ def generate_portal_invites(
         method=InviteBatch.Method.API,
         actor=actor_of(request),
         idempotency_key=idempotency_key,
+        request_hash=_request_hash(payload) if idempotency_key else None,
     )
     return _generated(
         request, batch, payload, event_id=portal.group.event.public_id, portal_id=portal.public_id
@@ -393,6 +407,7 @@ def generate_event_invites(
         method=InviteBatch.Method.API,
         actor=actor_of(request),
         idempotency_key=idempotency_key,
+        request_hash=_request_hash(payload) if idempotency_key else None,
     )
     return _generated(request, batch, payload, event_id=event.public_id, portal_id=None)
 

@@ -27,6 +27,7 @@ from invites.models import InviteBatch
 from invites.services import (
     AllocationExceeded,
     GuestInput,
+    IdempotencyKeyMismatch,
     IdempotencyKeyReused,
     InvalidGuests,
     PortalNotAssigned,
@@ -151,6 +152,12 @@ def _generate(
         form.add_error(None, _credits_message(target, error))
     except (PortalNotAssigned, PortalRevoked, IdempotencyKeyReused) as error:
         form.add_error(None, str(error))
+    except IdempotencyKeyMismatch:
+        # The same rendered form, submitted again with other guests (the back button).
+        form.add_error(
+            None,
+            _("This form was already used to create invites. Reload the page to add more guests."),
+        )
     except InvalidGuests as error:
         for problem in error.errors:
             form.add_error(None, problem)

@@ -50,8 +50,13 @@ class InviteBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # The API's Idempotency-Key header, unique within the organization.
+    # The API's Idempotency-Key header (or a web form's id), unique within the
+    # organization while it is remembered (invites/services.py: 24 hours), and
+    # a hash of the request it stood for: the same key with another request is
+    # refused instead of answered with this batch. Empty for batches made
+    # before hashes were stored: those replay on the key alone.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

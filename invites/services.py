@@ -8,16 +8,21 @@ Lock order: portal -> credit account (credits/ledger.py). The organizer's own
 invites skip the portal and its allocation but pay credits the same way.
 
 An idempotency key (the API's Idempotency-Key header, or the id of a web
-form) is stored on the batch, unique per organization: a replay returns the
-first batch and uses no credit.
+form) is stored on the batch, unique per organization, with a hash of the
+request: a replay of the same request returns the first batch and uses no
+credit; the same key with a different request is refused
+(IdempotencyKeyMismatch). Keys are remembered for IDEMPOTENCY_KEY_TTL (24
+hours); after that the key is released and may start a new request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -48,12 +53,16 @@ MAX_NAME_LENGTH: int = Invite._meta.get_field("guest_name").max_length  # type: 
 # row once stored 1.9 MB, which every list, export and preview then carried.
 MAX_METADATA_BYTES = 4000
 MAX_METADATA_DEPTH = 5
+# How long an idempotency key answers with its first batch. Clients retry
+# within minutes; after a day the key may be used again for a new request.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 __all__ = [
     "AllocationExceeded",
     "EventFull",
     "GuestDetailsRequired",
     "GuestInput",
+    "IdempotencyKeyMismatch",
     "IdempotencyKeyReused",
     "InvalidGuests",
     "InviteError",
@@ -127,6 +136,18 @@ class IdempotencyKeyReused(InviteError):
         super().__init__("This idempotency key was already used for another portal or event.")
 
 
+class IdempotencyKeyMismatch(InviteError):
+    code = "idempotency_key_mismatch"
+    # The request is wrong (not the state of anything): 422 in the API.
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This idempotency key was already used for a different request. "
+            "Send a new key with a new request."
+        )
+
+
 class InviteRevoked(InviteError):
     code = "invite_revoked"
 
@@ -187,16 +208,22 @@ def generate_invites(
     method: str,
     actor: Any = None,
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
 ) -> InviteBatch:
     """Generate invites for `guests` plus `blank` blank links from the portal's allocation.
 
     All or nothing. Raises AllocationExceeded, PortalNotAssigned, PortalRevoked,
-    InvalidGuests, IdempotencyKeyReused or ledger.InsufficientCredits (after
-    telling the organizer, at most once per portal a day). The returned batch
-    has `replayed` set when the idempotency key had already been used.
+    InvalidGuests, IdempotencyKeyReused, IdempotencyKeyMismatch or
+    ledger.InsufficientCredits (after telling the organizer, at most once per
+    portal a day). The returned batch has `replayed` set when the idempotency
+    key had already been used for this request. `request_hash` identifies the
+    request behind the key (the API hashes its whole body); by default, a hash
+    of the guests, blank links and method.
     """
     allowance = portal.group.default_plus_ones
     _check_request(guests, blank, max_plus_ones=allowance, method=method)
+    if idempotency_key:
+        request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
     try:
         with transaction.atomic(durable=True):
             # Every generation for this portal serialises here, so two batches
@@ -204,9 +231,7 @@ def generate_invites(
             locked = Portal.objects.select_for_update().get(pk=portal.pk)
             replay = _replayed_batch(locked.organization_id, idempotency_key)
             if replay is not None:
-                if replay.portal_id != locked.pk:
-                    raise IdempotencyKeyReused()
-                return replay
+                return _checked_replay(replay, request_hash, portal_id=locked.pk)
             if locked.status == Portal.Status.REVOKED:
                 raise PortalRevoked()
             if locked.status != Portal.Status.ASSIGNED:
@@ -224,11 +249,10 @@ def generate_invites(
                 method=method,
                 actor=actor,
                 idempotency_key=idempotency_key,
+                request_hash=request_hash,
             )
             if batch.replayed:
-                if batch.portal_id != locked.pk:
-                    raise IdempotencyKeyReused()
-                return batch
+                return _checked_replay(batch, request_hash, portal_id=locked.pk)
             Portal.objects.filter(pk=locked.pk).update(
                 invites_used=F("invites_used") + size, updated_at=timezone.now()
             )
@@ -246,12 +270,16 @@ def generate_organizer_invites(
     method: str,
     actor: Any = None,
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
 ) -> InviteBatch:
     """The organizer's own invites for `event`: no portal, no allocation, one credit each.
 
-    Raises InvalidGuests, IdempotencyKeyReused or ledger.InsufficientCredits.
+    Raises InvalidGuests, IdempotencyKeyReused, IdempotencyKeyMismatch or
+    ledger.InsufficientCredits. `request_hash` as for generate_invites.
     """
     _check_request(guests, blank, max_plus_ones=MAX_PLUS_ONES, method=method)
+    if idempotency_key:
+        request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
     with transaction.atomic(durable=True):
         batch = _replayed_batch(event.organization_id, idempotency_key) or _create_batch(
             organization=event.organization,
@@ -263,9 +291,10 @@ def generate_organizer_invites(
             method=method,
             actor=actor,
             idempotency_key=idempotency_key,
+            request_hash=request_hash,
         )
-        if batch.replayed and (batch.portal_id is not None or batch.event_id != event.pk):  # type: ignore[attr-defined]
-            raise IdempotencyKeyReused()
+        if batch.replayed:  # type: ignore[attr-defined]
+            return _checked_replay(batch, request_hash, portal_id=None, event_id=event.pk)
     return batch
 
 
@@ -344,14 +373,47 @@ def _guest_problems(guest: GuestInput, *, max_plus_ones: int) -> list[str]:
     return problems
 
 
+def _request_hash(guests: Sequence[GuestInput], *, blank: int, method: str) -> str:
+    """The request behind an idempotency key, canonically: the same guests give the same hash."""
+    canonical = json.dumps(
+        {"method": method, "blank": blank, "guests": [asdict(guest) for guest in guests]},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _replayed_batch(organization_id: int, idempotency_key: str | None) -> InviteBatch | None:
+    """The batch still remembered under this key, if any. Runs in the service's transaction."""
     if not idempotency_key:
         return None
     batch = InviteBatch.objects.filter(
         organization_id=organization_id, idempotency_key=idempotency_key
     ).first()
-    if batch is not None:
-        batch.replayed = True  # type: ignore[attr-defined]
+    if batch is None:
+        return None
+    if batch.created_at < timezone.now() - IDEMPOTENCY_KEY_TTL:
+        # Forgotten: the key is released (the unique constraint would refuse
+        # it otherwise) and this request is a new one.
+        InviteBatch.objects.filter(pk=batch.pk).update(idempotency_key=None)
+        return None
+    batch.replayed = True  # type: ignore[attr-defined]
+    return batch
+
+
+def _checked_replay(
+    batch: InviteBatch,
+    request_hash: str | None,
+    *,
+    portal_id: int | None,
+    event_id: int | None = None,
+) -> InviteBatch:
+    """The replayed batch, if the key's first request was for the same target and body."""
+    if batch.portal_id != portal_id or (event_id is not None and batch.event_id != event_id):
+        raise IdempotencyKeyReused()
+    if batch.request_hash and batch.request_hash != request_hash:
+        raise IdempotencyKeyMismatch()
     return batch
 
 
@@ -366,6 +428,7 @@ def _create_batch(
     method: str,
     actor: Any,
     idempotency_key: str | None,
+    request_hash: str | None,
 ) -> InviteBatch:
     """Insert the batch, pay for it, insert its invites. Runs inside the caller's transaction."""
     size = len(guests) + blank
@@ -381,6 +444,7 @@ def _create_batch(
                 size=size,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 idempotency_key=idempotency_key or None,
+                request_hash=(request_hash or "") if idempotency_key else "",
             )
     except IntegrityError:
         if not idempotency_key:

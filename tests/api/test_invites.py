@@ -211,6 +211,67 @@ def test_an_idempotency_key_belongs_to_one_portal(
     assert Invite.objects.count() == 1
 
 
+def test_an_idempotency_key_reused_with_another_body_is_refused(
+    api: ApiClient, assigned_portal: Portal, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    headers = {"Idempotency-Key": "order-1234"}
+    path = portal_invites_path(assigned_portal)
+    first = api.post(path, {"guests": GUESTS}, headers=headers)
+
+    other_guests = api.post(path, {"guests": GUESTS[:1]}, headers=headers)
+    other_message = api.post(
+        path, {"guests": GUESTS, "send": True, "subject": "Hi"}, headers=headers
+    )
+
+    assert first.status_code == 201
+    assert_error(other_guests, 422, "idempotency_key_mismatch")
+    assert_error(other_message, 422, "idempotency_key_mismatch")
+    assert Invite.objects.count() == 2
+    assert balances(org).invite == 8
+    assert not Delivery.objects.exists()
+
+
+def test_the_same_body_in_another_key_order_or_spelling_is_a_replay(
+    api: ApiClient, event: Event, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    headers = {"Idempotency-Key": "order-77"}
+    path = f"/events/{event.public_id}/invites"
+    first = api.post(path, {"guests": [{"name": "Ada"}], "blank": 1}, headers=headers)
+
+    replay = api.post(
+        path, {"send": False, "blank": 1, "guests": [{"tags": [], "name": "Ada"}]}, headers=headers
+    )
+
+    assert replay.status_code == 201 and replay.json() == first.json()
+    assert balances(org).invite == 8
+
+
+def test_an_idempotency_key_is_remembered_for_a_day_then_released(
+    api: ApiClient, event: Event, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    headers = {"Idempotency-Key": "daily-sync"}
+    path = f"/events/{event.public_id}/invites"
+    first = api.post(path, {"blank": 1}, headers=headers)
+    batch = InviteBatch.objects.get(public_id=first.json()["batch_id"])
+    InviteBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - timedelta(hours=23, minutes=59)
+    )
+
+    within_a_day = api.post(path, {"blank": 1}, headers=headers)
+    InviteBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
+    next_day = api.post(path, {"blank": 2}, headers=headers)
+
+    assert within_a_day.json()["batch_id"] == batch.public_id
+    assert next_day.status_code == 201
+    assert next_day.json()["batch_id"] != batch.public_id
+    assert balances(org).invite == 7
+
+
 def test_an_idempotency_key_is_printable_and_short(
     api: ApiClient, assigned_portal: Portal, org: Organization
 ) -> None:

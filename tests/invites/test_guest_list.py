@@ -251,6 +251,20 @@ class TestOrganizerInvites:
         assert list(previews)[-1] == "three"
         assert len(json.dumps(previews).encode()) <= MAX_PREVIEW_BYTES
 
+    def test_a_form_sent_again_with_other_guests_is_refused_not_replayed(
+        self, org, event, alice_client
+    ):
+        give_credits(org, invite=10)
+        form = {"method": "single", "single-submission": "s1", "single-plus_ones": "0"}
+        alice_client.post(generate_url(org, event), {**form, "single-name": "Anna"})
+
+        # The back button, another name, the same rendered form.
+        again = alice_client.post(generate_url(org, event), {**form, "single-name": "Ben"})
+
+        assert "This form was already used to create invites" in text(again)
+        assert list(Invite.objects.values_list("guest_name", flat=True)) == ["Anna"]
+        assert balance(org) == 9
+
     def test_the_credit_refusal_gives_the_numbers_and_a_link_to_buy(self, org, event, alice_client):
         give_credits(org, invite=30)
         response = alice_client.post(

@@ -17,6 +17,7 @@ from invites.services import (
     EventFull,
     GuestDetailsRequired,
     GuestInput,
+    IdempotencyKeyMismatch,
     IdempotencyKeyReused,
     InvalidGuests,
     InviteNotRevocable,
@@ -205,6 +206,18 @@ def test_an_idempotency_key_cannot_be_reused_for_another_portal(org, group, port
     with pytest.raises(IdempotencyKeyReused):
         generate_invites(second, guests(1), method=SINGLE, idempotency_key="same")
     assert balance(org) == 9
+
+
+def test_an_idempotency_key_with_other_guests_is_refused_not_replayed(org, portal):
+    give_credits(org, invite=10)
+    assign(portal)
+    generate_invites(portal, guests(2), method=PASTE, idempotency_key="abc")
+
+    with pytest.raises(IdempotencyKeyMismatch):
+        generate_invites(portal, guests(3), method=PASTE, idempotency_key="abc")
+
+    assert balance(org) == 8
+    assert Invite.objects.count() == 2
 
 
 def test_idempotency_keys_are_per_organization(org, other_org, portal, other_portal):
