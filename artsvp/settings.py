@@ -100,9 +100,11 @@ TEMPLATES = [
 # writer takes the database lock when its transaction begins instead of
 # failing half-way with "database is locked" when it upgrades a read lock.
 SQLITE_PATH = BASE_DIR / env("SQLITE_PATH", "db.sqlite3")
-DATABASE_URL = env("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# The URLs with their passwords stay local (lower case: not settings), so no
+# settings listing shows them whole (artsvp/error_reporting.py hides the rest).
+_database_url = env("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
     DATABASES = {
         "default": {
@@ -123,22 +125,22 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery -----------------------------------------------------------
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
+_redis_url = env("REDIS_URL")
+if _redis_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _redis_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "artsvp"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = _redis_url or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without a broker there is no worker: run tasks in-process, right away.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _redis_url)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -198,6 +200,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Staff alerted by mail_admins (a refund whose credits were already used, a
 # payment that does not match its bundle): ADMINS="ops@example.com,finance@example.com".
 ADMINS = [(address, address) for address in env_list("ADMINS")]
+# They also receive a report of every 500, which prints the settings, headers,
+# form fields and the traceback's variables: these hide every credential in them.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "artsvp.error_reporting.CredentialFilter"
+DEFAULT_EXCEPTION_REPORTER = "artsvp.error_reporting.CredentialExceptionReporter"
 # For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (worker tests).
 if env("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
