@@ -1,0 +1,484 @@
+"""Every page of the product, who can reach it, and how to reach it in the payload world.
+
+A new page joins the payload test by getting an entry in PAGES (or, if it
+shows nothing, a commented line in EXCLUDED): `test_every_named_url_is_in_the_registry`
+walks the URL resolver and fails for a named pattern that is in neither.
+
+An entry: the URL name, the roles that open it (the browsers of World.clients,
+plus "guest", an anonymous browser for a secret link), how to build the URL's
+kwargs (and query, and a POST body for pages that answer a form), and the
+status each role gets. A builder gets the world and the role's browser, so
+a page that needs a step first (a preview made in the session) can take it.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from organizations.models import TeamInvitation
+from tests.security.world import World, csv_bytes
+
+Builder = Callable[[World, Client], dict[str, Any]]
+
+ORGANIZERS = ("alice", "bob", "dora")
+OWNERS = ("owner", "owner_by_code")
+
+
+def _none(world: World, client: Client) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Page:
+    url_name: str
+    roles: tuple[str, ...]
+    kwargs: Builder = _none
+    query: Builder = _none
+    post: Builder | None = None
+    status: int = 200
+    statuses: dict[str, int] = field(default_factory=dict)  # per role, when it differs
+    headers: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+
+    def expected(self, role: str) -> int:
+        return self.statuses.get(role, self.status)
+
+    def describe(self, role: str) -> str:
+        method = "POST" if self.post else "GET"
+        return f"{method} {self.url_name}{f' ({self.label})' if self.label else ''} as {role}"
+
+
+def org(world: World, client: Client) -> dict[str, Any]:
+    return {"org_slug": world.org_slug}
+
+
+def event(world: World, client: Client) -> dict[str, Any]:
+    return {"org_slug": world.org_slug, "event_slug": world.event.slug}
+
+
+def group(world: World, client: Client) -> dict[str, Any]:
+    return {"org_slug": world.org_slug, "group_id": world.group.public_id}
+
+
+def portal_of(attribute: str) -> Builder:
+    def build(world: World, client: Client) -> dict[str, Any]:
+        return {"org_slug": world.org_slug, "portal_id": getattr(world, attribute).public_id}
+
+    return build
+
+
+def token_of(attribute: str) -> Builder:
+    return lambda world, client: {"token": getattr(world, attribute).token}
+
+
+def owner_portal(world: World, client: Client) -> dict[str, Any]:
+    return {"public_id": world.portal.public_id}
+
+
+def guest(state: str) -> Builder:
+    return lambda world, client: {"token": world.invites[state].token}
+
+
+def guest_csv(world: World, client: Client) -> dict[str, Any]:
+    n = len(world.payloads.fields) + 1
+    data = csv_bytes(
+        [
+            ["name", "email", "tags", f"<script>alert({n})</script> key"],
+            [f"<script>alert({n})</script>", "", f"<svg onload=alert({n})>", "x"],
+            [f'"><img src=x onerror=alert({n})>', f"<svg/onload=alert({n})>", "", ""],
+        ]
+    )
+    world.payloads.fields[n] = "CSV preview (uploaded, not saved)"
+    return {
+        "method": "csv",
+        "csv-submission": f"preview-{n}",
+        "csv-file": SimpleUploadedFile("guests.csv", data, "text/csv"),
+        "csv-plus_ones": "0",
+    }
+
+
+def portal_csv(world: World, client: Client) -> dict[str, Any]:
+    n = len(world.payloads.fields) + 1
+    world.payloads.fields[n] = "portal CSV preview (uploaded, not saved)"
+    data = csv_bytes(
+        [
+            ["name", "allocation", "contact_email"],
+            [f"<script>alert({n})</script>", "3", ""],
+            [f"'><svg onload=alert({n})>", f"<img src=x onerror=alert({n})>", "bad"],
+        ]
+    )
+    return {"file": SimpleUploadedFile("portals.csv", data, "text/csv")}
+
+
+def selection(*states: str) -> Builder:
+    return lambda world, client: {"invite": [world.invites[s].public_id for s in states]}
+
+
+def email_form(step: str, *states: str) -> Builder:
+    def build(world: World, client: Client) -> dict[str, Any]:
+        return {
+            **selection(*states)(world, client),
+            "step": step,
+            "subject": "{{ name }} · {{ event }} · {{ portal }} · {{ 7*7 }}",
+            "message": "{{ name }}\n{{ portal }} {% debug %}\n{{ event }}",
+        }
+
+    return build
+
+
+def preview_key(send_url: str, *states: str) -> Builder:
+    """Preview in the send form first (the frame's key lives in the session)."""
+
+    def build(world: World, client: Client) -> dict[str, Any]:
+        response = client.post(
+            reverse(send_url, kwargs=_send_kwargs(send_url, world)),
+            email_form("preview", *states)(world, client),
+        )
+        found = re.search(r'/preview/([\w-]+)/"', response.content.decode())
+        assert found, f"{send_url}: no preview frame in {response.content[:3000]!r}"
+        return {**_send_kwargs(send_url, world), "key": found.group(1)}
+
+    return build
+
+
+def _send_kwargs(send_url: str, world: World) -> dict[str, Any]:
+    if send_url.startswith("deliveries:owner"):
+        return {"public_id": world.portal.public_id}
+    return {"org_slug": world.org_slug, "event_slug": world.event.slug}
+
+
+def invitation_for(email: str) -> Builder:
+    def build(world: World, client: Client) -> dict[str, Any]:
+        address = world.team_invitation.email if email == "open" else email
+        return {"token": TeamInvitation.objects.get(email=address).token}
+
+    return build
+
+
+def email_link(pattern: str, *names: str) -> Builder:
+    """Kwargs read from a link in an email of the world (allauth's confirmations)."""
+
+    def build(world: World, client: Client) -> dict[str, Any]:
+        for message in world.outbox:
+            found = re.search(pattern, message.body)
+            if found:
+                return dict(zip(names, found.groups(), strict=True))
+        raise AssertionError(f"no email with a link like {pattern}")
+
+    return build
+
+
+def send_id(who: str) -> Builder:
+    return lambda world, client: {"send": world.send_ids[who]}
+
+
+PAGES: list[Page] = [
+    # --- Public and account pages ---------------------------------------------------
+    Page("organizations:landing", ("anonymous", "alice"), statuses={"alice": 302}),
+    Page("organizations:healthz", ("anonymous",)),
+    Page("organizations:home", ("alice", "charlie"), status=302),
+    Page("organizations:create", ("alice", "charlie")),
+    Page(
+        "organizations:invitation",
+        ("anonymous",),
+        kwargs=invitation_for("open"),
+        label="open invitation",
+    ),
+    Page(
+        "organizations:invitation",
+        ("charlie",),
+        kwargs=invitation_for("charlie@example.com"),
+        label="invited user",
+    ),
+    Page("account_login", ("anonymous",)),
+    Page("account_logout", ("dora",)),
+    Page("account_inactive", ("anonymous",)),
+    Page("account_signup", ("anonymous",)),
+    Page(
+        "account_signup",
+        ("anonymous",),
+        post=lambda world, client: {
+            "email": world.team_invitation.email,
+            "password1": "short",
+            "password2": "other",
+        },
+        label="refused",
+    ),
+    Page("account_reauthenticate", ("dora",)),
+    Page("account_request_reauthentication_code", ("dora",), status=302),
+    Page("account_confirm_reauthentication_code", ("dora",), status=302),
+    Page("account_email", ("dora",)),
+    Page("account_email_verification_sent", ("anonymous",)),
+    Page("account_change_password", ("dora",)),
+    Page("account_set_password", ("dora",), status=302),
+    Page("account_reset_password", ("anonymous",)),
+    Page("account_reset_password_done", ("anonymous",)),
+    Page("account_confirm_login_code", ("anonymous",), status=302),
+    Page(
+        "account_confirm_email",
+        ("dora",),
+        kwargs=email_link(r"/accounts/confirm-email/([-:\w]+)/", "key"),
+    ),
+    Page(
+        "account_reset_password_from_key",
+        ("anonymous",),
+        kwargs=email_link(
+            r"/accounts/password/reset/key/([0-9A-Za-z]+)-([^/\s]+)/", "uidb36", "key"
+        ),
+        status=302,
+    ),
+    Page("account_reset_password_from_key_done", ("anonymous",)),
+    Page("api:openapi-view", ("anonymous",)),
+    # --- The organization's pages -----------------------------------------------------
+    Page("organizations:dashboard", ORGANIZERS, kwargs=org, status=302),
+    Page("organizations:settings", ORGANIZERS, kwargs=org),
+    Page("organizations:api_keys", ("alice",), kwargs=org),
+    Page("organizations:team", ORGANIZERS, kwargs=org),
+    Page(
+        "organizations:team_invite",
+        ("alice",),
+        kwargs=org,
+        post=lambda world, client: {"email": world.team_invitation.email, "role": "member"},
+        status=400,
+        label="refused: already invited",
+    ),
+    Page("events:list", ORGANIZERS, kwargs=org),
+    Page("events:create", ORGANIZERS, kwargs=org),
+    Page("events:detail", ORGANIZERS, kwargs=event),
+    Page("events:edit", ORGANIZERS, kwargs=event),
+    Page(
+        "events:detail",
+        ("alice",),
+        kwargs=lambda world, client: {"org_slug": world.org_slug, "event_slug": "closed-fair"},
+        label="closed event",
+    ),
+    Page("portals:group_create", ORGANIZERS, kwargs=event),
+    Page("portals:group_detail", ORGANIZERS, kwargs=group),
+    Page("portals:group_edit", ORGANIZERS, kwargs=group),
+    Page("portals:portal_create", ORGANIZERS, kwargs=group),
+    Page("portals:portal_import", ORGANIZERS, kwargs=group),
+    Page("portals:portal_import", ("alice",), kwargs=group, post=portal_csv, label="preview"),
+    Page(
+        "portals:portal_import_confirm",
+        ("alice",),
+        kwargs=group,
+        post=lambda world, client: {
+            "content": base64.b64encode(
+                csv_bytes([["name"], [world.portal.name]])  # a name the group has: refused
+            ).decode(),
+            "filename": "<script>alert(0)</script>.csv",
+        },
+        label="refused: duplicate",
+    ),
+    Page("portals:portal_import_template", ("alice",), kwargs=group),
+    Page("portals:portal_detail", ORGANIZERS, kwargs=portal_of("portal"), label="claimed"),
+    Page(
+        "portals:portal_detail", ("alice",), kwargs=portal_of("imported_portal"), label="unclaimed"
+    ),
+    Page("portals:portal_detail", ("alice",), kwargs=portal_of("revoked_portal"), label="revoked"),
+    Page("portals:portal_edit", ORGANIZERS, kwargs=portal_of("portal")),
+    Page("portals:portal_change_owner", ("alice",), kwargs=portal_of("portal")),
+    Page("portals:portal_revoke", ("alice",), kwargs=portal_of("imported_portal")),
+    Page("invites:guest_list", ORGANIZERS, kwargs=event),
+    Page(
+        "invites:guest_list",
+        ("alice",),
+        kwargs=event,
+        query=lambda world, client: {"source": world.portal.public_id, "status": "accepted"},
+        label="filtered by portal",
+    ),
+    Page("invites:guest_list_csv", ("alice",), kwargs=event),
+    Page("invites:organizer_generate", ORGANIZERS, kwargs=event),
+    Page(
+        "invites:organizer_generate",
+        ("alice",),
+        kwargs=event,
+        post=guest_csv,
+        status=422,
+        label="CSV preview with bad rows",
+    ),
+    Page(
+        "deliveries:organizer_send",
+        ORGANIZERS,
+        kwargs=event,
+        query=selection("organizer_opened", "api", "blank_answered"),
+    ),
+    Page(
+        "deliveries:organizer_send",
+        ("alice",),
+        kwargs=event,
+        post=email_form("preview", "blank_answered"),
+        label="preview of a guest who named themselves",
+    ),
+    Page(
+        "deliveries:organizer_send",
+        ("alice",),
+        kwargs=event,
+        post=email_form("edit", "api"),
+        label="edit",
+    ),
+    Page(
+        "deliveries:organizer_preview",
+        ("alice",),
+        kwargs=preview_key("deliveries:organizer_send", "blank_answered"),
+    ),
+    Page("deliveries:organizer_progress", ("alice",), kwargs=event, query=send_id("organizer")),
+    Page(
+        "deliveries:organizer_progress",
+        ("alice",),
+        kwargs=event,
+        query=send_id("organizer"),
+        headers={"HX-Request": "true"},
+        label="htmx partial",
+    ),
+    Page("credits:statement", ORGANIZERS, kwargs=org),
+    Page("credits:statement_csv", ("alice",), kwargs=org),
+    Page("billing:billing", ORGANIZERS, kwargs=org),
+    Page(
+        "billing:success",
+        ("alice",),
+        kwargs=org,
+        query=lambda world, client: {"session_id": world.purchase.stripe_checkout_session_id},
+    ),
+    Page("billing:cancel", ("alice",), kwargs=org, status=302),
+    Page(
+        "billing:purchase",
+        ("alice",),
+        kwargs=lambda world, client: {
+            "org_slug": world.org_slug,
+            "purchase_id": world.purchase.public_id,
+        },
+    ),
+    # --- The portal owner -------------------------------------------------------------------
+    Page("owner:link", ("owner",), kwargs=token_of("portal"), status=302),
+    Page("owner:link", ("anonymous",), kwargs=token_of("portal"), label="sign in"),
+    Page("owner:link", ("anonymous",), kwargs=token_of("imported_portal"), label="claim"),
+    Page(
+        "owner:link", ("anonymous",), kwargs=token_of("revoked_portal"), status=410, label="revoked"
+    ),
+    Page(
+        "owner:link",
+        ("anonymous",),
+        kwargs=token_of("imported_portal"),
+        post=lambda world, client: {"email": '"<script>alert(0)</script>"@payload.example'},
+        label="claim without credits",
+    ),
+    Page(
+        "owner:request_code",
+        ("anonymous",),
+        kwargs=token_of("portal"),
+        post=lambda world, client: {"email": "<script>alert(0)</script>"},
+        status=422,
+        label="refused",
+    ),
+    Page("owner:enter_code", ("anonymous",), kwargs=token_of("portal")),
+    Page(
+        "owner:enter_code",
+        ("anonymous",),
+        kwargs=token_of("portal"),
+        post=lambda world, client: {"code": "<svg onload=alert(0)>"},
+        status=422,
+        label="refused",
+    ),
+    Page("owner:signed_out", ("anonymous",)),
+    Page("owner:dashboard", OWNERS, kwargs=owner_portal),
+    Page("owner:add_invites", OWNERS, kwargs=owner_portal),
+    Page(
+        "owner:add_invites",
+        ("owner",),
+        kwargs=owner_portal,
+        post=guest_csv,
+        status=422,
+        label="CSV preview with bad rows",
+    ),
+    Page("owner:export", ("owner",), kwargs=owner_portal),
+    Page(
+        "deliveries:owner_send",
+        OWNERS,
+        kwargs=owner_portal,
+        query=selection("owner_single", "owner_csv", "owner_blank_answered"),
+    ),
+    Page(
+        "deliveries:owner_send",
+        ("owner",),
+        kwargs=owner_portal,
+        post=email_form("preview", "owner_blank_answered"),
+        label="preview",
+    ),
+    Page(
+        "deliveries:owner_preview",
+        ("owner",),
+        kwargs=preview_key("deliveries:owner_send", "owner_blank_answered"),
+    ),
+    Page("deliveries:owner_progress", ("owner",), kwargs=owner_portal, query=send_id("owner")),
+    Page(
+        "deliveries:owner_progress",
+        ("owner",),
+        kwargs=owner_portal,
+        query=send_id("owner"),
+        headers={"HX-Request": "true"},
+        label="htmx partial",
+    ),
+    # --- The guest, in each state -------------------------------------------------------------
+    *[
+        Page("invites:guest", ("guest",), kwargs=guest(state), label=state)
+        for state in (
+            "organizer_opened",
+            "blank_unanswered",
+            "blank_answered",
+            "owner_blank_answered",
+            "declined",
+            "owner_single",
+            "owner_csv",
+            "organizer_csv",
+            "api",
+            "api_portal",
+            "closed_event",
+            "paste",
+        )
+    ],
+    Page("invites:guest", ("guest",), kwargs=guest("revoked"), status=410, label="revoked"),
+    Page(
+        "invites:guest",
+        ("guest",),
+        kwargs=guest("blank_unanswered"),
+        post=lambda world, client: {
+            "name": "<script>alert(0)</script>",
+            "email": "<svg onload=alert(0)>",
+            "answer": "accept",
+        },
+        status=422,
+        label="refused answer",
+    ),
+]
+
+# Named URLs that are no page of their own, each with why.
+EXCLUDED: dict[str, str] = {
+    # Django admin: test_staff_sees_every_admin_page_escaped walks admin.site's registry.
+    "admin:*": "the admin test walks every registered model",
+    # The REST API answers JSON (test_the_api_answers_json_not_html).
+    "api:*": "JSON, checked by the API test",
+    # Email providers' tracking webhooks: POSTs from the provider, no page.
+    "deliveries:anymail:*": "provider webhooks",
+    "billing:webhook": "Stripe's POSTs",
+    # POST-only actions that redirect (their outcome shows on pages above).
+    "billing:buy": "POST, redirects to Stripe",
+    "events:archive": "POST, redirects",
+    "events:unarchive": "POST, redirects",
+    "invites:organizer_revoke": "POST, redirects",
+    "organizations:team_role": "POST, redirects",
+    "organizations:team_remove": "POST, redirects",
+    "organizations:invitation_cancel": "POST, redirects",
+    "organizations:invitation_resend": "POST, redirects",
+    "owner:revoke_invite": "POST, redirects",
+    "owner:sign_out": "POST, redirects",
+    "portals:portal_send_link": "POST, redirects",
+}
