@@ -25,5 +25,6 @@ RUN useradd --system --uid 10001 --home-dir /app artsvp
 USER artsvp
 
 EXPOSE 8000
-# WEB_CONCURRENCY sets the number of gunicorn workers (gunicorn reads it itself).
-CMD ["gunicorn", "artsvp.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "30"]
+# gunicorn.conf.py: bind 0.0.0.0:8000, access log on stdout with secret links
+# redacted, 30 s timeout. WEB_CONCURRENCY sets the number of workers.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "artsvp.wsgi"]

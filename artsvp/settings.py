@@ -293,15 +293,27 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 # balancer). 0: X-Forwarded-For is ignored, as any client can write it.
 TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
 
+# Every handler redacts secret links (artsvp/logging.py). The "django" logger is
+# configured here, not left with Django's defaults: those handlers (a console
+# one in DEBUG, mail_admins) would write the links unredacted.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "artsvp.logging.RedactTokensFilter"}},
+    "filters": {
+        "redact_tokens": {"()": "artsvp.logging.RedactTokensFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "artsvp.logging.RedactingAdminEmailHandler",
+            "filters": ["require_debug_false", "redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -110,7 +110,7 @@ def test_procfile_starts_web_worker_and_beat():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
-    assert processes["web"].startswith("gunicorn artsvp.wsgi")
+    assert processes["web"].startswith("gunicorn -c gunicorn.conf.py artsvp.wsgi")
     assert processes["worker"].startswith("celery -A artsvp worker")
     assert processes["beat"].startswith("celery -A artsvp beat")
 
