@@ -10,7 +10,9 @@ balance right after the first request).
 What the organizer's key sees follows the guest-list rule: the organizer's
 own invites, a portal's invites once the guest accepted (or all of them when
 the portal group shares all invites), and every invite made through the API,
-since the organization itself generated those.
+since the organization itself generated those. Links too: a portal's links
+belong to its owner, so `url` is null for the invites the owner generated
+(`Invite.organizer_holds_link`, which the guest list page uses).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services import DeliveryError, queue_invite_emails
 from events.api import access_event
 from invites import services
-from invites.models import Invite, InviteBatch
+from invites.models import Invite, InviteBatch, organizer_holds_link
 from portals.api import access_portal
 from portals.models import Portal
 
@@ -117,7 +119,11 @@ class SendIn(InputSchema):
 
 class InviteOut(Schema):
     id: str
-    url: str = Field(..., description="The guest's personal link.")
+    url: str | None = Field(
+        ...,
+        description="The guest's personal link; null for the invites a portal's owner "
+        "generated: their links belong to the owner (those you generate keep theirs).",
+    )
     event_id: str
     source: str = Field(..., description='"organizer", or the id of the portal that invited.')
     portal_id: str | None
@@ -179,7 +185,7 @@ _COLUMNS = (
 
 
 def _invite_out(
-    columns: tuple[Any, ...], *, event_id: str, portal_id: str | None
+    columns: tuple[Any, ...], *, event_id: str, portal_id: str | None, with_link: bool
 ) -> dict[str, Any]:
     """An invite as the API shows it, from its `_COLUMNS` values."""
     (
@@ -197,7 +203,7 @@ def _invite_out(
     ) = columns
     return {
         "id": public_id,
-        "url": site_url(f"/i/{token}/"),
+        "url": site_url(f"/i/{token}/") if with_link else None,
         "event_id": event_id,
         "source": portal_id or "organizer",
         "portal_id": portal_id,
@@ -214,11 +220,13 @@ def _invite_out(
 
 
 def invite_out(invite: Invite) -> dict[str, Any]:
-    """For an invite loaded with select_related("event", "portal")."""
+    """For an invite loaded with select_related("event", "portal", "batch")."""
     return _invite_out(
         tuple(getattr(invite, column) for column in _COLUMNS),
         event_id=invite.event.public_id,
         portal_id=invite.portal.public_id if invite.portal_id else None,
+        # A portal's links belong to its owner: the guest list's rule.
+        with_link=invite.organizer_holds_link,
     )
 
 
@@ -228,7 +236,7 @@ def visible_invites(request: HttpRequest) -> QuerySet[Invite]:
 
 
 def access_invite(request: HttpRequest, invite_id: str) -> Invite:
-    invites = visible_invites(request).select_related("event", "portal")
+    invites = visible_invites(request).select_related("event", "portal", "batch")
     return get_or_404(invites, invite_id, "invite")
 
 
@@ -302,13 +310,14 @@ def _generated(
 
 
 # The same representation as `_invite_out`, built by PostgreSQL for a whole
-# batch: no row objects, one round trip. For 10,000 invites this takes about a
+# batch the API generated (so the organizer holds every link): no row
+# objects, one round trip. For 10,000 invites this takes about a
 # quarter of reading the rows into Python and encoding them there.
 # (Timestamps as ninja writes them: UTC, milliseconds, "Z".)
 _BATCH_JSON_SQL = """
 SELECT coalesce(json_agg(json_build_object(
     'id', public_id,
-    'url', %(invite_url)s::text || token || '/',
+    'url', CASE WHEN %(with_link)s THEN %(invite_url)s::text || token || '/' END,
     'event_id', %(event_id)s::text,
     'source', coalesce(%(portal_id)s::text, 'organizer'),
     'portal_id', %(portal_id)s::text,
@@ -328,6 +337,7 @@ FROM invites_invite WHERE batch_id = %(batch_id)s
 
 def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -> str:
     """A batch's invites as a JSON array, in the order they were generated."""
+    with_link = organizer_holds_link(portal_id=batch.portal_id, batch_method=batch.method)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -337,12 +347,16 @@ def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -
                     "event_id": event_id,
                     "portal_id": portal_id,
                     "batch_id": batch.pk,
+                    "with_link": with_link,
                 },
             )
             return cursor.fetchone()[0]  # type: ignore[no-any-return]
     rows = Invite.objects.filter(batch=batch).order_by("id").values_list(*_COLUMNS)
     return json.dumps(
-        [_invite_out(columns, event_id=event_id, portal_id=portal_id) for columns in rows],
+        [
+            _invite_out(columns, event_id=event_id, portal_id=portal_id, with_link=with_link)
+            for columns in rows
+        ],
         cls=NinjaJSONEncoder,
     )
 
@@ -445,7 +459,9 @@ def list_portal_invites(
     request: HttpRequest, portal_id: str, filters: Query[InviteFilters]
 ) -> dict[str, Any]:
     portal = access_portal(request, portal_id)
-    invites = visible_invites(request).filter(portal=portal).select_related("event", "portal")
+    invites = (
+        visible_invites(request).filter(portal=portal).select_related("event", "portal", "batch")
+    )
     return _page(invites, filters)
 
 
@@ -459,7 +475,9 @@ def list_event_invites(
     request: HttpRequest, event_id: str, filters: Query[EventInviteFilters]
 ) -> dict[str, Any]:
     event = access_event(request, event_id)
-    invites = visible_invites(request).filter(event=event).select_related("event", "portal")
+    invites = (
+        visible_invites(request).filter(event=event).select_related("event", "portal", "batch")
+    )
     if filters.source == "organizer":
         invites = invites.filter(portal__isnull=True)
     elif filters.source:
@@ -512,5 +530,5 @@ def send_invite(
 def revoke_invite(request: HttpRequest, invite_id: str) -> dict[str, Any]:
     invite = access_invite(request, invite_id)
     revoked = services.revoke_invite(invite, actor=actor_of(request))
-    revoked.event, revoked.portal = invite.event, invite.portal
+    revoked.event, revoked.portal, revoked.batch = invite.event, invite.portal, invite.batch
     return invite_out(revoked)

@@ -88,8 +88,9 @@ def portal_invites_csv(
 def organizer_invites_csv(
     invites: QuerySet[Invite], *, filename: str, link: Callable[[Invite], str]
 ) -> StreamingHttpResponse:
-    """The guest list. Links only for the organizer's own invites: a portal's
-    guests' links stay with the portal's owner."""
+    """The guest list. Links only where the organizer holds them
+    (Invite.organizer_holds_link): a portal's guests' links stay with its owner.
+    Load `invites` with select_related("portal", "batch")."""
 
     def rows() -> Iterator[list[Any]]:
         for invite in invites.iterator(chunk_size=2000):
@@ -104,7 +105,7 @@ def organizer_invites_csv(
                 tags,
                 metadata,
                 invite.responded_at,
-                link(invite) if invite.portal_id is None else "",
+                link(invite) if invite.organizer_holds_link else "",
             ]
 
     return _response(_stream(ORGANIZER_COLUMNS, rows()), filename)

@@ -12,7 +12,9 @@ credit does not: it was used when the invite was generated).
 Who sees what: the portal owner sees every invite of their portal. The
 organizer sees the organizer's own invites, and a portal's invites once the
 guest accepted, unless the portal group shares all invites
-(`Invite.objects.visible_to_organizer()`).
+(`Invite.objects.visible_to_organizer()`). A portal's links belong to its
+owner: the organizer (pages, exports, API keys) gets the link only of the
+invites the organization generated itself (`organizer_holds_link`).
 
 Every write goes through invites/services.py; bulk `update()` calls there set
 `updated_at` themselves because the API's "updated since" filter reads it.
@@ -71,6 +73,13 @@ class InviteBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.size} invites ({self.method})"
+
+
+def organizer_holds_link(*, portal_id: int | None, batch_method: str) -> bool:
+    """Whether the organizer may see an invite's link: its own invites, and those it
+    generated for a portal through the API (an integrator sends them); the links of
+    invites a portal's owner generated stay with the owner."""
+    return portal_id is None or batch_method == InviteBatch.Method.API
 
 
 class InviteQuerySet(models.QuerySet["Invite"]):
@@ -147,6 +156,11 @@ class Invite(models.Model):
     @property
     def path(self) -> str:
         return f"/i/{self.token}/"
+
+    @property
+    def organizer_holds_link(self) -> bool:
+        """`organizer_holds_link` for this invite; load it with select_related("batch")."""
+        return organizer_holds_link(portal_id=self.portal_id, batch_method=self.batch.method)
 
     @property
     def is_unanswered(self) -> bool:

@@ -116,7 +116,7 @@ def _guest_list_filters(
     invites = (
         Invite.objects.filter(organization=request.organization, event=event)  # type: ignore[attr-defined]
         .visible_to_organizer()
-        .select_related("portal")
+        .select_related("portal", "batch")
     )
     if form.is_valid():
         source = form.cleaned_data["source"]
@@ -145,8 +145,8 @@ def guest_list(request: HttpRequest, event_slug: str) -> HttpResponse:
     rows = [
         {
             "invite": invite,
-            # Only the organizer's own invites: a portal's links belong to its owner.
-            "link": request.build_absolute_uri(invite.path) if invite.portal_id is None else "",
+            # A portal's links belong to its owner (Invite.organizer_holds_link).
+            "link": request.build_absolute_uri(invite.path) if invite.organizer_holds_link else "",
         }
         for invite in page.object_list
     ]

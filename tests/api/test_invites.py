@@ -443,6 +443,34 @@ def test_a_portal_owners_own_invites_stay_private_until_accepted(
     assert len(api.get(portal_invites_path(assigned_portal)).json()["items"]) == 2
 
 
+def test_an_organizer_key_gets_no_link_of_the_invites_a_portal_owner_generated(
+    api: ApiClient, assigned_portal: Portal, group: PortalGroup, org: Organization, event: Event
+) -> None:
+    """A portal's links belong to its owner, as on the guest list page; what the key
+    generated itself, for a portal or not, keeps its link so an integrator can send it."""
+    give_credits(org, invite=10)
+    group.share_all_invites = True
+    group.save()
+    owners = generate_invites(
+        assigned_portal, [GuestInput(name="Owner's guest")], method=InviteBatch.Method.SINGLE
+    ).invites.get()
+    keys_portal = api.post(portal_invites_path(assigned_portal), {"blank": 1}).json()["invites"][0]
+    keys_own = api.post(f"/events/{event.public_id}/invites", {"blank": 1}).json()["invites"][0]
+
+    listed = {
+        item["id"]: item["url"]
+        for item in api.get(f"/events/{event.public_id}/invites").json()["items"]
+    }
+    read = api.get(f"/invites/{owners.public_id}").json()
+    by_portal = api.get(portal_invites_path(assigned_portal)).json()["items"]
+
+    assert listed[owners.public_id] is None and read["url"] is None
+    assert owners.token not in str(listed) + str(read) + str(by_portal)
+    assert listed[keys_portal["id"]] == keys_portal["url"] is not None
+    assert listed[keys_own["id"]] == keys_own["url"] is not None
+    assert api.get(f"/invites/{keys_portal['id']}").json()["url"] == keys_portal["url"]
+
+
 # --- Revoking --------------------------------------------------------------------------------
 
 

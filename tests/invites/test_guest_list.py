@@ -91,6 +91,21 @@ class TestPrivacy:
         assert world["accepted"].token not in page
         assert world["own"].token in page
 
+    def test_the_organizer_keeps_the_links_it_generated_for_a_portal_through_the_api(
+        self, org, event, portal, world, alice_client
+    ):
+        api_invite = generate_invites(
+            portal, [GuestInput(name="From the CRM")], method="api"
+        ).invites.get()
+        respond(api_invite, accept=True)
+
+        page = text(alice_client.get(guest_list(org, event)))
+        export = alice_client.get(reverse("invites:guest_list_csv", args=[org.slug, event.slug]))
+        body = b"".join(export.streaming_content).decode()
+
+        assert world["accepted"].token not in page and world["accepted"].token not in body
+        assert api_invite.token in page and api_invite.token in body
+
 
 class TestGuestList:
     def test_counts_invited_accepted_plus_ones_declined(
