@@ -292,6 +292,10 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 # How many proxies of ours stand in front of the app (e.g. 1 behind one load
 # balancer). 0: X-Forwarded-For is ignored, as any client can write it.
 TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
+# django-allauth's per-address login limits read the same hops: with its own
+# default (0) behind a proxy, every client shares the proxy's address and one
+# attacker's failed logins lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 # Every handler redacts secret links (artsvp/logging.py). The "django" logger is
 # configured here, not left with Django's defaults: those handlers (a console
