@@ -7,7 +7,6 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from artsvp import health
 from organizations.access import LAST_ORGANIZATION_SESSION_KEY, organization_view, require_owner
 from organizations.forms import InviteForm, OrganizationForm, RoleForm, TeammateForm
 from organizations.models import Membership, TeamInvitation
@@ -42,13 +42,14 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and the container health check: is the database reachable?"""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """For load balancers and the container health check: each dependency's state.
+
+    503 only without the database: with the cache or the broker down the
+    product still serves (artsvp/health.py says how), so the instance must
+    stay in rotation.
+    """
+    report = health.report()
+    return JsonResponse(report, status=503 if report["status"] == health.DOWN else 200)
 
 
 @login_required

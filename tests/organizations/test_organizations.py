@@ -155,7 +155,7 @@ def test_error_pages_use_the_app_layout(client, db):
 def test_healthz_reports_the_database(client, db):
     response = client.get(reverse("organizations:healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
 
 
 def test_healthz_answers_plain_http_while_everything_else_redirects(client, db, settings):
