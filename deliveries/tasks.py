@@ -8,8 +8,9 @@ from typing import Any
 from artsvp.celery import app
 from deliveries import services
 
-# A send that hangs is killed long before the sweeper takes its row back
-# (services.REQUEUE_SENDING_AFTER), so a row in `sending` that old is dead.
+# A send that hangs is killed (by the prefork pool) before the sweeper takes
+# its row back (services.REQUEUE_SENDING_AFTER, 3 minutes, says why that
+# margin is enough), so a row in `sending` that old is dead.
 SEND_SOFT_TIME_LIMIT = 90
 SEND_TIME_LIMIT = 120
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -32,12 +32,29 @@ logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
 
-# A queued row this far past its due time was never picked up (the broker was
-# down, the message was lost): the sweeper enqueues it again.
-REQUEUE_QUEUED_AFTER = timedelta(minutes=5)
-# A row claimed this long ago belongs to a dead worker: the task's hard time
-# limit (tasks.SEND_TIME_LIMIT) is far shorter than this.
-REQUEUE_SENDING_AFTER = timedelta(minutes=10)
+# The `last_error` of a queued row whose task could not be published (the
+# broker was down): no message for it exists, so the sweeper's next run (beat:
+# every minute) enqueues it again without waiting. Once the broker is back,
+# such emails leave within about a minute.
+NOT_ENQUEUED = "Waiting for the task queue, which was unreachable."
+# A queued row this far past its due time, without that mark, lost its message
+# some other way (Redis lost its queue, the process died before publishing).
+# Long enough that rows still waiting their turn behind a large send are not
+# published again and again (a duplicate task backs off at the claim, but
+# costs a worker a locked read).
+REQUEUE_QUEUED_AFTER = timedelta(minutes=2)
+# A claim older than this belongs to a dead worker, and can be sent again
+# without a second email going out from a live one: the claim is made inside
+# the send task, which the worker kills `tasks.SEND_TIME_LIMIT` (120 s) after
+# it started, whatever the email backend is doing (EMAIL_TIMEOUT, 30 s, bounds
+# each socket operation, not a whole SMTP conversation, so the time limit is
+# the bound; the soft limit at 90 s releases the row for a retry first). By
+# claim + 120 s the row records its outcome or its process is dead; the extra
+# minute covers clock differences between the worker's and the sweeper's
+# hosts. The prefork pool (the default) enforces time limits; the threads and
+# solo pools do not, so do not run the sender on those. tests/deliveries
+# checks that this outlasts the time limit.
+REQUEUE_SENDING_AFTER = timedelta(minutes=3)
 # Large sends are published by a worker, in chunks (see enqueue_deliveries).
 FAN_OUT_ABOVE = 50
 FAN_OUT_CHUNK = 1000
@@ -256,7 +273,10 @@ def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
     publishes the rest (`tasks.publish_send_tasks`): a send of 1,000 returns
     at once. Never raises: the rows are committed, so a broker that is down
     only delays them until the sweeper runs. It stops at the first failure
-    (every further attempt would wait for the same dead broker).
+    (every further attempt would wait for the same dead broker) and marks
+    the rows left over `NOT_ENQUEUED`, so the next sweep takes them at once.
+    How long a dead broker can hold the caller is set by
+    CELERY_BROKER_TRANSPORT_OPTIONS and CELERY_TASK_PUBLISH_RETRY_POLICY.
     """
     from deliveries.tasks import publish_send_tasks, send_delivery
 
@@ -266,25 +286,41 @@ def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
             delivery_ids[start : start + FAN_OUT_CHUNK]
             for start in range(0, len(delivery_ids), FAN_OUT_CHUNK)
         ]
-        calls = [((batch,), len(batch)) for batch in batches]
+        calls = [((batch,), batch) for batch in batches]
     else:
         task = send_delivery
-        calls = [((delivery_id,), 1) for delivery_id in delivery_ids]
+        calls = [((delivery_id,), [delivery_id]) for delivery_id in delivery_ids]
     handed_over = 0
     try:
         # One broker connection for all of them, not one per task.
         with task.app.producer_or_acquire() as producer:
             for args, rows in calls:
                 task.apply_async(args, producer=producer)
-                handed_over += rows
-    except Exception:
+                handed_over += len(rows)
+    except Exception as exc:
+        left = delivery_ids[handed_over:]
+        # A warning without the traceback: during an outage every send logs one.
         logger.warning(
-            "Could not enqueue %d of %d deliveries; they stay queued for the sweeper.",
-            len(delivery_ids) - handed_over,
+            "Could not enqueue %d of %d deliveries (%s: %s); they stay queued for the sweeper.",
+            len(left),
             len(delivery_ids),
-            exc_info=True,
+            type(exc).__name__,
+            exc,
         )
+        _mark_not_enqueued(left)
     return handed_over
+
+
+def _mark_not_enqueued(delivery_ids: list[int]) -> None:
+    try:
+        # Only rows still waiting: a publish that failed late may have reached
+        # a worker, which has claimed the row by now.
+        Delivery.objects.filter(pk__in=delivery_ids, status=Status.QUEUED).update(
+            last_error=NOT_ENQUEUED
+        )
+    except DatabaseError:
+        # The sweeper's REQUEUE_QUEUED_AFTER still finds them, only later.
+        logger.warning("Could not mark %d deliveries as not enqueued.", len(delivery_ids))
 
 
 # --- The sweeper ----------------------------------------------------------------------------
@@ -298,28 +334,34 @@ def requeue_stuck_deliveries(
 ) -> int:
     """Enqueue again what no worker is going to send, and return how many.
 
-    Queued rows long past due were never (or no longer) in the broker; rows
-    stuck in `sending` were claimed by a worker that died. Their tasks are
-    published after commit; a row that still has a message in the broker
-    just gets a second one, and whichever runs second backs off at the claim.
+    Due rows whose publish failed (`NOT_ENQUEUED`) have no message in the
+    broker; queued rows long past due lost theirs; rows stuck in `sending`
+    were claimed by a worker that died. Their tasks are published after
+    commit; a row that still has a message in the broker just gets a second
+    one, and whichever runs second backs off at the claim.
     """
     now = timezone.now()
     with transaction.atomic(durable=True):
         stuck = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(
-                Q(status=Status.QUEUED, next_attempt_at__lte=now - queued_for)
+                Q(status=Status.QUEUED, last_error=NOT_ENQUEUED, next_attempt_at__lte=now)
+                | Q(status=Status.QUEUED, next_attempt_at__lte=now - queued_for)
                 | Q(status=Status.SENDING, updated_at__lte=now - sending_for)
             )
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", "status")[:limit]
+            .values_list("pk", "status", "last_error")[:limit]
         )
-        ids = [pk for pk, _status in stuck]
-        abandoned = [pk for pk, status in stuck if status == Status.SENDING]
+        ids = [pk for pk, _status, _error in stuck]
+        abandoned = [pk for pk, status, _error in stuck if status == Status.SENDING]
+        not_enqueued = [pk for pk, _status, error in stuck if error == NOT_ENQUEUED]
         if abandoned:
             Delivery.objects.filter(pk__in=abandoned).update(
                 last_error="The worker stopped while sending; sending again."
             )
+        if not_enqueued:
+            # Published now; if that fails too, enqueue_deliveries marks them again.
+            Delivery.objects.filter(pk__in=not_enqueued).update(last_error="")
         # Pushing the due time forward keeps the next sweeps from enqueueing
         # the same rows again while these tasks wait in the broker.
         Delivery.objects.filter(pk__in=ids).update(

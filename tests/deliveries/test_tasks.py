@@ -17,11 +17,18 @@ from django.db import connection
 from django.utils import timezone
 
 from deliveries.models import Delivery
-from deliveries.services import MAX_ATTEMPTS, queue_email, queue_invite_emails
-from deliveries.tasks import send_delivery
+from deliveries.services import (
+    MAX_ATTEMPTS,
+    REQUEUE_SENDING_AFTER,
+    queue_email,
+    queue_invite_emails,
+    requeue_stuck_deliveries,
+)
+from deliveries.tasks import SEND_SOFT_TIME_LIMIT, SEND_TIME_LIMIT, send_delivery
 from invites.models import Invite
 from organizations.models import TeamInvitation
 from tests.deliveries.backends import FlakyBackend
+from tests.redis_server import publishing_to, spare_port
 
 pytestmark = pytest.mark.django_db
 
@@ -165,12 +172,17 @@ def test_the_sweeper_sends_what_was_left_behind_and_leaves_the_rest(
         lost, _fresh, abandoned, busy = (
             invitation_email(org, name) for name in ("lost", "fresh", "abandoned", "busy")
         )
-    Delivery.objects.filter(pk=lost.pk).update(next_attempt_at=now - timedelta(minutes=6))
+    # A message lost without the sender knowing: found a little over 2 minutes late.
+    Delivery.objects.filter(pk=lost.pk).update(next_attempt_at=now - timedelta(seconds=130))
+    # A worker that died while sending: taken back after 3 minutes, not 10.
     Delivery.objects.filter(pk=abandoned.pk).update(
-        status=Delivery.Status.SENDING, attempts=1, updated_at=now - timedelta(minutes=11)
+        status=Delivery.Status.SENDING, attempts=1, updated_at=now - timedelta(seconds=190)
     )
+    # A send as slow as the task's time limit allows is still its worker's.
     Delivery.objects.filter(pk=busy.pk).update(
-        status=Delivery.Status.SENDING, attempts=1, updated_at=now - timedelta(seconds=30)
+        status=Delivery.Status.SENDING,
+        attempts=1,
+        updated_at=now - timedelta(seconds=SEND_TIME_LIMIT),
     )
     out = StringIO()
 
@@ -195,7 +207,7 @@ def test_a_requeued_row_waits_before_the_next_sweep_takes_it_again(
     with django_capture_on_commit_callbacks(execute=False):
         lost = invitation_email(org, "lost")
     Delivery.objects.filter(pk=lost.pk).update(
-        next_attempt_at=timezone.now() - timedelta(minutes=6)
+        next_attempt_at=timezone.now() - timedelta(minutes=3)
     )
     out = StringIO()
     # The broker took the task, but no worker has run it yet.
@@ -203,6 +215,55 @@ def test_a_requeued_row_waits_before_the_next_sweep_takes_it_again(
         call_command("requeue_deliveries", stdout=out)
         call_command("requeue_deliveries", stdout=out)
     assert out.getvalue() == "Requeued 1 delivery.\nRequeued 0 deliveries.\n"
+
+
+def test_emails_the_broker_refused_are_sent_by_the_next_sweep_once(
+    event: Any, make_invites: Any, django_capture_on_commit_callbacks: Any, caplog: Any
+) -> None:
+    invites = make_invites(3)
+    # Nothing listens on this port: the broker is down.
+    with publishing_to(f"redis://127.0.0.1:{spare_port()}/0"):
+        with django_capture_on_commit_callbacks(execute=True):
+            queued = queue_invite_emails(invites, subject="Hi", message="")
+        assert "they stay queued for the sweeper" in caplog.text
+        assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 3
+
+    # The broker is back (here: tasks run in-process) and beat runs the
+    # sweeper a few seconds later, with its real thresholds.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stuck_deliveries() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stuck_deliveries() == 0
+
+    assert sorted(m.to[0] for m in mail.outbox) == [f"guest{n}@example.com" for n in (1, 2, 3)]
+    statuses = Delivery.objects.filter(pk__in=[d.pk for d in queued]).values_list(
+        "status", "attempts", "last_error"
+    )
+    assert set(statuses) == {(Delivery.Status.SENT, 1, "")}
+
+
+def test_a_queued_email_waiting_its_turn_is_not_published_again_by_the_sweeper(
+    org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Published fine, behind a large send: a minute old and not yet claimed.
+    with django_capture_on_commit_callbacks(execute=False):
+        waiting = invitation_email(org, "waiting")
+    Delivery.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stuck_deliveries() == 0
+    assert mail.outbox == []
+
+
+def test_the_sending_lease_outlasts_the_longest_send(settings: Any) -> None:
+    # A live worker's send ends (sent, released for a retry, or killed) by the
+    # hard time limit after its claim; only then may the sweeper take the row.
+    assert REQUEUE_SENDING_AFTER.total_seconds() >= SEND_TIME_LIMIT + 60
+    assert SEND_SOFT_TIME_LIMIT < SEND_TIME_LIMIT
+    # One SMTP socket operation gives up well before the soft limit.
+    assert settings.EMAIL_TIMEOUT < SEND_SOFT_TIME_LIMIT
+    assert timedelta(minutes=3) >= REQUEUE_SENDING_AFTER
 
 
 # --- Tracking -------------------------------------------------------------------------------
