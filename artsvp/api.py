@@ -203,3 +203,5 @@ def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 api.add_router("", unknown_paths)
+    elif isinstance(exc, portal_services.DuplicateGroupName):
+        details = {"name": exc.name}

@@ -127,8 +127,9 @@ def list_groups(request: HttpRequest, event_id: str, page: Query[PageQuery]) -> 
 
 @router.post(
     "/events/{event_id}/portal-groups",
-    response={201: GroupOut, **errors(400, 404, 422)},
+    response={201: GroupOut, **errors(400, 404, 409, 422)},
     summary="Create a portal group",
+    description="409 `duplicate_group_name` when the event has a group of that name (any case).",
 )
 def create_group(request: HttpRequest, event_id: str, payload: GroupIn) -> Status:
     event = access_event(request, event_id)
@@ -156,8 +157,9 @@ def get_group(request: HttpRequest, group_id: str) -> GroupOut:
 
 @router.patch(
     "/portal-groups/{group_id}",
-    response={200: GroupOut, **errors(400, 404, 422)},
+    response={200: GroupOut, **errors(400, 404, 409, 422)},
     summary="Change a portal group (its portals keep their own allocations)",
+    description="409 `duplicate_group_name` when another group of the event has that name.",
 )
 def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> GroupOut:
     group = access_group(request, group_id)
@@ -215,7 +217,12 @@ def _one_or_many(value: Any) -> str:
 
 # Discriminated, so that a list's errors are not mixed with a single object's.
 OneOrMorePortals = Annotated[
-    Annotated[PortalIn, Tag("portal")] | Annotated[list[PortalIn], Tag("portals")],
+    Annotated[PortalIn, Tag("portal")]
+    | Annotated[
+        list[PortalIn],
+        Field(min_length=1, max_length=services.MAX_PORTALS_PER_IMPORT),
+        Tag("portals"),
+    ],
     Discriminator(_one_or_many),
 ]
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from events.models import Event
 from portals.csv_import import MAX_ALLOCATION, MAX_BYTES, MAX_NAME_LENGTH, MAX_ROWS
 from portals.models import Portal, PortalGroup
-from portals.services import GroupSettings, taken_names
+from portals.services import DuplicateGroupName, GroupSettings, check_group_name, taken_names
 
 MAX_PLUS_ONES = 50
 
@@ -64,11 +64,11 @@ class PortalGroupForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
-        others = self.event.portal_groups.filter(name__iexact=name)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError("This event already has a portal group with this name.")
+        # The rule is the service's (and the database's); the form only shows it.
+        try:
+            check_group_name(self.event, name, exclude=self.instance)
+        except DuplicateGroupName as error:
+            raise ValidationError(str(error), code=error.code) from None
         return name
 
     def group_settings(self) -> GroupSettings:

@@ -9,7 +9,9 @@ A portal is one exhibitor's, sponsor's or partner's space. Its life:
 unassigned -> assigned (an owner email claimed it; one portal credit used)
 -> revoked (no refund). Creating a portal uses no credit.
 
-Invariants (also CHECK constraints):
+Invariants (also database constraints):
+- group names are unique per event and portal names per group, ignoring
+  case (services.py checks them first, to answer with a domain error);
 - 0 <= invites_used <= allocation: `invites_used` counts live generated
   invites and only changes under the portal's row lock (portals/services.py,
   invites/services.py);
@@ -28,6 +30,7 @@ deduplication, so concurrent clicks cannot send two emails.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from artsvp.ids import new_public_id, new_secret_token
 from credits.models import CreditKind
@@ -67,6 +70,12 @@ class PortalGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # The same rule as services.check_group_name, for whoever writes.
+            models.UniqueConstraint(
+                "event", Lower("name"), name="portal_group_name_unique_per_event"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -100,6 +109,8 @@ class Portal(models.Model):
                 condition=models.Q(invites_used__lte=models.F("allocation")),
                 name="portal_used_within_allocation",
             ),
+            # The same rule as services.taken_names (checked under the group lock).
+            models.UniqueConstraint("group", Lower("name"), name="portal_name_unique_per_group"),
             models.CheckConstraint(
                 condition=~models.Q(status="assigned")
                 | (models.Q(assigned_at__isnull=False) & ~models.Q(owner_email="")),

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from deliveries.models import Delivery
 from deliveries.services import queue_email
@@ -49,6 +50,16 @@ class AllocationBelowUsed(PortalError):
             f"{used} invite{'s' if used != 1 else ''} already generated from this portal: "
             f"the allocation can't go below {used}."
         )
+
+
+class DuplicateGroupName(PortalError):
+    """Group names are unique per event, ignoring case (also a database constraint)."""
+
+    code = "duplicate_group_name"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(gettext("This event already has a portal group with this name."))
 
 
 class DuplicatePortalName(PortalError):
@@ -106,21 +117,49 @@ class PortalRow:
     contact_email: str = ""
 
 
+def check_group_name(event: Event, name: str, *, exclude: PortalGroup | None = None) -> None:
+    """Raise DuplicateGroupName when another group of `event` has `name` (any case).
+
+    The form calls it to show the error next to the field; create_group and
+    update_group call it too, and the unique index settles a race between two.
+    """
+    others = PortalGroup.objects.filter(event=event, name__iexact=name.strip())
+    if exclude is not None and exclude.pk is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise DuplicateGroupName(name.strip())
+
+
+def _save_group(group: PortalGroup) -> PortalGroup:
+    check_group_name(group.event, group.name, exclude=group)
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        # Another group took the name between the check and the write.
+        check_group_name(group.event, group.name, exclude=group)
+        raise
+    return group
+
+
 def create_group(event: Event, *, settings: GroupSettings) -> PortalGroup:
-    return PortalGroup.objects.create(
+    """Raises DuplicateGroupName."""
+    group = PortalGroup(
         organization=event.organization,
         event=event,
-        name=settings.name,
+        name=settings.name.strip(),
         kind=settings.kind,
         default_allocation=settings.default_allocation,
         default_plus_ones=settings.default_plus_ones,
         instructions=settings.instructions,
         share_all_invites=settings.share_all_invites,
     )
+    return _save_group(group)
 
 
 def update_group(group: PortalGroup, *, settings: GroupSettings) -> PortalGroup:
-    """Change the group's settings; existing portals keep their own allocation."""
+    """Change the group's settings; existing portals keep their own allocation.
+    Raises DuplicateGroupName."""
     for name in (
         "name",
         "kind",
@@ -130,8 +169,8 @@ def update_group(group: PortalGroup, *, settings: GroupSettings) -> PortalGroup:
         "share_all_invites",
     ):
         setattr(group, name, getattr(settings, name))
-    group.save()
-    return group
+    group.name = group.name.strip()
+    return _save_group(group)
 
 
 def _lock_group(group: PortalGroup) -> PortalGroup:
@@ -201,7 +240,12 @@ def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal
             )
             for row in rows
         ]
-        return Portal.objects.bulk_create(portals)
+        try:
+            with transaction.atomic():
+                return Portal.objects.bulk_create(portals)
+        except IntegrityError:
+            # The unique index folds case a little differently from casefold().
+            raise DuplicatePortalName([row.name.strip() for row in rows]) from None
 
 
 def update_portal(portal: Portal, *, name: str, allocation: int, contact_email: str) -> Portal:
@@ -223,7 +267,17 @@ def update_portal(portal: Portal, *, name: str, allocation: int, contact_email: 
         locked.name = name
         locked.allocation = allocation
         locked.contact_email = contact_email.strip()
-        locked.save(update_fields=["name", "allocation", "contact_email", "updated_at"])
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["name", "allocation", "contact_email", "updated_at"])
+        except IntegrityError:
+            if (
+                Portal.objects.filter(group=locked.group, name__iexact=name)
+                .exclude(pk=locked.pk)
+                .exists()
+            ):
+                raise DuplicatePortalName([name]) from None
+            raise
     return locked
 
 
