@@ -8,9 +8,13 @@ here, once, so the HTML views and the API refuse the same things.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -35,8 +39,14 @@ The key decides the organization: ids of another organization's objects answer 4
 **Errors** are JSON `{"code", "message", "details"}` with a stable `code`: `unauthenticated` (401),
 `insufficient_credits` (402, details: requested, available), `not_found` (404),
 `allocation_exceeded` (409, details: requested, remaining), `portal_not_assigned` (409),
-`portal_revoked` (409), `invalid` (422, details.fields: field errors), `rate_limited` (429, with a
-`Retry-After` header).
+`portal_revoked` (409), `method_not_allowed` (405, with an `Allow` header), `payload_too_large`
+(413), `invalid` (422, details.fields: field errors), `rate_limited` (429, with a `Retry-After`
+header), `bad_request` (400: a body that is not JSON, or a control character in the URL or query).
+
+**Body size.** A request body may hold at most MAX_BODY_BYTES bytes (`API_MAX_BODY_BYTES`): enough
+for the largest batch, 10,000 guests with every field at its maximum, sent as compact UTF-8 JSON
+(no indentation, no `\\u` escapes). Larger bodies answer 413 `payload_too_large` and change
+nothing.
 
 **Rate limits** apply per key (by default 1,000 requests per 15 minutes). Every response carries
 `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the window
@@ -51,11 +61,46 @@ and the same body returns the first response and uses no credit; the same key wi
 body answers 422 `idempotency_key_mismatch`. Keys are remembered for 24 hours, then released.
 """
 
-api = NinjaAPI(
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a method no operation of a path takes with a plain-text 405;
+    ours is the JSON error shape, keeping the `Allow` header."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        allowed = sorted(m.strip() for m in response.get("Allow", "").split(",") if m.strip())
+        answer = error_response(
+            request,
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here; use {' or '.join(allowed) or 'nothing'}.",
+            {"allowed": allowed},
+        )
+        answer["Allow"] = ", ".join(allowed)
+        return answer
+
+    return wrapper
+
+
+class ArtsvpApi(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return patterns
+
+
+api = ArtsvpApi(
     title="artsvp API",
     version="1",
     urls_namespace="api",
-    description=DESCRIPTION.strip(),
+    description=DESCRIPTION.strip().replace("MAX_BODY_BYTES", f"{settings.API_MAX_BODY_BYTES:,}"),
     auth=ApiKeyAuth(),
 )
 api.add_decorator(with_rate_limit_headers, mode="view")
@@ -168,6 +213,8 @@ def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
         details = {"used": exc.used, "requested": exc.requested}
     elif isinstance(exc, portal_services.DuplicatePortalName):
         details = {"names": exc.names}
+    elif isinstance(exc, portal_services.DuplicateGroupName):
+        details = {"name": exc.name}
     code = getattr(exc, "code", "conflict")
     if isinstance(exc, claiming.PortalRevoked):
         code = "portal_revoked"
@@ -203,5 +250,3 @@ def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 api.add_router("", unknown_paths)
-    elif isinstance(exc, portal_services.DuplicateGroupName):
-        details = {"name": exc.name}

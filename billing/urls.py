@@ -1,5 +1,6 @@
 from django.urls import path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from billing import checkout_views, views, webhooks
 
 app_name = "billing"
@@ -22,7 +23,7 @@ urlpatterns = [
         name="cancel",
     ),
     path(
-        "o/<slug:org_slug>/settings/billing/purchases/<str:purchase_id>/",
+        "o/<slug:org_slug>/settings/billing/purchases/<publicid:purchase_id>/",
         checkout_views.purchase_detail,
         name="purchase",
     ),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import include, path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from deliveries import views
 from deliveries.webhooks import tracking_urlpatterns
 
@@ -26,10 +27,14 @@ urlpatterns = [
         views.organizer_preview,
         name="organizer_preview",
     ),
-    path("portal/<str:public_id>/email/", views.owner_send, name="owner_send"),
-    path("portal/<str:public_id>/email/progress/", views.owner_progress, name="owner_progress"),
+    path("portal/<publicid:public_id>/email/", views.owner_send, name="owner_send"),
     path(
-        "portal/<str:public_id>/email/preview/<slug:key>/",
+        "portal/<publicid:public_id>/email/progress/",
+        views.owner_progress,
+        name="owner_progress",
+    ),
+    path(
+        "portal/<publicid:public_id>/email/preview/<slug:key>/",
         views.owner_preview,
         name="owner_preview",
     ),

@@ -1,11 +1,12 @@
 from django.urls import path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from invites import views
 
 app_name = "invites"
 
 urlpatterns = [
-    path("i/<str:token>/", views.guest_page, name="guest"),
+    path("i/<token:token>/", views.guest_page, name="guest"),
     path("o/<slug:org_slug>/events/<slug:event_slug>/guests/", views.guest_list, name="guest_list"),
     path(
         "o/<slug:org_slug>/events/<slug:event_slug>/guests.csv",
@@ -18,7 +19,7 @@ urlpatterns = [
         name="organizer_generate",
     ),
     path(
-        "o/<slug:org_slug>/events/<slug:event_slug>/invites/<str:invite_id>/revoke/",
+        "o/<slug:org_slug>/events/<slug:event_slug>/invites/<publicid:invite_id>/revoke/",
         views.organizer_revoke,
         name="organizer_revoke",
     ),

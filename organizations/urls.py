@@ -1,5 +1,6 @@
 from django.urls import path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from organizations import api_keys, views
 
 app_name = "organizations"
@@ -26,5 +27,5 @@ urlpatterns = [
         views.invitation_resend,
         name="invitation_resend",
     ),
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("invitations/<token:token>/", views.invitation, name="invitation"),
 ]

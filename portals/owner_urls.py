@@ -1,23 +1,24 @@
 from django.urls import path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from portals import owner_views
 
 app_name = "owner"
 
 urlpatterns = [
     # The secret link and the pages that still need it (signing in).
-    path("p/<str:token>/", owner_views.portal_link, name="link"),
-    path("p/<str:token>/sign-in/", owner_views.request_code, name="request_code"),
-    path("p/<str:token>/code/", owner_views.enter_code, name="enter_code"),
+    path("p/<token:token>/", owner_views.portal_link, name="link"),
+    path("p/<token:token>/sign-in/", owner_views.request_code, name="request_code"),
+    path("p/<token:token>/code/", owner_views.enter_code, name="enter_code"),
     # A signed-in owner's pages: no token in the URL, the session decides.
     path("portal/signed-out/", owner_views.signed_out, name="signed_out"),
-    path("portal/<str:public_id>/", owner_views.dashboard, name="dashboard"),
-    path("portal/<str:public_id>/invites/new/", owner_views.add_invites, name="add_invites"),
-    path("portal/<str:public_id>/invites.csv", owner_views.export_invites, name="export"),
+    path("portal/<publicid:public_id>/", owner_views.dashboard, name="dashboard"),
+    path("portal/<publicid:public_id>/invites/new/", owner_views.add_invites, name="add_invites"),
+    path("portal/<publicid:public_id>/invites.csv", owner_views.export_invites, name="export"),
     path(
-        "portal/<str:public_id>/invites/<str:invite_id>/revoke/",
+        "portal/<publicid:public_id>/invites/<publicid:invite_id>/revoke/",
         owner_views.revoke,
         name="revoke_invite",
     ),
-    path("portal/<str:public_id>/sign-out/", owner_views.sign_out, name="sign_out"),
+    path("portal/<publicid:public_id>/sign-out/", owner_views.sign_out, name="sign_out"),
 ]

@@ -1,12 +1,13 @@
 from django.urls import path
 
+import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from portals import views
 
 app_name = "portals"
 
 ORG = "o/<slug:org_slug>"
-GROUP = f"{ORG}/groups/<str:group_id>"
-PORTAL = f"{ORG}/portals/<str:portal_id>"
+GROUP = f"{ORG}/groups/<publicid:group_id>"
+PORTAL = f"{ORG}/portals/<publicid:portal_id>"
 
 urlpatterns = [
     path(f"{ORG}/events/<slug:event_slug>/groups/new/", views.group_create, name="group_create"),
