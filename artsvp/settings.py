@@ -132,7 +132,11 @@ _redis_url = env("REDIS_URL")
 if _redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, answering from this process's memory while Redis is down
+            # (artsvp/cache.py): rate limits degrade instead of every page
+            # failing. Short timeouts, so finding it down costs milliseconds.
+            "BACKEND": "artsvp.cache.FallbackRedisCache",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
             "LOCATION": _redis_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "artsvp"),
         }
@@ -149,7 +153,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A request publishing a task to a dead broker must not hang: connecting gives
+# up after half a second, a command after 5 s (above the worker's 1 s BRPOP
+# wait; kombu's default is to wait forever), and a publish is retried once at
+# once (a pooled connection from before a Redis restart), then the caller
+# leaves the row to the sweeper (deliveries.services.enqueue_deliveries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 5.0,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
 CELERY_TIMEZONE = "UTC"
 # Task modules that autodiscovery (which only imports `<app>.tasks`) would miss.
 CELERY_IMPORTS = ["portals.owner_tasks"]
@@ -301,6 +315,10 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 # How many proxies of ours stand in front of the app (e.g. 1 behind one load
 # balancer). 0: X-Forwarded-For is ignored, as any client can write it.
 TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
+# django-allauth's per-address login limits read the same hops: with its own
+# default (0) behind a proxy, every client shares the proxy's address and one
+# attacker's failed logins lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 # Every handler redacts secret links (artsvp/logging.py). The "django" logger is
 # configured here, not left with Django's defaults: those handlers (a console
