@@ -46,10 +46,16 @@ class PurchaseAdmin(admin.ModelAdmin):
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
     ]
+    # Status, credits and amounts follow Stripe through billing/services.py;
+    # staff only raise or clear the attention flag.
     readonly_fields = [f.name for f in Purchase._meta.fields if f.name != "needs_attention"]
     inlines = [StripeEventInline]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Ledger entries point at the purchase that caused them.
         return False
 
 
@@ -62,6 +68,10 @@ class StripeEventAdmin(admin.ModelAdmin):
     actions = ["reprocess"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # The inbox row is what makes a replayed webhook a no-op.
         return False
 
     @admin.action(description="Process again (failed or deferred events)")

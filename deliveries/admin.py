@@ -1,26 +1,18 @@
 from django.contrib import admin
 
+from artsvp.admin_rules import ServiceStateAdmin
 from deliveries.models import Delivery
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ServiceStateAdmin):
     list_display = ["queued_at", "template", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "template"]
     search_fields = ["recipient", "provider_message_id", "send_id"]
     raw_id_fields = ["organization", "invite"]
     date_hierarchy = "queued_at"
-    # The outbox's state changes only through its services and workers.
-    readonly_fields = [
-        "status",
-        "attempts",
-        "last_error",
-        "provider_message_id",
-        "send_id",
-        "queued_by",
-        "queued_at",
-        "next_attempt_at",
-        "sent_at",
-        "opened_at",
-        "updated_at",
-    ]
+    # The outbox's rows are queued by deliveries/services and moved only by its
+    # workers (claim, send, retry, sweep); the send limits count them.
+    state_fields = tuple(field.name for field in Delivery._meta.fields)
+    can_add = False
+    can_delete = False

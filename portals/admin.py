@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from artsvp.admin_rules import ServiceStateAdmin
 from portals.models import Portal, PortalGroup
 
 
 @admin.register(PortalGroup)
-class PortalGroupAdmin(admin.ModelAdmin):
+class PortalGroupAdmin(ServiceStateAdmin):
     list_display = [
         "name",
         "event",
@@ -18,25 +19,33 @@ class PortalGroupAdmin(admin.ModelAdmin):
     search_fields = ["name", "public_id", "event__name", "organization__name"]
     raw_id_fields = ["organization", "event"]
     readonly_fields = ["public_id", "created_at"]
+    # A group is created by services.create_group; it never moves to another tenant.
+    can_add = False
+    fixed_after_creation = ("organization", "event")
 
 
 @admin.register(Portal)
-class PortalAdmin(admin.ModelAdmin):
+class PortalAdmin(ServiceStateAdmin):
     list_display = ["name", "group", "status", "owner_email", "invites_used", "allocation"]
     list_filter = ["status", "group__kind"]
     list_select_related = ["group"]
     search_fields = ["name", "owner_email", "contact_email", "public_id", "group__name"]
     raw_id_fields = ["organization", "group"]
-    # State, usage and the secret change only through services (credits and
-    # row locks are involved).
-    readonly_fields = [
+    # State, usage, the allocation (never below what is used) and the secret
+    # change only through services: credits and row locks are involved.
+    state_fields = (
+        "organization",
+        "group",
         "public_id",
         "token",
         "status",
+        "allocation",
         "invites_used",
         "owner_email",
         "assigned_at",
         "revoked_at",
         "created_at",
         "updated_at",
-    ]
+    )
+    can_add = False
+    can_delete = False

@@ -348,7 +348,7 @@ def test_the_statements_query_count_does_not_grow_with_its_rows(
         give_credits(org, portal=count, invite=count)
         for number in range(count):
             portal = Portal.objects.create(
-                organization=org, group=group, name=f"Portal {number}", allocation=5
+                organization=org, group=group, name=f"Portal {count}.{number}", allocation=5
             )
             consume(org, "portal", 1, portal=portal, actor=alice, reason="portal_assignment")
             batch = InviteBatch.objects.create(
