@@ -215,6 +215,8 @@ def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
         details = {"names": exc.names}
     elif isinstance(exc, portal_services.DuplicateGroupName):
         details = {"name": exc.name}
+    elif isinstance(exc, portal_services.InvalidGroupSettings):
+        details = {"fields": {exc.field: [str(exc)]}}
     code = getattr(exc, "code", "conflict")
     if isinstance(exc, claiming.PortalRevoked):
         code = "portal_revoked"

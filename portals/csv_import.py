@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from portals.services import MAX_PORTALS_PER_IMPORT, PortalRow
+from portals.services import MAX_ALLOCATION, MAX_PORTALS_PER_IMPORT, PortalRow
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = MAX_PORTALS_PER_IMPORT
-MAX_ALLOCATION = 100_000
 MAX_NAME_LENGTH = 160
 COLUMNS = ("name", "allocation", "contact_email")
 COLUMN_ALIASES = {"email": "contact_email", "contact": "contact_email", "portal": "name"}

@@ -34,6 +34,10 @@ from portals.models import Portal, PortalGroup
 logger = logging.getLogger(__name__)
 
 MAX_PORTALS_PER_IMPORT = 2000
+# A group's defaults: the form, the API schema and the CSV import use these.
+MAX_ALLOCATION = 100_000
+MAX_PLUS_ONES = 50
+MAX_GROUP_NAME_LENGTH = 120
 
 
 class PortalError(Exception):
@@ -60,6 +64,17 @@ class DuplicateGroupName(PortalError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(gettext("This event already has a portal group with this name."))
+
+
+class InvalidGroupSettings(PortalError):
+    """A request-shaped refusal (422), raised whichever page or endpoint sent it."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class DuplicatePortalName(PortalError):
@@ -130,7 +145,25 @@ def check_group_name(event: Event, name: str, *, exclude: PortalGroup | None = N
         raise DuplicateGroupName(name.strip())
 
 
+def _check_group_settings(group: PortalGroup) -> None:
+    if not group.name or len(group.name) > MAX_GROUP_NAME_LENGTH:
+        raise InvalidGroupSettings(
+            "name", gettext("A group needs a name of at most 120 characters.")
+        )
+    if not 0 <= group.default_allocation <= MAX_ALLOCATION:
+        raise InvalidGroupSettings(
+            "default_allocation",
+            gettext("The default allocation is between 0 and %(max)s.") % {"max": MAX_ALLOCATION},
+        )
+    if not 0 <= group.default_plus_ones <= MAX_PLUS_ONES:
+        raise InvalidGroupSettings(
+            "default_plus_ones",
+            gettext("Plus-ones are between 0 and %(max)s.") % {"max": MAX_PLUS_ONES},
+        )
+
+
 def _save_group(group: PortalGroup) -> PortalGroup:
+    _check_group_settings(group)
     check_group_name(group.event, group.name, exclude=group)
     try:
         with transaction.atomic():

@@ -120,3 +120,20 @@ def test_the_migration_renames_existing_duplicates_before_adding_the_constraints
     assert names == ["Sponsors", "SPONSORS (3)", "Sponsors (2)", "sponsors (4)"]
     portals = Portal.objects.filter(group_id=groups[0].pk).order_by("id")
     assert list(portals.values_list("name", flat=True)) == ["Galerie Nord", "galerie nord (2)"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "   "}, "name"),
+        ({"default_allocation": -1}, "default_allocation"),
+        ({"default_allocation": services.MAX_ALLOCATION + 1}, "default_allocation"),
+        ({"default_plus_ones": services.MAX_PLUS_ONES + 1}, "default_plus_ones"),
+    ],
+)
+def test_the_service_refuses_group_settings_the_form_and_schema_refuse(event, changes, field):
+    settings = services.GroupSettings(**{"name": "Sponsors", **changes})
+    with pytest.raises(services.InvalidGroupSettings) as refused:
+        services.create_group(event, settings=settings)
+    assert refused.value.field == field
+    assert not PortalGroup.objects.filter(event=event, name="Sponsors").exists()
