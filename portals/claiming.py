@@ -42,6 +42,7 @@ more clients lock the owner out for up to an hour, which the owner sees as
 from __future__ import annotations
 
 import enum
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -56,6 +57,8 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from portals.owner_tasks import notify_credit_shortage, send_owner_code
+
+logger = logging.getLogger(__name__)
 
 CODE_LIFETIME = timedelta(minutes=10)
 # Codes issued for the owner's address, per rolling hour (see the docstring).
@@ -195,11 +198,26 @@ def request_owner_code(portal: Portal, *, email: str, client: str) -> None:
             code_hash=_hash_code(locked, code),
             expires_at=now + CODE_LIFETIME,
         )
-        # The code travels to the worker as an argument (only its hash is
-        # stored); argsrepr keeps it out of the worker's logs.
-        transaction.on_commit(
-            lambda: send_owner_code.apply_async((row.pk, code), argsrepr=f"({row.pk}, '******')")
+        transaction.on_commit(lambda: _hand_code_to_worker(row.pk, code))
+
+
+def _hand_code_to_worker(code_id: int, code: str) -> None:
+    """The code travels to the worker as an argument (only its hash is stored,
+    so the outbox cannot resend it later); argsrepr keeps it out of the worker's
+    logs. With the broker down the owner would wait for nothing: send it from
+    this process instead, once."""
+    try:
+        send_owner_code.apply_async((code_id, code), argsrepr=f"({code_id}, '******')")
+    except Exception as exc:
+        logger.warning(
+            "Broker unavailable for an owner code (%s); sending it in-process.",
+            type(exc).__name__,
         )
+        try:
+            send_owner_code(code_id, code)
+        except Exception:
+            # The owner can ask again; the request that asked must not fail.
+            logger.exception("Could not send owner code %s in-process.", code_id)
 
 
 class CodeCheck(enum.Enum):
