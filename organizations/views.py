@@ -258,8 +258,13 @@ def invitation_cancel(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_resend(request: HttpRequest) -> HttpResponse:
     require_owner(request)
-    invitation = resend_invitation(_invitation_from_post(request), invited_by=request.user)
-    messages.success(request, f"The invitation to {invitation.email} was sent again.")
+    try:
+        invitation = resend_invitation(_invitation_from_post(request), invited_by=request.user)
+    except TeamInvitation.DoesNotExist:
+        # Cancelled by another owner between the page and this click.
+        messages.error(request, "This invitation was cancelled in the meantime.")
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was sent again.")
     return redirect("organizations:team", request.organization.slug)
 
 

@@ -45,9 +45,14 @@ def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
     event = access_event(request, event_slug)
     form = PortalGroupForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
-        group = services.create_group(event, settings=form.group_settings())
-        messages.success(request, f"“{group.name}” is created. Add its portals next.")
-        return redirect("portals:group_detail", request.organization.slug, group.public_id)
+        try:
+            group = services.create_group(event, settings=form.group_settings())
+        except services.DuplicateGroupName as error:
+            # Another organizer created the same name after the form checked it.
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"“{group.name}” is created. Add its portals next.")
+            return redirect("portals:group_detail", request.organization.slug, group.public_id)
     return render(
         request,
         "portals/group_form.html",
@@ -63,9 +68,13 @@ def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
     # the stored name if the input turns out invalid.
     form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
     if request.method == "POST" and form.is_valid():
-        services.update_group(group, settings=form.group_settings())
-        messages.success(request, "Portal group saved.")
-        return redirect("portals:group_detail", request.organization.slug, group.public_id)
+        try:
+            services.update_group(group, settings=form.group_settings())
+        except services.DuplicateGroupName as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, "Portal group saved.")
+            return redirect("portals:group_detail", request.organization.slug, group.public_id)
     return render(
         request,
         "portals/group_form.html",

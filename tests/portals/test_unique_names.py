@@ -67,6 +67,24 @@ def test_the_page_shows_the_services_error_next_to_the_name(alice_client, org, e
     assert PortalGroup.objects.filter(event=event).count() == 1
 
 
+def test_a_name_taken_after_the_form_checked_it_is_a_field_error_not_a_500(
+    alice_client, org, event, group, monkeypatch
+):
+    # Another organizer creates "Exhibitors" between this form's check and the write.
+    monkeypatch.setattr("portals.forms.check_group_name", lambda *args, **kwargs: None)
+
+    response = alice_client.post(
+        reverse("portals:group_create", args=[org.slug, event.slug]),
+        {"name": "EXHIBITORS", "kind": "sponsor", "default_allocation": 5, "default_plus_ones": 0},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        services.DuplicateGroupName("EXHIBITORS").args[0]
+    ]
+    assert PortalGroup.objects.filter(event=event).count() == 1
+
+
 def test_the_service_refuses_a_duplicate_group_name(event, group):
     with pytest.raises(services.DuplicateGroupName):
         services.create_group(event, settings=services.GroupSettings(name="Exhibitors"))
