@@ -108,6 +108,12 @@ SQLITE_PATH = BASE_DIR / env("SQLITE_PATH", "db.sqlite3")
 _database_url = env("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A database host that stops answering fails a request (and /healthz/)
+        # in seconds instead of holding a worker until the OS gives up.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5"))
+        )
 else:
     DATABASES = {
         "default": {
