@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import re
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
