@@ -38,6 +38,16 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
 API_PREFIX = "/api/"
+# Set by the app that owns API keys (organizations/apps.py): a lower layer
+# offers the hook instead of importing upwards.
+_api_key_check: Callable[[str], bool] | None = None
+
+
+def register_api_key_check(check: Callable[[str], bool]) -> None:
+    global _api_key_check
+    _api_key_check = check
+
+
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -141,9 +151,11 @@ class RejectMalformedRequestsMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is None or _content_length(request) <= limit:
             return
-        # Without a key ninja answers 401 before it reads the body: only a
-        # request that claims to be a client's is buffered up to the API limit.
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
+        # Without a valid key ninja answers 401 before it reads the body: only
+        # a request with a live key is buffered up to the API limit, so a
+        # made-up "Bearer" header cannot make every worker hold 96 MiB.
+        scheme, _, raw_key = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or _api_key_check is None or not _api_key_check(raw_key.strip()):
             return
         try:
             body = request.read()

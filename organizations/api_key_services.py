@@ -66,8 +66,7 @@ def looks_like_api_key(value: str) -> bool:
     return KEY_PATTERN.fullmatch(value) is not None
 
 
-def authenticate_api_key(raw_key: str) -> ApiKey | None:
-    """The active key matching `raw_key`, or None; notes when it was last used."""
+def _active_key(raw_key: str) -> ApiKey | None:
     if not looks_like_api_key(raw_key):
         return None
     api_key = (
@@ -79,7 +78,20 @@ def authenticate_api_key(raw_key: str) -> ApiKey | None:
         return None
     if api_key.revoked_at is not None:
         return None
-    _note_use(api_key)
+    return api_key
+
+
+def is_active_api_key(raw_key: str) -> bool:
+    """Whether `raw_key` is a live key, with no side effect (used before reading
+    a large API body, so a made-up key cannot make the server buffer it)."""
+    return _active_key(raw_key) is not None
+
+
+def authenticate_api_key(raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key`, or None; notes when it was last used."""
+    api_key = _active_key(raw_key)
+    if api_key is not None:
+        _note_use(api_key)
     return api_key
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OrganizationsConfig(AppConfig):
     name = "organizations"
     verbose_name = "Organizations"
+
+    def ready(self) -> None:
+        from artsvp.middleware import register_api_key_check
+        from organizations.api_key_services import is_active_api_key
+
+        register_api_key_check(is_active_api_key)

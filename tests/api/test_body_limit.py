@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.test import Client
 
 from events.models import Event
@@ -138,3 +139,29 @@ def test_a_form_post_over_djangos_limit_gets_the_413_page(
     assert response.status_code == 413
     assert "more than we can take at once" in response.content.decode()
     assert Organization.objects.count() == 1
+
+
+def test_a_made_up_key_cannot_make_the_server_read_a_large_body(
+    org: Organization, event: Event, monkeypatch: Any
+) -> None:
+    reads: list[int] = []
+    original = HttpRequest.read
+
+    def counting_read(self: HttpRequest, *args: Any) -> bytes:
+        data = original(self, *args)
+        reads.append(len(data))
+        return data
+
+    monkeypatch.setattr(HttpRequest, "read", counting_read)
+    body = _padded(compact({"guests": [{"name": "Ada"}]}), settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 2)
+
+    response = Client().post(
+        f"/api/v1/events/{event.public_id}/invites",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": "Bearer ak_live_" + "x" * 43},
+    )
+
+    assert_error(response, 401, "unauthenticated")
+    assert sum(reads) == 0
+    assert not Invite.objects.exists()
