@@ -14,14 +14,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -29,6 +27,7 @@ from django.core.validators import validate_email
 from django.db.models import Model, QuerySet, TextChoices
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
+from ninja.params.functions import Path as PathParam
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
@@ -82,7 +81,24 @@ class InputSchema(Schema):
     def _object_only(cls, value: Any, handler: Any) -> Any:
         if not isinstance(value, dict | BaseModel):
             raise ValueError("Send a JSON object.")
+        if isinstance(value, dict):
+            # Integer fields are strict ("3" and true are refused), but JSON's 3.0 is 3.
+            integers = _integer_fields(cls)
+            value = {
+                key: int(item)
+                if key in integers and isinstance(item, float) and item.is_integer()
+                else item
+                for key, item in value.items()
+            }
         return handler(value)
+
+
+def _integer_fields(schema: type[BaseModel]) -> set[str]:
+    return {
+        name
+        for name, info in schema.model_fields.items()
+        if info.annotation is int or int in get_args(info.annotation)
+    }
 
 
 class ErrorOut(Schema):
@@ -94,8 +110,10 @@ class ErrorOut(Schema):
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """Response declarations for the OpenAPI schema; every endpoint can answer 401 and 429."""
-    return {status: ErrorOut for status in (401, 429, *statuses)}
+    """Response declarations for the OpenAPI schema. Every endpoint can answer 400 (a
+    control character in the URL, a body that is not JSON), 401, 413 (a body over the
+    limit), 422 (a parameter or body the schema refuses) and 429."""
+    return {status: ErrorOut for status in sorted({400, 401, 413, 422, 429, *statuses})}
 
 
 # --- Auth and rate limits -------------------------------------------------------
@@ -175,25 +193,31 @@ def site_url(path: str) -> str:
 # --- Pagination --------------------------------------------------------------------
 
 
+# Every string the pattern admits is a cursor this API can follow (a smaller
+# row id than any: an empty page), so the schema says exactly what is accepted.
+# 15 hex digits stay below PostgreSQL's bigint.
+CURSOR_PATTERN = r"^v1\.[0-9a-f]{1,15}$"
+
+
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200, description="How many items per page (1 to 200).")
     cursor: str | None = Field(
-        None, description="The `next_cursor` of the previous page; omit for the first page."
+        None,
+        pattern=CURSOR_PATTERN,
+        description="The `next_cursor` of the previous page; omit for the first page.",
     )
 
 
 def _encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{row_id}".encode()).decode().rstrip("=")
+    return f"v1.{row_id:x}"
 
 
 def _decode_cursor(cursor: str) -> int:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, _, value = raw.partition(":")
-        row_id = int(value)
-        if version != "v1" or row_id < 1:
-            raise ValueError(raw)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        if not re.fullmatch(CURSOR_PATTERN, cursor):
+            raise ValueError(cursor)
+        row_id = int(cursor[3:], 16)
+    except ValueError:
         raise ApiError(
             422,
             "invalid",
@@ -223,6 +247,13 @@ def paginate(queryset: QuerySet[M], page: PageQuery) -> tuple[list[M], str | Non
 _NO_NUL = r"^[^\x00]*$"
 _NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 PUBLIC_ID_PATTERN = re.compile(r"[a-z0-9]{6,20}")
+# A public id in a path. The schema declares the format; the lookup
+# (get_or_404) answers 404 for any other value, as for an unknown id.
+PublicId = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN.pattern}$"}),
+    PathParam(...),
+]
 
 
 def text(max_length: int, *, default: Any = "", blank: bool = True, description: str = "") -> Any:
@@ -264,7 +295,12 @@ def _check_when(value: datetime) -> datetime:
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-When = Annotated[datetime, AfterValidator(_check_when)]
+When = Annotated[
+    datetime,
+    AfterValidator(_check_when),
+    # The years, declared (2000 to 2100).
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": r"^(20[0-9]{2}|2100)-"}),
+]
 
 
 def get_or_404(queryset: QuerySet[M], public_id: str, what: str) -> M:

@@ -21,6 +21,7 @@ from artsvp.api_support import (
     ApiError,
     InputSchema,
     PageQuery,
+    PublicId,
     errors,
     get_or_404,
     organization_of,
@@ -189,7 +190,7 @@ def create_event_endpoint(request: HttpRequest, payload: EventIn) -> Status:
 
 
 @router.get("/events/{event_id}", response={200: EventOut, **errors(404)}, summary="Read an event")
-def get_event(request: HttpRequest, event_id: str) -> EventOut:
+def get_event(request: HttpRequest, event_id: PublicId) -> EventOut:
     return event_out(access_event(request, event_id))
 
 
@@ -198,7 +199,7 @@ def get_event(request: HttpRequest, event_id: str) -> EventOut:
     response={200: EventOut, **errors(400, 404, 422)},
     summary="Change an event; `archived` archives or restores it",
 )
-def patch_event(request: HttpRequest, event_id: str, payload: EventPatch) -> EventOut:
+def patch_event(request: HttpRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
     event = access_event(request, event_id)
     changes = payload.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)

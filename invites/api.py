@@ -28,12 +28,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from artsvp.api_support import (
     Email,
     InputSchema,
     PageQuery,
+    PublicId,
     When,
     actor_of,
     api_enum,
@@ -78,6 +79,16 @@ IdempotencyKey = Annotated[
 
 
 class GuestIn(InputSchema):
+    # A name or an email address (the service's rule), declared for clients.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["name"], "properties": {"name": {"pattern": r"\S"}}},
+                {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            ]
+        }
+    )
+
     name: str = text(services.MAX_NAME_LENGTH)
     email: Email | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=services.MAX_TAGS)
@@ -97,6 +108,16 @@ class GuestIn(InputSchema):
 
 
 class GenerateIn(InputSchema):
+    # At least one guest or one blank link (the service's rule), declared for clients.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["guests"], "properties": {"guests": {"minItems": 1}}},
+                {"required": ["blank"], "properties": {"blank": {"minimum": 1}}},
+            ]
+        }
+    )
+
     guests: list[GuestIn] = Field(default_factory=list, max_length=services.MAX_BATCH_SIZE)
     blank: int = Field(
         0,
@@ -382,7 +403,7 @@ GENERATE_DESCRIPTION = (
 )
 def generate_portal_invites(
     request: HttpRequest,
-    portal_id: str,
+    portal_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
@@ -409,7 +430,7 @@ def generate_portal_invites(
 )
 def generate_event_invites(
     request: HttpRequest,
-    event_id: str,
+    event_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
@@ -456,7 +477,7 @@ LIST_DESCRIPTION = (
     description=LIST_DESCRIPTION,
 )
 def list_portal_invites(
-    request: HttpRequest, portal_id: str, filters: Query[InviteFilters]
+    request: HttpRequest, portal_id: PublicId, filters: Query[InviteFilters]
 ) -> dict[str, Any]:
     portal = access_portal(request, portal_id)
     invites = (
@@ -472,7 +493,7 @@ def list_portal_invites(
     description=LIST_DESCRIPTION + ' Filter by `source`: "organizer" or a portal id.',
 )
 def list_event_invites(
-    request: HttpRequest, event_id: str, filters: Query[EventInviteFilters]
+    request: HttpRequest, event_id: PublicId, filters: Query[EventInviteFilters]
 ) -> dict[str, Any]:
     event = access_event(request, event_id)
     invites = (
@@ -489,7 +510,7 @@ def list_event_invites(
 @router.get(
     "/invites/{invite_id}", response={200: InviteOut, **errors(404)}, summary="Read an invite"
 )
-def get_invite(request: HttpRequest, invite_id: str) -> dict[str, Any]:
+def get_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
     return invite_out(access_invite(request, invite_id))
 
 
@@ -507,7 +528,7 @@ def get_invite(request: HttpRequest, invite_id: str) -> dict[str, Any]:
     ),
 )
 def send_invite(
-    request: HttpRequest, invite_id: str, payload: SendIn | None = None
+    request: HttpRequest, invite_id: PublicId, payload: SendIn | None = None
 ) -> dict[str, Any]:
     invite = access_invite(request, invite_id)
     payload = payload or SendIn()
@@ -527,7 +548,7 @@ def send_invite(
     description="Its allocation slot goes back to the portal; the credit is not refunded. "
     "409 `invite_answered` once the guest has answered.",
 )
-def revoke_invite(request: HttpRequest, invite_id: str) -> dict[str, Any]:
+def revoke_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
     invite = access_invite(request, invite_id)
     revoked = services.revoke_invite(invite, actor=actor_of(request))
     revoked.event, revoked.portal, revoked.batch = invite.event, invite.portal, invite.batch

@@ -18,6 +18,7 @@ from artsvp.api_support import (
     Email,
     InputSchema,
     PageQuery,
+    PublicId,
     actor_of,
     api_enum,
     errors,
@@ -116,7 +117,7 @@ def _group_settings(group: PortalGroup) -> services.GroupSettings:
     response={200: GroupPage, **errors(404, 422)},
     summary="List an event's portal groups",
 )
-def list_groups(request: HttpRequest, event_id: str, page: Query[PageQuery]) -> GroupPage:
+def list_groups(request: HttpRequest, event_id: PublicId, page: Query[PageQuery]) -> GroupPage:
     event = access_event(request, event_id)
     items, next_cursor = paginate(PortalGroup.objects.filter(event=event), page)
     return GroupPage(
@@ -131,7 +132,7 @@ def list_groups(request: HttpRequest, event_id: str, page: Query[PageQuery]) -> 
     summary="Create a portal group",
     description="409 `duplicate_group_name` when the event has a group of that name (any case).",
 )
-def create_group(request: HttpRequest, event_id: str, payload: GroupIn) -> Status:
+def create_group(request: HttpRequest, event_id: PublicId, payload: GroupIn) -> Status:
     event = access_event(request, event_id)
     settings = services.GroupSettings(
         name=payload.name.strip(),
@@ -150,7 +151,7 @@ def create_group(request: HttpRequest, event_id: str, payload: GroupIn) -> Statu
     response={200: GroupOut, **errors(404)},
     summary="Read a portal group",
 )
-def get_group(request: HttpRequest, group_id: str) -> GroupOut:
+def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
     group = access_group(request, group_id)
     return group_out(group, event_id=group.event.public_id)
 
@@ -161,7 +162,7 @@ def get_group(request: HttpRequest, group_id: str) -> GroupOut:
     summary="Change a portal group (its portals keep their own allocations)",
     description="409 `duplicate_group_name` when another group of the event has that name.",
 )
-def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> GroupOut:
+def patch_group(request: HttpRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
     group = access_group(request, group_id)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     if changes:
@@ -270,7 +271,7 @@ def access_portal(request: HttpRequest, portal_id: str) -> Portal:
     response={200: PortalPage, **errors(404, 422)},
     summary="List a group's portals",
 )
-def list_portals(request: HttpRequest, group_id: str, page: Query[PageQuery]) -> PortalPage:
+def list_portals(request: HttpRequest, group_id: PublicId, page: Query[PageQuery]) -> PortalPage:
     group = access_group(request, group_id)
     items, next_cursor = paginate(Portal.objects.filter(group=group), page)
     return PortalPage(
@@ -290,7 +291,7 @@ def list_portals(request: HttpRequest, group_id: str, page: Query[PageQuery]) ->
 )
 def create_portals(
     request: HttpRequest,
-    group_id: str,
+    group_id: PublicId,
     payload: Annotated[OneOrMorePortals, Body()],
 ) -> Status:
     group = access_group(request, group_id)
@@ -320,7 +321,7 @@ def create_portals(
 @router.get(
     "/portals/{portal_id}", response={200: PortalOut, **errors(404)}, summary="Read a portal"
 )
-def get_portal(request: HttpRequest, portal_id: str) -> PortalOut:
+def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
     portal = access_portal(request, portal_id)
     return portal_out(portal, group=portal.group)
 
@@ -335,7 +336,7 @@ def get_portal(request: HttpRequest, portal_id: str) -> PortalOut:
         "`portal_not_assigned`). A revoked portal cannot be changed (409 `portal_revoked`)."
     ),
 )
-def patch_portal(request: HttpRequest, portal_id: str, payload: PortalPatch) -> PortalOut:
+def patch_portal(request: HttpRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
     portal = access_portal(request, portal_id)
     changes = payload.model_dump(exclude_unset=True)
     if changes.get("revoked") is False:
