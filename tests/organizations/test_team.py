@@ -276,6 +276,25 @@ def test_resending_sends_a_new_link_and_retires_the_old_one(alice_client, org, d
     assert client_for(dave).get(invitation_url(old)).status_code == 404
 
 
+def test_resending_an_invitation_cancelled_meanwhile_says_so(
+    alice_client, org, invite, post, monkeypatch
+):
+    invite(alice_client, org, "dave@example.com")
+    invitation = TeamInvitation.objects.get()
+    # Another owner cancels it between this page's lookup and the resend.
+    original = services._lock_invitation
+    monkeypatch.setattr(
+        services, "_lock_invitation", lambda row: (row.delete(), original(invitation))[1]
+    )
+
+    response = post(alice_client, url("invitation_resend", org), {"email": "dave@example.com"})
+
+    assert response.status_code == 302
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "This invitation was cancelled in the meantime." in page
+    assert len(mail.outbox) == 1
+
+
 def test_the_invitation_email_is_an_outbox_delivery_that_ends_sent(
     org, alice, django_capture_on_commit_callbacks
 ):
