@@ -164,7 +164,7 @@ def test_the_django_admin_works_under_the_policy(live_server, page, sign_in, org
         "/admin/",
         "/admin/events/event/",
         f"/admin/events/event/{event.pk}/change/",
-        "/admin/organizations/organization/add/",
+        "/admin/auth/user/add/",
     ):
         watch.visit(live_server.url + url)
     # The admin's own scripts run: the changelist's "select all" ticks every row.
