@@ -9,8 +9,10 @@ class DeliveriesConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
-        from deliveries import checks  # noqa: F401 (registers the webhook's deploy checks)
-        from deliveries import rendering  # noqa: F401 (registers the invite email's context)
+        from deliveries import (
+            checks,  # noqa: F401 (registers the webhook's deploy checks)
+            rendering,  # noqa: F401 (registers the invite email's context)
+        )
         from deliveries.signals import handle_tracking_event
 
         tracking.connect(handle_tracking_event, dispatch_uid="deliveries.tracking")

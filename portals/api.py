@@ -235,9 +235,9 @@ class PortalPatch(InputSchema):
     owner_email: Email | None = Field(
         None, description="Hand an assigned portal to another owner (uses no credit)."
     )
-    revoked: bool | None = Field(
+    # Only true: a revoked portal is never restored, and the schema says so.
+    revoked: Literal[True] | None = Field(
         None,
-        strict=True,
         description="true revokes the portal for good; used credits are not refunded.",
     )
 
@@ -339,13 +339,6 @@ def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
 def patch_portal(request: HttpRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
     portal = access_portal(request, portal_id)
     changes = payload.model_dump(exclude_unset=True)
-    if changes.get("revoked") is False:
-        raise ApiError(
-            422,
-            "invalid",
-            "Some fields are invalid: see details.fields.",
-            {"fields": {"revoked": ["A revoked portal cannot be restored."]}},
-        )
     # Refuse up front what would fail half-way through the writes below.
     if portal.status == Portal.Status.REVOKED and any(v is not None for v in changes.values()):
         raise services.PortalRevoked()
