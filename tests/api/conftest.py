@@ -170,4 +170,3 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         "balances": balances(organization),
         "deliveries": Delivery.objects.count(),
     }
-
