@@ -189,3 +189,18 @@ def charlie_client(charlie: Any) -> Client:
 @pytest.fixture
 def is_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def redis_server(tmp_path: Any) -> Any:
+    """A private, running redis-server on a spare port: no other test's worker
+    can take our tasks, and a test may stop and start it. (The worker tests
+    in tests/deliveries/ start theirs themselves.)"""
+    from tests.redis_server import RedisServer, spare_port
+
+    server = RedisServer(spare_port(), tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -54,16 +54,6 @@ def production_setting(name: str, **env: str) -> Any:
     return getattr(module, name)
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(spare_port(), tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def redis_caches(server: RedisServer, **extra: Any) -> dict[str, Any]:
     caches = production_setting("CACHES", REDIS_URL=server.url)
     caches["default"].update(extra)

@@ -31,7 +31,6 @@ from tests.deliveries.test_workers import (
     RedisServer,
     Workers,
     publishing_to,
-    spare_port,
     wait_until,
 )
 
@@ -40,17 +39,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a long and unusual passphrase 42"
 # A worker process takes a few seconds to boot on a busy 2-core machine.
 SEND_TIMEOUT = 60
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A private redis-server: no other test's worker can take our tasks."""
-    server = RedisServer(spare_port(), tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
