@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Discriminator, Tag
+from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSchema
 
 from artsvp.api_support import (
     ApiError,
@@ -228,6 +228,17 @@ OneOrMorePortals = Annotated[
 ]
 
 
+def _only_true(value: bool) -> bool:
+    if value is False:
+        raise ValueError("A revoked portal cannot be restored.")
+    return value
+
+
+OnlyTrue = Annotated[
+    StrictBool, AfterValidator(_only_true), WithJsonSchema({"type": "boolean", "enum": [True]})
+]
+
+
 class PortalPatch(InputSchema):
     name: str | None = text(MAX_NAME_LENGTH, default=None, blank=False)
     allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
@@ -236,7 +247,7 @@ class PortalPatch(InputSchema):
         None, description="Hand an assigned portal to another owner (uses no credit)."
     )
     # Only true: a revoked portal is never restored, and the schema says so.
-    revoked: Literal[True] | None = Field(
+    revoked: OnlyTrue | None = Field(
         None,
         description="true revokes the portal for good; used credits are not refunded.",
     )
