@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -236,7 +237,10 @@ class TestClaimPage:
         assert browser.post(add, {"method": "blank"}, HTTP_ORIGIN="null").status_code == 403
         assert browser.get(dashboard).status_code == 200
 
-    def test_lookups_of_portal_links_are_rate_limited(self, portal):
+    def test_lookups_of_portal_links_are_rate_limited(self, portal, monkeypatch):
+        # One fixed window for the whole test: crossing into the next would reset the count.
+        frozen = time.time()
+        monkeypatch.setattr("artsvp.ratelimit.time.time", lambda: frozen)
         browser = Client()
         statuses = [
             browser.get(f"/p/guess-{i:04d}-xxxxxxxxxxxxxxxx/").status_code for i in range(60)
