@@ -45,11 +45,3 @@ def in_event_zone(event: Event, value: object, fmt: str = f"{DAY}, {TIME}") -> s
     if value is None:
         return ""
     return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]
-
-
-@register.simple_tag
-def percent(part: int, whole: int) -> int:
-    """0-100 for a progress bar; an empty allocation shows an empty bar."""
-    if not whole:
-        return 0
-    return max(0, min(100, round(100 * part / whole)))
