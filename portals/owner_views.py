@@ -212,9 +212,6 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
         {"invite": invite, "link": request.build_absolute_uri(invite.path)}
         for invite in page.object_list
     ]
-    allocation_percent = (
-        round(100 * portal.invites_used / portal.allocation) if portal.allocation else 100
-    )
     return render(
         request,
         "portals/owner/dashboard.html",
@@ -226,7 +223,6 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
             "rows": rows,
             "filters": filters,
             "status_filter": status,
-            "allocation_percent": allocation_percent,
             "invite_credits_available": balances(portal.organization).invite > 0,
             "portal_link": request.build_absolute_uri(portal.path),
         },
