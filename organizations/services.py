@@ -63,6 +63,13 @@ class InvitationEmailMismatchError(TeamError):
         )
 
 
+class InvitationCancelledError(TeamError):
+    """An owner asked to resend an invitation another owner had just cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This invitation was cancelled in the meantime."))
+
+
 class InvitationWithdrawnError(TeamError):
     def __init__(self) -> None:
         super().__init__(
@@ -204,7 +211,7 @@ def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInv
     with transaction.atomic(durable=True):
         locked = _lock_invitation(invitation)
         if locked is None:
-            raise TeamInvitation.DoesNotExist("This invitation was cancelled.")
+            raise InvitationCancelledError()
         invitation = locked
         if invitation.accepted_at is not None:
             return invitation

@@ -260,9 +260,9 @@ def invitation_resend(request: HttpRequest) -> HttpResponse:
     require_owner(request)
     try:
         invitation = resend_invitation(_invitation_from_post(request), invited_by=request.user)
-    except TeamInvitation.DoesNotExist:
+    except TeamError as error:
         # Cancelled by another owner between the page and this click.
-        messages.error(request, "This invitation was cancelled in the meantime.")
+        messages.error(request, str(error))
     else:
         messages.success(request, f"The invitation to {invitation.email} was sent again.")
     return redirect("organizations:team", request.organization.slug)
