@@ -27,4 +27,4 @@ USER artsvp
 EXPOSE 8000
 # gunicorn.conf.py: bind 0.0.0.0:8000, access log on stdout with secret links
 # redacted, 30 s timeout. WEB_CONCURRENCY sets the number of workers.
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "artsvp.wsgi"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]

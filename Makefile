@@ -36,10 +36,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 worker: setup
-	$(BIN)/celery -A artsvp worker --loglevel=info
+	$(BIN)/celery -A config worker --loglevel=info
 
 beat: setup
-	$(BIN)/celery -A artsvp beat --loglevel=info
+	$(BIN)/celery -A config beat --loglevel=info
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

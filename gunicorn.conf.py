@@ -1,4 +1,4 @@
-"""gunicorn's settings for every deployment: `gunicorn -c gunicorn.conf.py artsvp.wsgi`.
+"""gunicorn's settings for every deployment: `gunicorn -c gunicorn.conf.py config.wsgi`.
 
 The Dockerfile, the Procfile and docker-compose.yml all start gunicorn with this
 file. Its logger writes the access and error logs through artsvp.logging's

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 
@@ -46,3 +47,8 @@ class ServiceStateInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def all_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """Every concrete field's name: the state fields of a model the admin only shows."""
+    return tuple(field.name for field in model._meta.fields)

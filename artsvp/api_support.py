@@ -4,7 +4,7 @@
   (`request.organization`); no path, query or body parameter ever does, so
   every lookup starts from it and another organization's id is a 404.
 - Errors: always `{"code", "message", "details"}` with a stable `code`;
-  `ApiError` carries one from a router, and `artsvp/api.py` maps domain
+  `ApiError` carries one from a router, and `config/api.py` maps domain
   errors and ninja's own errors to the same shape.
 - Rate limits: a fixed window per key on the shared cache, announced in
   `X-RateLimit-*` headers on every authenticated response.

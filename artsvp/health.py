@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 
@@ -43,10 +44,10 @@ def cache() -> str:
 
 
 def broker() -> str:
-    from artsvp.celery import app
-
+    # current_app is the project's Celery app (config/celery.py), reached
+    # without importing the wiring from this bottom layer.
     try:
-        with app.connection_for_write(
+        with current_app.connection_for_write(
             connect_timeout=BROKER_TIMEOUT,
             transport_options={
                 "socket_connect_timeout": BROKER_TIMEOUT,

@@ -27,7 +27,7 @@ from django.utils.log import AdminEmailHandler
 REDACTED = "[redacted]"
 
 # URL paths whose next segment is a secret, as the URLconf spells them:
-# portals.owner_urls (p/<token>/...), invites.urls (i/<token>/),
+# invites.owner.urls (p/<token>/...), invites.urls (i/<token>/),
 # organizations.urls (invitations/<token>/), allauth's
 # confirm-email/<key>/ and password/reset/key/<uidb36>-<key>/.
 SECRET_PATH_PREFIXES = (

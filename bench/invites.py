@@ -63,7 +63,7 @@ def setup_django(database_url: str) -> None:
     os.environ.setdefault("DEBUG", "0")  # no per-query logging in memory
     os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_hex(16))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artsvp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 

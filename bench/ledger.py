@@ -140,7 +140,7 @@ def bench(url: str, server: dict) -> None:
     # Production settings: with DEBUG on, Django also records every query.
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(24).hex())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artsvp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from billing.events import process_event
 from billing.models import Bundle, Purchase, StripeEvent
+from billing.stripe_inbox import process_event
 
 
 @admin.register(Bundle)

@@ -247,7 +247,7 @@ def fulfil_purchase(
             )
         if locked.stripe_payment_intent_id:
             # A refund Stripe announced before this fulfilment waited in the inbox.
-            from billing.events import replay_deferred_events
+            from billing.stripe_inbox import replay_deferred_events
 
             intent = locked.stripe_payment_intent_id
             transaction.on_commit(lambda: replay_deferred_events(payment_intent_id=intent))

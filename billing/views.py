@@ -5,9 +5,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from billing.catalog import price_lists
 from billing.models import Purchase
 from credits import ledger
-from credits.catalog import price_lists
 from credits.statement import RowBuilder, statement_entries
 from organizations.access import organization_view
 from organizations.context_processors import LOW_CREDIT_THRESHOLD

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing import stripe_client
-from billing.events import process_event, record_event
+from billing.stripe_inbox import process_event, record_event
 
 logger = logging.getLogger(__name__)
 

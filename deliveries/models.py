@@ -4,7 +4,7 @@ Invites, portal links, organizer notifications, team invitations, receipts
 and staff alerts all go through here (`deliveries.services.queue_email`), so
 every email is recorded, retried and tracked the same way. The one exception
 is the portal owner's sign-in code, which must not be stored in plain text
-(portals/owner_tasks.py says why); account emails are django-allauth's.
+(portals/notifications.py says why); account emails are django-allauth's.
 
 Design (a transactional outbox):
 - A request writes the row (status `queued`) in its own transaction and

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from artsvp.celery import app
+from celery import shared_task
+
 from deliveries import services
 
 # A send that hangs is killed (by the prefork pool) before the sweeper takes
@@ -15,7 +16,7 @@ SEND_SOFT_TIME_LIMIT = 90
 SEND_TIME_LIMIT = 120
 
 
-@app.task(
+@shared_task(
     bind=True,
     # Acknowledged after it ran, and given back to the broker when the worker
     # process dies under it: a killed worker's task runs again.
@@ -38,7 +39,7 @@ def send_delivery(self: Any, delivery_id: int) -> Any:
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def publish_send_tasks(delivery_ids: list[int]) -> int:
     """A large send's fan-out: one send task per delivery, published from here
     rather than from the request. Run twice, it publishes duplicates, which
@@ -46,7 +47,7 @@ def publish_send_tasks(delivery_ids: list[int]) -> int:
     return services.enqueue_deliveries(delivery_ids, fan_out=False)
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def requeue_stuck_deliveries() -> int:
     """Run by beat every minute: nothing queued is left behind for long."""
     return services.requeue_stuck_deliveries()

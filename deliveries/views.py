@@ -33,6 +33,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
+from artsvp.secret_pages import private_page
 from deliveries.forms import InviteEmailForm
 from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.rendering import preview_invite_email
@@ -47,10 +48,9 @@ from deliveries.services import (
 from events.access import access_event
 from events.models import Event
 from invites.models import Invite
-from invites.secret_pages import private_page
 from organizations.access import organization_view, request_organization
 from portals.models import Portal
-from portals.owner_access import owner_portal_or_404
+from portals.owner_sessions import owner_portal_or_404
 
 # More than any page lets one select; a guard against absurd requests.
 MAX_SELECTION = 5000

@@ -38,7 +38,7 @@ from invites.bulk import InviteRow, insert_invites
 from invites.models import Invite, InviteBatch
 from portals.claiming import PortalRevoked
 from portals.models import Portal
-from portals.owner_tasks import notify_credit_shortage
+from portals.notifications import notify_credit_shortage
 
 logger = logging.getLogger(__name__)
 

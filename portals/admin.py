@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from artsvp.admin_rules import ServiceStateAdmin
-from portals.models import Portal, PortalGroup
+from artsvp.admin_rules import ServiceStateAdmin, all_fields
+from portals.models import CreditShortageNotice, OwnerCode, Portal, PortalGroup
 
 
 @admin.register(PortalGroup)
@@ -49,3 +49,22 @@ class PortalAdmin(ServiceStateAdmin):
     )
     can_add = False
     can_delete = False
+
+
+@admin.register(OwnerCode)
+class OwnerCodeAdmin(ServiceStateAdmin):
+    list_display = ["portal", "email", "created_at", "expires_at", "attempts", "used_at"]
+    raw_id_fields = ["organization", "portal"]
+    exclude = ["code_hash"]
+    state_fields = tuple(name for name in all_fields(OwnerCode) if name != "code_hash")
+    can_add = False
+
+
+@admin.register(CreditShortageNotice)
+class CreditShortageNoticeAdmin(ServiceStateAdmin):
+    list_display = ["day", "portal", "kind", "requested", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["organization", "portal"]
+    # The row is the once-a-day deduplication of the notice email.
+    state_fields = all_fields(CreditShortageNotice)
+    can_add = False

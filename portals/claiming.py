@@ -56,7 +56,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
-from portals.owner_tasks import notify_credit_shortage, send_owner_code
+from portals.notifications import notify_credit_shortage, send_owner_code
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from artsvp.celery import app as celery_app
+from config.celery import app as celery_app
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event

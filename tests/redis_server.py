@@ -16,7 +16,7 @@ from pathlib import Path
 import kombu.pools
 import redis
 
-from artsvp.celery import app as celery_app
+from config.celery import app as celery_app
 
 
 def spare_port() -> int:

@@ -16,7 +16,7 @@ def production_env(**extra):
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "ANYMAIL_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="artsvp.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="artsvp.example.com",
@@ -72,7 +72,7 @@ def test_email_verification_becomes_mandatory_with_a_real_email_provider():
 def names_read_from_the_environment():
     import ast
 
-    tree = ast.parse((ROOT / "artsvp" / "settings.py").read_text())
+    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
     return {
         node.args[0].value
         for node in ast.walk(tree)
@@ -99,8 +99,8 @@ def test_compose_runs_every_process_with_a_health_check():
     for name in ["postgres", "redis", "web", "worker", "beat"]:
         assert "healthcheck" in services[name], name
     assert services["web"]["command"][0] == "gunicorn"
-    assert services["worker"]["command"][:4] == ["celery", "-A", "artsvp", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "artsvp", "beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     for name in ["web", "worker", "beat", "migrate"]:
         assert services[name]["env_file"] == ".env"
         assert services[name]["environment"]["REDIS_URL"].startswith("redis://redis:")
@@ -110,9 +110,9 @@ def test_procfile_starts_web_worker_and_beat():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
-    assert processes["web"].startswith("gunicorn -c gunicorn.conf.py artsvp.wsgi")
-    assert processes["worker"].startswith("celery -A artsvp worker")
-    assert processes["beat"].startswith("celery -A artsvp beat")
+    assert processes["web"].startswith("gunicorn -c gunicorn.conf.py config.wsgi")
+    assert processes["worker"].startswith("celery -A config worker")
+    assert processes["beat"].startswith("celery -A config beat")
 
 
 def test_check_deploy_fails_with_an_email_provider_but_no_webhook_secret():

@@ -151,7 +151,7 @@ def test_the_settings_keep_no_credential_url() -> None:
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "ANYMAIL_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="artsvp.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=f"postgres://artsvp:{DB_PASSWORD}@db.internal:5432/artsvp",
         REDIS_URL=f"redis://:{REDIS_PASSWORD}@redis.internal:6379/0",
     )

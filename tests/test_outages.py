@@ -26,7 +26,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from artsvp import ratelimit
-from artsvp.celery import app as celery_app
+from config.celery import app as celery_app
 from deliveries.models import Delivery
 from deliveries.services import NOT_ENQUEUED, requeue_stuck_deliveries
 from invites.models import Invite
@@ -44,8 +44,8 @@ pytestmark = [
 
 
 def production_setting(name: str, **env: str) -> Any:
-    """`name` as artsvp/settings.py computes it with `env` (e.g. REDIS_URL) set."""
-    path = Path(settings.BASE_DIR) / "artsvp" / "settings.py"
+    """`name` as config/settings.py computes it with `env` (e.g. REDIS_URL) set."""
+    path = Path(settings.BASE_DIR) / "config" / "settings.py"
     spec = importlib.util.spec_from_file_location("_production_settings", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

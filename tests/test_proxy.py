@@ -21,12 +21,12 @@ from django.test import Client, RequestFactory
 from artsvp.ratelimit import client_ip
 from tests.conftest import PASSWORD
 
-SETTINGS_FILE = Path(__file__).resolve().parent.parent / "artsvp" / "settings.py"
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "settings.py"
 PROXY = "10.0.0.2"
 
 
 def configure_hops(settings: Any, monkeypatch: pytest.MonkeyPatch, hops: str | None) -> None:
-    """Apply what artsvp/settings.py derives from TRUSTED_PROXY_HOPS=<hops>."""
+    """Apply what config/settings.py derives from TRUSTED_PROXY_HOPS=<hops>."""
     if hops is None:
         monkeypatch.delenv("TRUSTED_PROXY_HOPS", raising=False)
     else:

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from artsvp.api import api
+from config.api import api
 from invites.models import InviteBatch
 from invites.services import GuestInput, generate_organizer_invites
 from organizations.api_key_services import create_api_key

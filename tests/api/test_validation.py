@@ -80,7 +80,7 @@ def _typed_fields(schema: dict[str, Any], components: dict[str, Any]) -> dict[st
 
 
 def _typed_body_fields() -> list[tuple[str, str, str, str]]:
-    from artsvp.api import api
+    from config.api import api
 
     openapi = api.get_openapi_schema()
     components = openapi["components"]["schemas"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from billing.catalog import price_lists
 from billing.models import Bundle
-from credits.catalog import price_lists
 
 pytestmark = pytest.mark.django_db
 

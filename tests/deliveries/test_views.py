@@ -14,7 +14,7 @@ from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services import with_delivery_status
 from invites.models import Invite
 from portals.models import Portal
-from portals.owner_access import SESSION_KEY
+from portals.owner_sessions import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -66,7 +66,7 @@ class Workers:
     ) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "artsvp.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": test_database_url(),
             "REDIS_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -81,7 +81,7 @@ class Workers:
                 "-m",
                 "celery",
                 "-A",
-                "artsvp",
+                "config",
                 "worker",
                 "--pool=prefork",
                 f"--concurrency={concurrency}",

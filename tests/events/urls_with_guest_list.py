@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
-from artsvp import urls as project_urls
+from config import urls as project_urls
 
 
 def guest_list(request, org_slug, event_slug):

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from artsvp import urls as project_urls
+from config import urls as project_urls
 
 urlpatterns = [
     pattern

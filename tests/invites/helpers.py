@@ -11,7 +11,7 @@ from django.utils import timezone
 from credits.models import CreditAccount, CreditEntry, CreditKind
 from invites.models import Invite
 from portals.models import Portal
-from portals.owner_access import SESSION_KEY
+from portals.owner_sessions import SESSION_KEY
 
 OWNER_EMAIL = "owner@galerie-nord.example"
 

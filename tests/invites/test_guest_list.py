@@ -222,7 +222,7 @@ class TestOrganizerInvites:
         """Long column names repeat on every row: a 200 KB file made a 3+ MB session."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from invites.generation import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
+        from invites.generate_views import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
 
         give_credits(org, invite=10)
         columns = [f"{i:02} " + "c" * 95 for i in range(30)]
@@ -244,7 +244,7 @@ class TestOrganizerInvites:
     def test_the_session_keeps_previews_under_the_byte_bound(self, org, event, alice_client):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from invites.generation import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
+        from invites.generate_views import MAX_PREVIEW_BYTES, PREVIEW_SESSION_KEY
 
         columns = [f"{i:02} " + "c" * 95 for i in range(30)]
         lines = ["name,email," + ",".join(columns)]

@@ -21,7 +21,7 @@ from deliveries.models import Delivery
 from organizations.models import Membership
 from portals.claiming import PortalAlreadyAssigned, PortalRevoked, claim_portal
 from portals.models import CreditShortageNotice, Portal
-from portals.owner_tasks import notify_credit_shortage
+from portals.notifications import notify_credit_shortage
 from tests.conftest import give_credits
 from tests.deliveries.outbox import RolledBack, deliveries_of
 from tests.invites.helpers import balance, entries, race

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import TestCase, override_settings
 
-from artsvp.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.billing.kit import WEBHOOK_SECRET, FakeStripe
 from tests.security.world import World, build_world
 

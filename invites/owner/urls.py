@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from portals import owner_views
+from invites.owner import views as owner_views
 
 app_name = "owner"
 

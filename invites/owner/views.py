@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.ratelimit import client_ip
+from artsvp.secret_pages import private_page, secret_link_page, throttle, throttle_link_lookup
 from credits.ledger import InsufficientCredits, balances
 from deliveries.services import with_delivery_status
 from invites.exports import portal_invites_csv
 from invites.forms import InviteStatusFilterForm
-from invites.generation import GenerationTarget, generation_page
+from invites.generate_views import GenerationTarget, generation_page
 from invites.models import Invite
-from invites.secret_pages import private_page, secret_link_page, throttle, throttle_link_lookup
+from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,
@@ -36,13 +37,12 @@ from portals.claiming import (
     request_owner_code,
 )
 from portals.models import Portal
-from portals.owner_access import (
+from portals.owner_sessions import (
     has_owner_access,
     owner_portal_or_404,
     sign_in_owner,
     sign_out_owner,
 )
-from portals.owner_forms import ClaimForm, CodeForm, CodeRequestForm
 
 INVITES_PER_PAGE = 50
 # Asking for codes, per portal and client address, whatever address is typed:
@@ -74,7 +74,7 @@ def _portal_by_token(token: str) -> Portal:
 
 
 def _revoked(request: HttpRequest, portal: Portal) -> HttpResponse:
-    return render(request, "portals/owner/revoked.html", {"portal": portal}, status=410)
+    return render(request, "invites/owner/revoked.html", {"portal": portal}, status=410)
 
 
 @secret_link_page
@@ -102,11 +102,11 @@ def portal_link(request: HttpRequest, token: str) -> HttpResponse:
         except PortalRevoked:
             return _revoked(request, portal)
         except InsufficientCredits:
-            return render(request, "portals/owner/unavailable.html", {"portal": portal})
+            return render(request, "invites/owner/unavailable.html", {"portal": portal})
         sign_in_owner(request, claimed)
         messages.success(request, "Your portal is ready. You can now invite your guests.")
         return redirect("owner:dashboard", claimed.public_id)
-    return render(request, "portals/owner/claim.html", {"portal": portal, "form": form})
+    return render(request, "invites/owner/claim.html", {"portal": portal, "form": form})
 
 
 def _already_claimed(
@@ -114,7 +114,7 @@ def _already_claimed(
 ) -> HttpResponse:
     return render(
         request,
-        "portals/owner/sign_in.html",
+        "invites/owner/sign_in.html",
         {"portal": portal, "form": CodeRequestForm(), "token": token, "lost_race": lost_race},
         status=409 if lost_race else 200,
     )
@@ -133,7 +133,7 @@ def request_code(request: HttpRequest, token: str) -> HttpResponse:
     if not form.is_valid():
         return render(
             request,
-            "portals/owner/sign_in.html",
+            "invites/owner/sign_in.html",
             {"portal": portal, "form": form, "token": token},
             status=422,
         )
@@ -184,7 +184,7 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
         form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
     return render(
         request,
-        "portals/owner/enter_code.html",
+        "invites/owner/enter_code.html",
         {
             "portal": portal,
             "form": form,
@@ -214,7 +214,7 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
     ]
     return render(
         request,
-        "portals/owner/dashboard.html",
+        "invites/owner/dashboard.html",
         {
             "portal": portal,
             "event": portal.group.event,
@@ -242,8 +242,8 @@ def add_invites(request: HttpRequest, public_id: str) -> HttpResponse:
         actor=None,
         page_url=page_url,
         done_url=reverse("owner:dashboard", args=[portal.public_id]),
-        template="portals/owner/add_invites.html",
-        preview_template="portals/owner/csv_preview.html",
+        template="invites/owner/add_invites.html",
+        preview_template="invites/owner/csv_preview.html",
         context={
             "portal": portal,
             "event": portal.group.event,
@@ -296,4 +296,4 @@ def sign_out(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def signed_out(request: HttpRequest) -> HttpResponse:
-    return render(request, "portals/owner/signed_out.html")
+    return render(request, "invites/owner/signed_out.html")

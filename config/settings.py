@@ -79,8 +79,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-ROOT_URLCONF = "artsvp.urls"
-WSGI_APPLICATION = "artsvp.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -172,7 +172,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
 CELERY_TIMEZONE = "UTC"
 # Task modules that autodiscovery (which only imports `<app>.tasks`) would miss.
-CELERY_IMPORTS = ["portals.owner_tasks"]
+CELERY_IMPORTS = ["portals.notifications"]
 CELERY_BEAT_SCHEDULE: dict = {}
 # The outbox's sweeper: emails a broker outage or a dead worker left behind.
 CELERY_BEAT_SCHEDULE["requeue-stuck-deliveries"] = {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from artsvp.admin_login import admin_login
-from artsvp.api import api
+from config.api import api
 
 # Before admin.site.urls builds its URL list: the admin's login page hands over
 # to allauth's rate-limited login (artsvp/admin_login.py).
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("events.urls")),
     path("", include("portals.urls")),
-    path("", include("portals.owner_urls")),
+    path("", include("invites.owner.urls")),
     path("", include("credits.urls")),
     path("", include("billing.urls")),
     path("", include("invites.urls")),
