@@ -163,7 +163,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # up after half a second, a command after 5 s (above the worker's 1 s BRPOP
 # wait; kombu's default is to wait forever), and a publish is retried once at
 # once (a pooled connection from before a Redis restart), then the caller
-# leaves the row to the sweeper (deliveries.services.enqueue_deliveries).
+# leaves the row to the sweeper (deliveries.publishing.enqueue_deliveries).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 0.5,
@@ -283,7 +283,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Every response: scripts and styles only from our own static files (no inline
 # script, handler or style attribute; htmx's injected indicator style is off, see
 # base.html), nothing framed or framing us. Views that need more say so with
-# csp decorators: the email preview frame (deliveries.views.PREVIEW_FRAME_CSP)
+# csp decorators: the email preview frame (invites.send_views.PREVIEW_FRAME_CSP)
 # and the billing page, whose buy forms are redirected to Stripe Checkout.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

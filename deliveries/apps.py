@@ -1,20 +1,20 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 
 
 class DeliveriesConfig(AppConfig):
     name = "deliveries"
-    verbose_name = "Email deliveries"
+    verbose_name = "Outbox"
 
     def ready(self) -> None:
         from anymail.signals import tracking
 
         from deliveries import (
+            channels,  # noqa: F401 (registers the email channel)
             checks,  # noqa: F401 (registers the webhook's deploy checks)
-            rendering,  # noqa: F401 (registers the invite email's context)
+            tasks,  # noqa: F401 (registers the tasks deliveries/publishing.py calls by name)
         )
         from deliveries.signals import handle_tracking_event
 
         tracking.connect(handle_tracking_event, dispatch_uid="deliveries.tracking")
-        # Apps register their emails' context builders in `<app>/emails.py`.
-        autodiscover_modules("emails")
+        # Each app registers its emails' context builders and sent hooks in its
+        # own `emails.py`, imported by its own AppConfig.ready().

@@ -1,9 +1,14 @@
-"""The email outbox: one row per email the product sends.
+"""The outbox: one row per message the product sends, whatever its channel.
 
-Invites, portal links, organizer notifications, team invitations, receipts
-and staff alerts all go through here (`deliveries.services.queue_email`), so
-every email is recorded, retried and tracked the same way. The one exception
-is the portal owner's sign-in code, which must not be stored in plain text
+Every app queues its messages here (`deliveries.services.queue_email`), so
+each one is recorded, retried and tracked the same way. A row names its
+channel (`email` today; an HTTP webhook channel next, deliveries/channels.py)
+and, optionally, what it is about (a generic reference: the app that queued
+it finds its rows through a `GenericRelation`). The outbox knows messages,
+not the apps' rules: an app registers how a template's context is built at
+send time (`deliveries.rendering.email_context`) and what happens once a
+message is sent (`deliveries.hooks.on_sent`). The one exception is the portal
+owner's sign-in code, which must not be stored in plain text
 (portals/notifications.py says why); account emails are django-allauth's.
 
 Design (a transactional outbox):
@@ -14,43 +19,36 @@ Design (a transactional outbox):
 - The task takes the row's id. In one short transaction it locks the row and
   claims it (`queued` -> `sending`, attempts + 1); a second task for the same
   row (a broker redelivery, the sweeper, two workers at once) sees `sending`
-  or `sent` and does nothing. It then renders and sends with no lock held,
-  and records `sent` with the provider's message id.
-- Delivery is at least once, and exactly once in the normal case. The one
-  window for a duplicate is a worker that dies after the provider accepted
-  the email and before `sent` is recorded: its row stays `sending`, and the
-  sweeper puts it back in the queue once it is older than any send can take
-  (the task's hard time limit is far shorter). Losing an email would be
-  worse than sending it twice in that rare case.
+  or `sent` and does nothing. It then builds and sends the message through
+  its channel with no lock held, and records `sent` with the provider's
+  message id (and runs the template's sent hooks) in one transaction.
+- Delivery is at least once, and exactly once in the normal case, on every
+  channel. The one window for a duplicate is a worker that dies after the
+  provider accepted the message and before `sent` is recorded: its row stays
+  `sending`, and the sweeper puts it back in the queue once it is older than
+  any send can take (the task's hard time limit is far shorter). Losing a
+  message would be worse than sending it twice in that rare case.
 
 Status:
     queued -> sending -> sent -> delivered | bounced | complained
                  |  \\-> queued (transient error: retried later with backoff)
-                 \\----> failed (permanent error, too many attempts, or revoked)
+                 \\----> failed (permanent error, too many attempts, or no longer wanted)
 `delivered`, `bounced`, `complained` (and `opened_at`) come from the email
 provider's tracking webhooks when an ESP is configured.
 
 Invariants:
 - `attempts` counts claims; it only grows, under the row lock;
 - a row that was sent has `sent_at` (CHECK constraint);
-- an invite is emailed at most `MAX_SENDS_PER_INVITE` times (5: the first
-  send and 4 reminders). Failed rows never reached the guest and do not
-  count. The count is decided under the invite rows' locks
-  (`queue_invite_emails`).
+- a sent hook runs once per row: in the transaction that records `sent`,
+  which only a row in `sending` or `queued` reaches.
 """
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
-
-from invites.models import Invite
-from organizations.models import Organization
-
-MAX_SENDS_PER_INVITE = 5
-
-# The template of an invite email; its rows count against the send limit.
-INVITE_TEMPLATE = "invite"
 
 
 class Delivery(models.Model):
@@ -63,24 +61,35 @@ class Delivery(models.Model):
         COMPLAINED = "complained", "Marked as spam"
         FAILED = "failed", "Failed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+
+    # A lazy reference (a string), not an import: organizations sits above the
+    # outbox. Cascades with the organization.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
-    # `templates/emails/<template>-subject.txt|-body.txt|-body.html`
+    # How the message goes (deliveries/channels.py). Not a DB constraint: a
+    # channel is code, registered at start-up (tests register their own).
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    # For email: `templates/emails/<template>-subject.txt|-body.txt|-body.html`.
     template = models.CharField(max_length=80)
     recipient = models.EmailField(max_length=254)
     reply_to = models.EmailField(max_length=254, blank=True)
     # JSON-safe values the template renders as they are (strings, numbers,
-    # dicts); invite emails build theirs from the invite when they are sent.
+    # dicts), or that its context builder reads to build fresh ones at send time.
     context = models.JSONField(default=dict, blank=True)
-    invite = models.ForeignKey(
-        Invite, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    # What the message is about (an invite, a purchase...), when its app wants
+    # to find its messages again; the outbox itself never follows it.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # The sender's own words for an invite email, with {{ name }}, {{ event }}
-    # and {{ portal }} placeholders (filled by plain substitution, never by
-    # the template engine).
-    subject = models.CharField(max_length=200, blank=True)
-    message = models.TextField(blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
     # One send action (a selection, "all unsent"): its progress is shown.
     send_id = models.CharField(max_length=20, blank=True, db_index=True)
     queued_by = models.CharField(max_length=254, blank=True)
@@ -88,7 +97,7 @@ class Delivery(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    # The email provider's id, which its tracking webhooks refer to.
+    # The provider's id, which its tracking webhooks refer to.
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
 
     queued_at = models.DateTimeField(default=timezone.now)
@@ -105,7 +114,9 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_status_due"),
-            models.Index(fields=["invite", "-queued_at"], name="delivery_invite_newest"),
+            models.Index(
+                fields=["content_type", "object_id", "-queued_at"], name="delivery_about_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,5 @@
 """Invites in the API: generate (for a portal or the organizer), list, read,
-send and revoke, through invites/services.py and deliveries/services.py.
+send and revoke, through invites/services.py and invites/sending.py.
 
 Generation is all or nothing and honours an `Idempotency-Key` header: the
 service stores the key on the batch (unique per organization), so a retry,
@@ -47,11 +47,12 @@ from artsvp.api_support import (
 )
 from credits.ledger import balances
 from credits.models import CreditEntry
-from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
-from deliveries.services import DeliveryError, queue_invite_emails
+from deliveries.models import Delivery
+from deliveries.services import DeliveryError
 from events.api import access_event
 from invites import services
 from invites.models import Invite, InviteBatch, organizer_holds_link
+from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
 from portals.api import access_portal
 from portals.models import Portal
 

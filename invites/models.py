@@ -23,9 +23,11 @@ Every write goes through invites/services.py; bulk `update()` calls there set
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 from artsvp.ids import new_public_id, new_secret_token
+from deliveries.models import Delivery
 from events.models import Event
 from organizations.models import Organization
 from portals.models import Portal
@@ -130,6 +132,9 @@ class Invite(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The invite's emails in the outbox (deleted with it); `Delivery.objects
+    # .filter(invite=...)` reads them from the other side.
+    deliveries = GenericRelation(Delivery, related_query_name="invite")
 
     objects = InviteQuerySet.as_manager()
 

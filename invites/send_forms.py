@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django import forms
 
 from artsvp.emails import one_line
-from deliveries.rendering import (
+from invites.emails import (
     DEFAULT_INVITE_MESSAGE,
     DEFAULT_INVITE_SUBJECT,
     PLACEHOLDERS,

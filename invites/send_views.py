@@ -34,20 +34,20 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
 from artsvp.secret_pages import private_page
-from deliveries.forms import InviteEmailForm
-from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
-from deliveries.rendering import preview_invite_email
-from deliveries.services import (
-    DeliveryError,
-    pending_send_progress,
-    plan_invite_emails,
-    queue_invite_emails,
-    send_progress,
-    unsent_invites,
-)
+from deliveries.models import Delivery
+from deliveries.services import DeliveryError, pending_send_progress, send_progress
 from events.access import access_event
 from events.models import Event
+from invites.emails import preview_invite_email
 from invites.models import Invite
+from invites.send_forms import InviteEmailForm
+from invites.sending import (
+    MAX_SENDS_PER_INVITE,
+    invite_emails,
+    plan_invite_emails,
+    queue_invite_emails,
+    unsent_invites,
+)
 from organizations.access import organization_view, request_organization
 from portals.models import Portal
 from portals.owner_sessions import owner_portal_or_404
@@ -218,7 +218,7 @@ def progress_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
         progress = pending_send_progress(target.deliveries)
     context = {**target.context, "target": target, "progress": progress}
     if request.headers.get("HX-Request"):
-        return render(request, "deliveries/_send_progress.html", context)
+        return render(request, "invites/send/_send_progress.html", context)
     if progress is None:
         return redirect(target.back_url)
     return render(request, target.progress_template, context)
@@ -234,15 +234,17 @@ def _organizer_target(request: HttpRequest, event: Event) -> SendTarget:
         invites=Invite.objects.filter(organization=organization, event=event)
         .visible_to_organizer()
         .select_related("event", "portal", "organization"),
-        deliveries=Delivery.objects.filter(organization=organization, invite__event=event),
-        send_url=reverse("deliveries:organizer_send", args=args),
-        progress_url=reverse("deliveries:organizer_progress", args=args),
+        deliveries=invite_emails().filter(
+            organization=organization, object_id__in=Invite.objects.filter(event=event).values("pk")
+        ),
+        send_url=reverse("invites:send", args=args),
+        progress_url=reverse("invites:send_progress", args=args),
         back_url=reverse("invites:guest_list", args=args),
         back_label="Back to the guest list",
-        page_template="deliveries/organizer_send.html",
-        progress_template="deliveries/organizer_progress.html",
+        page_template="invites/send/organizer_send.html",
+        progress_template="invites/send/organizer_progress.html",
         actor=request.user,
-        preview_url=lambda key: reverse("deliveries:organizer_preview", args=[*args, key]),
+        preview_url=lambda key: reverse("invites:send_preview", args=[*args, key]),
         context={"event": event, "nav_section": "events"},
     )
 
@@ -277,15 +279,17 @@ def _owner_target(portal: Portal) -> SendTarget:
         invites=Invite.objects.filter(portal=portal).select_related(
             "event", "portal", "organization"
         ),
-        deliveries=Delivery.objects.filter(invite__portal=portal),
-        send_url=reverse("deliveries:owner_send", args=args),
-        progress_url=reverse("deliveries:owner_progress", args=args),
+        deliveries=invite_emails().filter(
+            object_id__in=Invite.objects.filter(portal=portal).values("pk")
+        ),
+        send_url=reverse("owner:send", args=args),
+        progress_url=reverse("owner:send_progress", args=args),
         back_url=reverse("owner:dashboard", args=args),
         back_label="Back to your invites",
-        page_template="deliveries/owner_send.html",
-        progress_template="deliveries/owner_progress.html",
+        page_template="invites/send/owner_send.html",
+        progress_template="invites/send/owner_progress.html",
         actor=portal.owner_email,
-        preview_url=lambda key: reverse("deliveries:owner_preview", args=[*args, key]),
+        preview_url=lambda key: reverse("owner:send_preview", args=[*args, key]),
         context={"portal": portal, "event": portal.group.event, "group": portal.group},
     )
 

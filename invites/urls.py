@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from invites import views
+from invites import send_views, views
 
 app_name = "invites"
 
@@ -22,5 +22,21 @@ urlpatterns = [
         "o/<slug:org_slug>/events/<slug:event_slug>/invites/<publicid:invite_id>/revoke/",
         views.organizer_revoke,
         name="organizer_revoke",
+    ),
+    # Emailing invites (invites/send_views.py).
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/",
+        send_views.organizer_send,
+        name="send",
+    ),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/progress/",
+        send_views.organizer_progress,
+        name="send_progress",
+    ),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/email/preview/<slug:key>/",
+        send_views.organizer_preview,
+        name="send_preview",
     ),
 ]

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.secret_pages import mark_private, secret_link_page, throttle_link_lookup
-from deliveries.services import with_delivery_status
 from events.access import access_event
 from events.models import Event
 from invites.exports import organizer_invites_csv
 from invites.forms import GuestListFilterForm, RsvpForm
 from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
 from invites.models import Invite
+from invites.sending import with_delivery_status
 from invites.services import (
     EventFull,
     GuestDetailsRequired,

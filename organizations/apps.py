@@ -7,6 +7,7 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from artsvp.middleware import register_api_key_check
+        from organizations import emails  # noqa: F401 (registers its emails' context builders)
         from organizations.api_key_services import is_active_api_key
 
         register_api_key_check(is_active_api_key)

@@ -61,8 +61,8 @@ PUBLIC_URL_PARAMETERS = {
 
 
 # Parameters named like a secret that are not bearer secrets: an email preview
-# is found only by the session that made it (deliveries.views.preview_frame).
-SESSION_BOUND = {("deliveries:organizer_preview", "key"), ("deliveries:owner_preview", "key")}
+# is found only by the session that made it (invites.send_views.preview_frame).
+SESSION_BOUND = {("invites:send_preview", "key"), ("owner:send_preview", "key")}
 
 
 @dataclass

@@ -281,7 +281,7 @@ def test_with_the_broker_down_invites_are_generated_and_emailed_and_go_once_it_i
             )
         with django_capture_on_commit_callbacks(execute=True):
             sent = alice_client.post(
-                reverse("deliveries:organizer_send", args=args),
+                reverse("invites:send", args=args),
                 {"scope": "unsent", "step": "send", "subject": "Hi {{ name }}", "message": ""},
             )
         seconds = time.monotonic() - started

@@ -1,45 +1,34 @@
 """The outbox's services, by when they run.
 
-- queueing (a request, in its transaction): `queue_email`,
-  `queue_invite_emails`, `plan_invite_emails`; the sweeper
-  `requeue_stuck_deliveries`;
+- queueing (a request, in its transaction): `queue_email`, `queue_message`,
+  `queue_deliveries`; the sweeper `requeue_stuck_deliveries`; publishing the
+  tasks after commit is deliveries/publishing.py's `enqueue_deliveries`;
 - sending (a worker): `send_queued_delivery`, the send task's body;
 - tracking (the provider's webhooks): `record_tracking_event`;
-- reading (pages): `sends_left`, `with_delivery_status`, `unsent_invites`,
-  `delivery_progress`, `send_progress`, `pending_send_progress`.
+- reading (pages): `delivery_progress`, `send_progress`, `pending_send_progress`.
+
+The rules of what an app sends (its limits, what a send skips) live in that
+app, beside the context builders and sent hooks it registers.
 """
 
+from deliveries.publishing import FAN_OUT_ABOVE, FAN_OUT_CHUNK, NOT_ENQUEUED, enqueue_deliveries
 from deliveries.services.queueing import (
-    AT_LIMIT,
-    FAN_OUT_ABOVE,
-    FAN_OUT_CHUNK,
-    NOT_ENQUEUED,
     REQUEUE_QUEUED_AFTER,
     REQUEUE_SENDING_AFTER,
-    REVOKED,
-    WITHOUT_EMAIL,
     DeliveryError,
     InvalidRecipient,
-    NoRecipients,
-    QueuedInviteEmails,
-    SendLimitReached,
-    SendPlan,
-    Skipped,
-    enqueue_deliveries,
-    plan_invite_emails,
+    content_type_of,
+    queue_deliveries,
     queue_email,
-    queue_invite_emails,
+    queue_message,
     requeue_stuck_deliveries,
-    skip_reason,
 )
 from deliveries.services.reading import (
+    SENT_STATUSES,
     DeliveryProgress,
     delivery_progress,
     pending_send_progress,
     send_progress,
-    sends_left,
-    unsent_invites,
-    with_delivery_status,
 )
 from deliveries.services.sending import (
     MAX_ATTEMPTS,
@@ -51,38 +40,28 @@ from deliveries.services.sending import (
 from deliveries.services.tracking import record_tracking_event
 
 __all__ = [
-    "AT_LIMIT",
     "FAN_OUT_ABOVE",
     "FAN_OUT_CHUNK",
     "MAX_ATTEMPTS",
     "NOT_ENQUEUED",
     "REQUEUE_QUEUED_AFTER",
     "REQUEUE_SENDING_AFTER",
-    "REVOKED",
-    "WITHOUT_EMAIL",
+    "SENT_STATUSES",
     "DeliveryError",
     "DeliveryProgress",
     "InvalidRecipient",
-    "NoRecipients",
-    "QueuedInviteEmails",
     "RetryLater",
-    "SendLimitReached",
-    "SendPlan",
-    "Skipped",
+    "content_type_of",
     "delivery_progress",
     "describe_send_error",
     "enqueue_deliveries",
     "is_transient",
     "pending_send_progress",
-    "plan_invite_emails",
+    "queue_deliveries",
     "queue_email",
-    "queue_invite_emails",
+    "queue_message",
     "record_tracking_event",
     "requeue_stuck_deliveries",
     "send_progress",
     "send_queued_delivery",
-    "sends_left",
-    "skip_reason",
-    "unsent_invites",
-    "with_delivery_status",
 ]

@@ -1,25 +1,33 @@
-"""Sending one queued delivery, in a worker: claim, render, send, record.
+"""Sending one queued delivery, in a worker: claim, build, send, record.
 
 models.py explains why this sends at least once and, in the normal case,
-exactly once. No lock is held while talking to the email provider.
+exactly once, on every channel. No lock is held while talking to the
+provider; the channel (deliveries/channels.py) builds and sends the message
+and says which errors are transient.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import smtplib
 from datetime import timedelta
-from typing import Any
 
-from anymail.exceptions import AnymailAPIError, AnymailError
-from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
-from deliveries.models import INVITE_TEMPLATE, Delivery
-from deliveries.rendering import SkipDelivery, build_delivery_message
-from invites.models import Invite
+from deliveries.channels import describe_send_error, get_channel, is_transient
+from deliveries.hooks import run_sent_hooks
+from deliveries.models import Delivery
+from deliveries.rendering import SkipDelivery
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RetryLater",
+    "describe_send_error",
+    "is_transient",
+    "retry_countdown",
+    "send_queued_delivery",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,36 +47,35 @@ class RetryLater(Exception):
 
 
 def send_queued_delivery(delivery_id: int) -> str:
-    """Claim, render, send and record one delivery: 'sent', 'failed' or 'skipped'.
+    """Claim, build, send and record one delivery: 'sent', 'failed' or 'skipped'.
 
     Raises `RetryLater` on a transient error while attempts remain.
     """
     if not _claim(delivery_id):
         return "skipped"
-    delivery = Delivery.objects.select_related(
-        "invite__event", "invite__portal", "invite__organization"
-    ).get(pk=delivery_id)
+    delivery = Delivery.objects.get(pk=delivery_id)
     try:
-        email = build_delivery_message(delivery)
+        channel = get_channel(delivery.channel)
+        message = channel.build(delivery)
     except SkipDelivery as exc:
         _finish_failed(delivery, str(exc))
         return "failed"
     except Exception:
         logger.exception("Delivery %s could not be rendered.", delivery_id)
-        _finish_failed(delivery, f"The {delivery.template!r} email could not be rendered.")
+        _finish_failed(delivery, f"The {delivery.template!r} message could not be rendered.")
         return "failed"
     try:
-        email.send()
+        provider_message_id = channel.send(message)
     except Exception as exc:
-        reason = describe_send_error(exc)
-        if is_transient(exc) and delivery.attempts < MAX_ATTEMPTS:
+        reason = channel.describe_error(exc)
+        if channel.is_transient(exc) and delivery.attempts < MAX_ATTEMPTS:
             countdown = retry_countdown(delivery.attempts)
             _release_for_retry(delivery, reason, countdown=countdown)
             raise RetryLater(reason, countdown=countdown) from exc
         logger.warning("Delivery %s failed: %s", delivery_id, reason)
         _finish_failed(delivery, reason)
         return "failed"
-    _finish_sent(delivery, provider_message_id=_provider_message_id(email))
+    _finish_sent(delivery, provider_message_id=provider_message_id)
     return "sent"
 
 
@@ -91,18 +98,19 @@ def _finish_sent(delivery: Delivery, *, provider_message_id: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         # `queued` too: the sweeper may have taken back a slow claim; this
-        # email did go, so the duplicate task it enqueued must back off.
-        Delivery.objects.filter(pk=delivery.pk, status__in=[Status.SENDING, Status.QUEUED]).update(
+        # message did go, so the duplicate task it enqueued must back off.
+        recorded = Delivery.objects.filter(
+            pk=delivery.pk, status__in=[Status.SENDING, Status.QUEUED]
+        ).update(
             status=Status.SENT,
             sent_at=now,
             provider_message_id=provider_message_id,
             last_error="",
             updated_at=now,
         )
-        if delivery.invite_id and delivery.template == INVITE_TEMPLATE:
-            Invite.objects.filter(pk=delivery.invite_id, status=Invite.Status.CREATED).update(
-                status=Invite.Status.SENT, updated_at=now
-            )
+        # Once per row: a row already recorded (by a duplicate run) skips them.
+        if recorded:
+            run_sent_hooks(delivery)
 
 
 def _finish_failed(delivery: Delivery, reason: str) -> None:
@@ -126,49 +134,3 @@ def retry_countdown(attempts: int) -> int:
     base = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
     # Jitter spreads the retries of a large send that failed all at once.
     return int(base * random.uniform(0.75, 1.0))
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth retrying: the provider or the network may recover."""
-    if isinstance(exc, AnymailAPIError):
-        status = exc.status_code
-        # No status: the request never got an answer (network, timeout).
-        return status is None or status == 429 or status >= 500
-    if isinstance(exc, AnymailError):
-        return False  # refused recipients, invalid addresses, unsupported features
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return any(400 <= code < 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
-        return True
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, OSError | SoftTimeLimitExceeded)
-
-
-def describe_send_error(exc: BaseException) -> str:
-    """A short reason for the organizer and the operator.
-
-    Not str(exc): anymail formats the provider's HTTP response there (which
-    may be missing), and smtplib shows raw bytes.
-    """
-    name = type(exc).__name__
-    if isinstance(exc, smtplib.SMTPResponseException):
-        detail = (
-            exc.smtp_error.decode(errors="replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        return f"{name} {exc.smtp_code}: {detail}"[:500]
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = ", ".join(str(code) for code, _ in exc.recipients.values())
-        return f"{name}: the server refused the address ({codes})"
-    detail = " ".join(str(arg) for arg in exc.args if isinstance(arg, str | int))
-    status = getattr(exc, "status_code", None)
-    label = f"{name} {status}" if status else name
-    return f"{label}: {detail}"[:500] if detail else label
-
-
-def _provider_message_id(email: Any) -> str:
-    status = getattr(email, "anymail_status", None)
-    message_id = getattr(status, "message_id", None)
-    return "" if message_id is None else str(message_id)[:255]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
+from invites import send_views
 from invites.owner import views as owner_views
 
 app_name = "owner"
@@ -21,4 +22,16 @@ urlpatterns = [
         name="revoke_invite",
     ),
     path("portal/<publicid:public_id>/sign-out/", owner_views.sign_out, name="sign_out"),
+    # Emailing the portal's invites (invites/send_views.py).
+    path("portal/<publicid:public_id>/email/", send_views.owner_send, name="send"),
+    path(
+        "portal/<publicid:public_id>/email/progress/",
+        send_views.owner_progress,
+        name="send_progress",
+    ),
+    path(
+        "portal/<publicid:public_id>/email/preview/<slug:key>/",
+        send_views.owner_preview,
+        name="send_preview",
+    ),
 ]

@@ -20,12 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artsvp.ratelimit import client_ip
 from artsvp.secret_pages import private_page, secret_link_page, throttle, throttle_link_lookup
 from credits.ledger import InsufficientCredits, balances
-from deliveries.services import with_delivery_status
 from invites.exports import portal_invites_csv
 from invites.forms import InviteStatusFilterForm
 from invites.generate_views import GenerationTarget, generation_page
 from invites.models import Invite
 from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
+from invites.sending import with_delivery_status
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,

@@ -333,7 +333,7 @@ def test_send_true_queues_an_email_for_each_guest_with_an_address(
 
     assert response.json()["emails_queued"] == 1
     delivery = Delivery.objects.get()
-    assert (delivery.recipient, delivery.subject, delivery.message) == (
+    assert (delivery.recipient, delivery.context["subject"], delivery.context["message"]) == (
         "ada@example.com",
         "Join us",
         "Hello!",
@@ -350,7 +350,7 @@ def test_an_invite_can_be_sent_again(api: ApiClient, event: Event, org: Organiza
 
     assert response.status_code == 200
     assert response.json()["id"] == ada["id"]
-    assert Delivery.objects.get().subject == "Reminder"
+    assert Delivery.objects.get().context["subject"] == "Reminder"
 
 
 def test_an_invite_without_an_address_cannot_be_sent(

@@ -95,7 +95,7 @@ def test_the_organizers_pages_load_with_no_policy_violation(
         watch.visit(base + url)
 
     # The send preview of an invite whose guest wrote markup as their name.
-    send = reverse("deliveries:organizer_send", args=[org.slug, event.slug])
+    send = reverse("invites:send", args=[org.slug, event.slug])
     watch.visit(f"{base}{send}?invite={hostile_invite.public_id}")
     page.get_by_role("button", name="Preview").click()
     frame = page.frame_locator("iframe.email-preview")

@@ -21,11 +21,11 @@ from deliveries.services import (
     MAX_ATTEMPTS,
     REQUEUE_SENDING_AFTER,
     queue_email,
-    queue_invite_emails,
     requeue_stuck_deliveries,
 )
 from deliveries.tasks import SEND_SOFT_TIME_LIMIT, SEND_TIME_LIMIT, send_delivery
 from invites.models import Invite
+from invites.sending import queue_invite_emails
 from organizations.models import TeamInvitation
 from tests.deliveries.backends import FlakyBackend
 from tests.redis_server import publishing_to, spare_port
@@ -332,7 +332,7 @@ def test_an_event_for_an_unknown_message_changes_nothing(sent_delivery: Delivery
 def test_the_same_task_run_twice_at_once_sends_one_email(
     flaky: type[FlakyBackend], portal_invite: Invite
 ) -> None:
-    delivery = queue_email("invite", to="ada@example.com", context={}, invite=portal_invite)
+    delivery = queue_email("invite", to="ada@example.com", context={}, about=portal_invite)
     # The task ran eagerly on commit: take the row back to what a worker finds.
     mail.outbox.clear()
     Delivery.objects.filter(pk=delivery.pk).update(

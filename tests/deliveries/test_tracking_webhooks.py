@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, clear_url_caches, reverse
 
 from deliveries.models import Delivery
-from deliveries.services import queue_invite_emails
 from invites.models import Invite
+from invites.sending import queue_invite_emails
 
 pytestmark = pytest.mark.django_db
 

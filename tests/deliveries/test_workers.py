@@ -27,8 +27,8 @@ from django.test import Client
 from django.urls import reverse
 
 from deliveries.models import Delivery
-from deliveries.services import queue_invite_emails
 from invites.models import Invite
+from invites.sending import queue_invite_emails
 from organizations.services import invite_teammate
 from tests.deliveries.backends import sent_messages
 from tests.redis_server import RedisServer, publishing_to, spare_port, wait_until
@@ -189,7 +189,7 @@ def test_with_the_broker_down_sending_succeeds_and_every_email_goes_once_it_is_b
     make_invites: Any,
 ) -> None:
     make_invites(5)
-    send_url = reverse("deliveries:organizer_send", args=[event.organization.slug, event.slug])
+    send_url = reverse("invites:send", args=[event.organization.slug, event.slug])
 
     with publishing_to(redis_server.url):  # nothing listens there yet
         started = time.monotonic()
@@ -243,7 +243,7 @@ def test_a_thousand_invite_emails_return_at_once_and_the_progress_follows_the_wo
     with publishing_to(redis_server.url):
         started = time.monotonic()
         response = alice_client.post(
-            reverse("deliveries:organizer_send", args=args),
+            reverse("invites:send", args=args),
             {"scope": "unsent", "step": "send", "subject": "Hi", "message": ""},
         )
         seconds = time.monotonic() - started

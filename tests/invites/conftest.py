@@ -1,5 +1,6 @@
 """Invites to email, made directly: how they were generated (and paid for) is
-the invites tests' business; here only their rows matter."""
+the generation tests' business; here only their rows matter. The outbox's
+tests (tests/deliveries/) use them too, as sample rows to send."""
 
 from __future__ import annotations
 

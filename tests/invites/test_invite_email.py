@@ -8,15 +8,15 @@ import pytest
 from django.core import mail
 
 from deliveries.models import Delivery
-from deliveries.rendering import (
+from invites.emails import (
     DEFAULT_INVITE_MESSAGE,
     DEFAULT_INVITE_SUBJECT,
     fill_placeholders,
     preview_invite_email,
     unknown_placeholders,
 )
-from deliveries.services import queue_invite_emails
 from invites.models import Invite
+from invites.sending import queue_invite_emails
 
 pytestmark = pytest.mark.django_db
 

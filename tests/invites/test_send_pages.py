@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
-from deliveries.services import with_delivery_status
+from deliveries.models import Delivery
 from invites.models import Invite
+from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails, with_delivery_status
 from portals.models import Portal
 from portals.owner_sessions import SESSION_KEY
 
@@ -22,7 +22,7 @@ DEFAULTS = {"subject": "You're invited to {{ event }}", "message": "Hello {{ nam
 
 
 def organizer_url(name: str, event: Any) -> str:
-    return reverse(f"deliveries:{name}", args=[event.organization.slug, event.slug])
+    return reverse(f"invites:{name}", args=[event.organization.slug, event.slug])
 
 
 def owner_client(portal: Portal) -> Client:
@@ -45,7 +45,7 @@ def test_the_organizer_writes_previews_and_sends_one_invite(
     alice_client: Client, event: Any, make_invites: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     invite = make_invites(1, names=["Ada Lovelace"], emails=["ada@example.com"])[0]
-    url = organizer_url("organizer_send", event)
+    url = organizer_url("send", event)
 
     page = alice_client.get(url, {"invite": invite.public_id})
     assert page.status_code == 200
@@ -82,12 +82,12 @@ def test_all_unsent_emails_only_invites_never_emailed_and_shows_progress(
     )
     post_send(
         bob_client,
-        organizer_url("organizer_send", event),
+        organizer_url("send", event),
         django_capture_on_commit_callbacks,
         invite=emailed.public_id,
     )
     mail.outbox.clear()
-    url = organizer_url("organizer_send", event)
+    url = organizer_url("send", event)
 
     page = bob_client.get(url, {"scope": "unsent"})
     assert "2 guests</strong> will receive this email" in page.content.decode()
@@ -96,7 +96,7 @@ def test_all_unsent_emails_only_invites_never_emailed_and_shows_progress(
 
     assert sorted(m.to[0] for m in mail.outbox) == ["b@example.com", "d@example.com"]
     send_id = Delivery.objects.get(invite=fresh).send_id
-    progress_url = organizer_url("organizer_progress", event)
+    progress_url = organizer_url("send_progress", event)
     assert sent.url == f"{progress_url}?send={send_id}"
     followed = bob_client.get(sent.url)
     assert followed.status_code == 200
@@ -108,10 +108,10 @@ def test_progress_polls_while_emails_wait_and_stops_when_done(
     alice_client: Client, event: Any, make_invites: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     invites = make_invites(3)
-    url = organizer_url("organizer_send", event)
+    url = organizer_url("send", event)
     with django_capture_on_commit_callbacks(execute=False):
         alice_client.post(url, {"scope": "unsent", "step": "send", **DEFAULTS})
-    progress_url = organizer_url("organizer_progress", event)
+    progress_url = organizer_url("send_progress", event)
     htmx = {"HTTP_HX_REQUEST": "true"}
 
     waiting = alice_client.get(progress_url, **htmx).content.decode()
@@ -133,7 +133,7 @@ def test_the_sixth_send_is_refused_on_the_page(
     alice_client: Client, event: Any, make_invites: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     invite = make_invites(1)[0]
-    url = organizer_url("organizer_send", event)
+    url = organizer_url("send", event)
     for _ in range(MAX_SENDS_PER_INVITE):
         post_send(alice_client, url, django_capture_on_commit_callbacks, invite=invite.public_id)
     assert len(mail.outbox) == MAX_SENDS_PER_INVITE
@@ -153,7 +153,7 @@ def test_a_bad_placeholder_or_empty_subject_is_explained_next_to_the_field(
 ) -> None:
     invite = make_invites(1)[0]
     response = alice_client.post(
-        organizer_url("organizer_send", event),
+        organizer_url("send", event),
         {
             "invite": invite.public_id,
             "step": "preview",
@@ -176,7 +176,7 @@ def test_a_subject_with_line_breaks_is_sent_on_one_line(
     invite = make_invites(1)[0]
     post_send(
         alice_client,
-        organizer_url("organizer_send", event),
+        organizer_url("send", event),
         django_capture_on_commit_callbacks,
         invite=invite.public_id,
         subject="Hi\r\nBcc: x@evil.example",
@@ -187,7 +187,7 @@ def test_a_subject_with_line_breaks_is_sent_on_one_line(
 
 
 def test_nothing_selected_goes_back_with_a_hint(alice_client: Client, event: Any) -> None:
-    response = alice_client.post(organizer_url("organizer_send", event), follow=True)
+    response = alice_client.post(organizer_url("send", event), follow=True)
     assert response.redirect_chain[-1][0] == reverse(
         "invites:guest_list", args=[event.organization.slug, event.slug]
     )
@@ -202,14 +202,14 @@ def test_an_outsider_gets_404_on_every_send_page(
     other_portal: Portal,
 ) -> None:
     invite = make_invites(1)[0]
-    for name in ("organizer_send", "organizer_progress"):
+    for name in ("send", "send_progress"):
         assert (
             charlie_client.get(organizer_url(name, event), {"invite": invite.public_id}).status_code
             == 404
         )
     # Charlie's own event page cannot reach alice's invite either.
     charlie_url = reverse(
-        "deliveries:organizer_send",
+        "invites:send",
         args=[other_portal.organization.slug, other_portal.group.event.slug],
     )
     assert charlie_client.get(charlie_url, {"invite": invite.public_id}).status_code == 404
@@ -220,9 +220,7 @@ def test_an_outsider_gets_404_on_every_send_page(
         == 404
     )
     assert (
-        alice_client.get(
-            organizer_url("organizer_progress", event), {"send": "not-a-send"}
-        ).status_code
+        alice_client.get(organizer_url("send_progress", event), {"send": "not-a-send"}).status_code
         == 404
     )
     assert not Delivery.objects.exists()
@@ -232,9 +230,7 @@ def test_the_organizer_cannot_email_a_portals_private_invite(
     alice_client: Client, event: Any, make_invites: Any, portal: Portal
 ) -> None:
     private = make_invites(1, portal=portal)[0]
-    response = alice_client.get(
-        organizer_url("organizer_send", event), {"invite": private.public_id}
-    )
+    response = alice_client.get(organizer_url("send", event), {"invite": private.public_id})
     assert response.status_code == 404
 
 
@@ -242,7 +238,7 @@ def test_the_send_page_query_count_does_not_grow_with_the_selection(
     alice_client: Client, event: Any, make_invites: Any, django_assert_max_num_queries: Any
 ) -> None:
     invites = make_invites(60)
-    url = organizer_url("organizer_send", event)
+    url = organizer_url("send", event)
     with django_assert_max_num_queries(12):
         response = alice_client.post(url, {"invite": [i.public_id for i in invites]})
     assert "60 guests</strong> will receive this email" in response.content.decode()
@@ -264,7 +260,7 @@ def test_the_portal_owner_sends_from_their_dashboard(
     owner: Client, portal_invite: Invite, django_capture_on_commit_callbacks: Any
 ) -> None:
     portal = portal_invite.portal
-    url = reverse("deliveries:owner_send", args=[portal.public_id])
+    url = reverse("owner:send", args=[portal.public_id])
 
     page = owner.get(url, {"invite": portal_invite.public_id})
     assert page.status_code == 200
@@ -284,8 +280,8 @@ def test_the_owner_pages_are_404_without_the_owners_session(
     client: Client, portal_invite: Invite, make_invites: Any
 ) -> None:
     portal = portal_invite.portal
-    for name in ("owner_send", "owner_progress"):
-        url = reverse(f"deliveries:{name}", args=[portal.public_id])
+    for name in ("send", "send_progress"):
+        url = reverse(f"owner:{name}", args=[portal.public_id])
         assert client.get(url, {"invite": portal_invite.public_id}).status_code == 404
 
 
@@ -293,7 +289,7 @@ def test_an_owner_cannot_email_another_portals_invite(
     owner: Client, portal_invite: Invite, make_invites: Any
 ) -> None:
     organizers_own = make_invites(1)[0]
-    url = reverse("deliveries:owner_send", args=[portal_invite.portal.public_id])
+    url = reverse("owner:send", args=[portal_invite.portal.public_id])
     assert owner.get(url, {"invite": organizers_own.public_id}).status_code == 404
 
 
@@ -306,7 +302,6 @@ def test_the_invite_partial_shows_state_and_sends_left(
     sent, bounced, never, no_email = make_invites(
         4, emails=["a@example.com", "b@example.com", "c@example.com", ""]
     )
-    from deliveries.services import queue_invite_emails
 
     with django_capture_on_commit_callbacks(execute=True):
         queue_invite_emails([sent, bounced], subject="Hi", message="")
@@ -315,7 +310,7 @@ def test_the_invite_partial_shows_state_and_sends_left(
 
     def render(invite: Invite) -> str:
         return render_to_string(
-            "deliveries/_invite_delivery.html",
+            "invites/send/_invite_delivery.html",
             {"invite": rows[invite.pk], "current_organization": event.organization, "event": event},
         )
 
@@ -332,7 +327,7 @@ def test_the_invite_partial_still_offers_sending_on_a_list_not_annotated(
 ) -> None:
     invite = make_invites(1)[0]
     html = render_to_string(
-        "deliveries/_invite_delivery.html",
+        "invites/send/_invite_delivery.html",
         {"invite": invite, "current_organization": event.organization, "event": event},
     )
     assert "sends left" not in html and "Not emailed" not in html
@@ -349,9 +344,9 @@ def test_the_guest_list_offers_emailing_and_follows_a_send(
     page = alice_client.get(
         reverse("invites:guest_list", args=[event.organization.slug, event.slug])
     ).content.decode()
-    send_url = organizer_url("organizer_send", event)
+    send_url = organizer_url("send", event)
     assert f'action="{send_url}" id="send-invites"' in page
-    assert f'hx-get="{organizer_url("organizer_progress", event)}" hx-trigger="load"' in page
+    assert f'hx-get="{organizer_url("send_progress", event)}" hx-trigger="load"' in page
     assert f'href="{send_url}?invite={invite.public_id}"' in page
     assert f'value="{invite.public_id}" form="send-invites"' in page
 
@@ -359,13 +354,12 @@ def test_the_guest_list_offers_emailing_and_follows_a_send(
 def test_the_owner_dashboard_offers_emailing(owner: Client, portal_invite: Invite) -> None:
     portal = portal_invite.portal
     page = owner.get(reverse("owner:dashboard", args=[portal.public_id])).content.decode()
-    send_url = reverse("deliveries:owner_send", args=[portal.public_id])
+    send_url = reverse("owner:send", args=[portal.public_id])
     assert f'action="{send_url}" id="send-invites"' in page
     assert f'href="{send_url}?invite={portal_invite.public_id}"' in page
 
 
 def email_some(invites: list[Invite], capture: Any) -> None:
-    from deliveries.services import queue_invite_emails
 
     with capture(execute=True):
         queue_invite_emails(invites, subject="Hi", message="")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from invites.models import Invite
 from tests.csp import directives
-from tests.deliveries.test_views import DEFAULTS, organizer_url, owner_client
+from tests.invites.test_send_pages import DEFAULTS, organizer_url, owner_client
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_a_guest_name_with_markup_shows_as_text_in_the_organizers_preview(
 ) -> None:
     page = preview_page(
         alice_client,
-        organizer_url("organizer_send", event),
+        organizer_url("send", event),
         hostile_invite,
         subject="For {{ name }}",
         message="Dear {{ name }}, <script>alert(2)</script>",
@@ -58,7 +58,7 @@ def test_a_guest_name_with_markup_shows_as_text_in_the_organizers_preview(
 def test_the_preview_frame_shows_the_email_and_can_run_nothing(
     alice_client: Client, event: Any, hostile_invite: Invite
 ) -> None:
-    page = preview_page(alice_client, organizer_url("organizer_send", event), hostile_invite)
+    page = preview_page(alice_client, organizer_url("send", event), hostile_invite)
     assert "srcdoc" not in page
     assert re.search(r"<iframe [^>]*\bsandbox src=", page)  # sandbox with no allow-scripts
 
@@ -88,22 +88,20 @@ def test_the_preview_frame_is_404_for_anyone_but_the_session_that_asked(
     event: Any,
     hostile_invite: Invite,
 ) -> None:
-    page = preview_page(alice_client, organizer_url("organizer_send", event), hostile_invite)
+    page = preview_page(alice_client, organizer_url("send", event), hostile_invite)
     url = frame_url(page)
 
     assert charlie_client.get(url).status_code == 404
     # A teammate without this preview in their session finds nothing either.
     assert bob_client.get(url).status_code == 404
-    made_up = reverse(
-        "deliveries:organizer_preview", args=[event.organization.slug, event.slug, "x" * 22]
-    )
+    made_up = reverse("invites:send_preview", args=[event.organization.slug, event.slug, "x" * 22])
     assert alice_client.get(made_up).status_code == 404
 
 
 def test_a_preview_key_does_not_open_another_events_invites(
     alice_client: Client, event: Any, hostile_invite: Invite
 ) -> None:
-    page = preview_page(alice_client, organizer_url("organizer_send", event), hostile_invite)
+    page = preview_page(alice_client, organizer_url("send", event), hostile_invite)
     key = frame_url(page).rstrip("/").rsplit("/", 1)[1]
     other = event.__class__.objects.create(
         organization=event.organization,
@@ -113,7 +111,7 @@ def test_a_preview_key_does_not_open_another_events_invites(
         ends_at=event.ends_at,
         timezone=event.timezone,
     )
-    url = reverse("deliveries:organizer_preview", args=[event.organization.slug, other.slug, key])
+    url = reverse("invites:send_preview", args=[event.organization.slug, other.slug, key])
     assert alice_client.get(url).status_code == 404
 
 
@@ -124,9 +122,7 @@ def test_the_portal_owners_preview_frame_works_only_with_the_owners_session(
     portal_invite.guest_name = PAYLOAD
     portal_invite.save()
     owner = owner_client(portal)
-    page = preview_page(
-        owner, reverse("deliveries:owner_send", args=[portal.public_id]), portal_invite
-    )
+    page = preview_page(owner, reverse("owner:send", args=[portal.public_id]), portal_invite)
     assert PAYLOAD not in page and ESCAPED in page
 
     frame = owner.get(frame_url(page))

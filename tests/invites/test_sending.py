@@ -8,18 +8,20 @@ from django.core import mail
 from django.db import connection, transaction
 
 from deliveries import rendering, services
-from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
-from deliveries.services import (
+from deliveries.models import Delivery
+from deliveries.services import queue_email
+from invites import sending
+from invites.models import Invite
+from invites.sending import (
+    MAX_SENDS_PER_INVITE,
     NoRecipients,
     SendLimitReached,
-    delivery_progress,
-    queue_email,
+    invite_progress,
     queue_invite_emails,
     sends_left,
     unsent_invites,
     with_delivery_status,
 )
-from invites.models import Invite
 from organizations.models import Organization
 
 SUBJECT = "You're invited to {{ event }}"
@@ -28,7 +30,7 @@ MESSAGE = "Hello {{ name }},\n\n{{ portal }} invites you."
 pytestmark = pytest.mark.django_db
 
 
-def send(invites: list[Invite], capture: Any, **kwargs: Any) -> services.QueuedInviteEmails:
+def send(invites: list[Invite], capture: Any, **kwargs: Any) -> sending.QueuedInviteEmails:
     with capture(execute=True):
         return queue_invite_emails(
             invites, subject=kwargs.pop("subject", SUBJECT), message=kwargs.pop("message", MESSAGE)
@@ -109,7 +111,7 @@ def test_failed_sends_do_not_use_up_the_invite(
 ) -> None:
     Delivery.objects.bulk_create(
         Delivery(
-            invite=portal_invite,
+            about=portal_invite,
             template="invite",
             recipient="ada@example.com",
             status=Delivery.Status.FAILED,
@@ -130,7 +132,7 @@ def test_a_selection_skips_what_cannot_be_sent_and_says_so(
     Invite.objects.filter(pk=revoked.pk).update(status=Invite.Status.REVOKED)
     Delivery.objects.bulk_create(
         Delivery(
-            invite=used_up,
+            about=used_up,
             template="invite",
             recipient="d@example.com",
             status=Delivery.Status.SENT,
@@ -141,8 +143,8 @@ def test_a_selection_skips_what_cannot_be_sent_and_says_so(
 
     queued = send([ok, no_email, revoked, used_up], django_capture_on_commit_callbacks)
 
-    assert [d.invite_id for d in queued] == [ok.pk]
-    assert queued.skipped == services.Skipped(without_email=1, at_limit=1, revoked=1)
+    assert [d.object_id for d in queued] == [ok.pk]
+    assert queued.skipped == sending.Skipped(without_email=1, at_limit=1, revoked=1)
     assert str(queued.skipped) == (
         "Skipped 1 without an email address, 1 already emailed 5 times and 1 revoked."
     )
@@ -235,7 +237,7 @@ def test_progress_counts_the_latest_email_of_each_invite(
     with django_capture_on_commit_callbacks(execute=False):
         queued = queue_invite_emails(invites[:2], subject=SUBJECT, message=MESSAGE)
 
-    progress = delivery_progress(invites[0].batch)
+    progress = invite_progress(invites[0].batch)
     assert (progress.total, progress.pending, progress.done) == (2, 2, False)
 
     Delivery.objects.filter(pk=queued[0].pk).update(
@@ -251,7 +253,7 @@ def test_two_sends_of_one_invite_at_once_respect_the_limit(make_invites: Any) ->
     invite = make_invites(1)[0]
     Delivery.objects.bulk_create(
         Delivery(
-            invite=invite,
+            about=invite,
             template="invite",
             recipient=invite.guest_email,
             status=Delivery.Status.SENT,

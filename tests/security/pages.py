@@ -150,7 +150,7 @@ def preview_key(send_url: str, *states: str) -> Builder:
 
 
 def _send_kwargs(send_url: str, world: World) -> dict[str, Any]:
-    if send_url.startswith("deliveries:owner"):
+    if send_url.startswith("owner:"):
         return {"public_id": world.portal.public_id}
     return {"org_slug": world.org_slug, "event_slug": world.event.slug}
 
@@ -306,33 +306,33 @@ PAGES: list[Page] = [
         label="CSV preview with bad rows",
     ),
     Page(
-        "deliveries:organizer_send",
+        "invites:send",
         ORGANIZERS,
         kwargs=event,
         query=selection("organizer_opened", "api", "blank_answered"),
     ),
     Page(
-        "deliveries:organizer_send",
+        "invites:send",
         ("alice",),
         kwargs=event,
         post=email_form("preview", "blank_answered"),
         label="preview of a guest who named themselves",
     ),
     Page(
-        "deliveries:organizer_send",
+        "invites:send",
         ("alice",),
         kwargs=event,
         post=email_form("edit", "api"),
         label="edit",
     ),
     Page(
-        "deliveries:organizer_preview",
+        "invites:send_preview",
         ("alice",),
-        kwargs=preview_key("deliveries:organizer_send", "blank_answered"),
+        kwargs=preview_key("invites:send", "blank_answered"),
     ),
-    Page("deliveries:organizer_progress", ("alice",), kwargs=event, query=send_id("organizer")),
+    Page("invites:send_progress", ("alice",), kwargs=event, query=send_id("organizer")),
     Page(
-        "deliveries:organizer_progress",
+        "invites:send_progress",
         ("alice",),
         kwargs=event,
         query=send_id("organizer"),
@@ -401,26 +401,26 @@ PAGES: list[Page] = [
     ),
     Page("owner:export", ("owner",), kwargs=owner_portal),
     Page(
-        "deliveries:owner_send",
+        "owner:send",
         OWNERS,
         kwargs=owner_portal,
         query=selection("owner_single", "owner_csv", "owner_blank_answered"),
     ),
     Page(
-        "deliveries:owner_send",
+        "owner:send",
         ("owner",),
         kwargs=owner_portal,
         post=email_form("preview", "owner_blank_answered"),
         label="preview",
     ),
     Page(
-        "deliveries:owner_preview",
+        "owner:send_preview",
         ("owner",),
-        kwargs=preview_key("deliveries:owner_send", "owner_blank_answered"),
+        kwargs=preview_key("owner:send", "owner_blank_answered"),
     ),
-    Page("deliveries:owner_progress", ("owner",), kwargs=owner_portal, query=send_id("owner")),
+    Page("owner:send_progress", ("owner",), kwargs=owner_portal, query=send_id("owner")),
     Page(
-        "deliveries:owner_progress",
+        "owner:send_progress",
         ("owner",),
         kwargs=owner_portal,
         query=send_id("owner"),

@@ -492,7 +492,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         invite(guest_email__startswith='"', batch__method="api"),
         invite(pk=blanks[0].pk),
     ]
-    send = reverse("deliveries:organizer_send", args=[slug, event.slug])
+    send = reverse("invites:send", args=[slug, event.slug])
     response = step(
         alice_client,
         "post",
@@ -509,7 +509,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     step(
         owner,
         "post",
-        reverse("deliveries:owner_send", args=[portal.public_id]),
+        reverse("owner:send", args=[portal.public_id]),
         {
             "invite": [owner_guest.public_id],
             "step": "send",

@@ -1,0 +1,123 @@
+"""The invite email: the sender's own words, filled in for each guest.
+
+An invite email carries the sender's subject and message, stored in the
+outbox row's context (`subject`, `message`). That text is user input: it
+never reaches the template engine (a `{% load %}` or a
+`{{ settings.SECRET_KEY }}` in it stays literal text). Only the three
+placeholders `{{ name }}`, `{{ event }}` and `{{ portal }}` are replaced, by
+plain substitution in a single pass (a guest named "{{ event }}" stays that
+name), and the result goes to the templates as a variable: autoescaped in
+HTML, and the subject flattened to one line so no name or subject can add a
+header.
+
+Registered with the outbox at start-up (InvitesConfig.ready()): the context
+builder reads the invite fresh when the worker sends, and the sent hook moves
+the invite from created to sent in the transaction that records the send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from artsvp.emails import RenderedEmail, one_line, render_email
+from deliveries.hooks import on_sent
+from deliveries.models import Delivery
+from deliveries.rendering import SkipDelivery, email_context
+from invites.models import Invite
+
+# The template of an invite email; its rows count against the send limit.
+INVITE_TEMPLATE = "invite"
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+PLACEHOLDERS = ("name", "event", "portal")
+# A guest without a name reads "Hello there,".
+NAMELESS_GUEST = "there"
+
+DEFAULT_INVITE_SUBJECT = "You're invited to {{ event }}"
+DEFAULT_INVITE_MESSAGE = (
+    "Hello {{ name }},\n\n"
+    "{{ portal }} would like to invite you to {{ event }}.\n\n"
+    "Your personal invitation is below. Please let us know whether you can come."
+)
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    return sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+
+
+def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return values.get(match.group(1), match.group(0))
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def placeholder_values(invite: Invite) -> dict[str, str]:
+    # CR/LF in a name must not survive into a subject line, nor break the
+    # text body's layout; names are one line by nature.
+    return {
+        "name": one_line(invite.guest_name) or NAMELESS_GUEST,
+        "event": one_line(invite.event.name),
+        "portal": one_line(host_name(invite)),
+    }
+
+
+def host_name(invite: Invite) -> str:
+    """Who invites: the portal (an exhibitor, a sponsor) or the organizer."""
+    return invite.portal.name if invite.portal_id else invite.organization.name
+
+
+def reply_to_address(invite: Invite) -> str:
+    """Where a guest's answer to the email goes: the portal owner who invited them
+    ("" for the organizer's own invites: the default sender's address)."""
+    portal = invite.portal if invite.portal_id else None
+    return portal.owner_email if portal is not None and portal.owner_email else ""
+
+
+def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, Any]:
+    """A blank subject or message means the standard one (API callers omit them)."""
+    values = placeholder_values(invite)
+    return {
+        "subject": one_line(fill_placeholders(subject or DEFAULT_INVITE_SUBJECT, values)),
+        "message": fill_placeholders(message or DEFAULT_INVITE_MESSAGE, values).strip(),
+        "invite": invite,
+        "event": invite.event,
+        "host_name": host_name(invite),
+        "invite_url": f"{settings.SITE_URL}{invite.path}",
+    }
+
+
+def preview_invite_email(invite: Invite, *, subject: str, message: str) -> RenderedEmail:
+    """Exactly what `invite` would receive, rendered like the real send."""
+    return render_email(INVITE_TEMPLATE, invite_context(invite, subject=subject, message=message))
+
+
+@email_context(INVITE_TEMPLATE)
+def _invite_email_context(delivery: Delivery) -> dict[str, Any]:
+    invite = (
+        Invite.objects.select_related("event", "portal", "organization")
+        .filter(pk=delivery.object_id)
+        .first()
+    )
+    if invite is None:
+        raise SkipDelivery("The invite no longer exists.")
+    if invite.status == Invite.Status.REVOKED:
+        raise SkipDelivery("The invite was revoked before it was sent.")
+    stored = delivery.context
+    return invite_context(
+        invite, subject=str(stored.get("subject", "")), message=str(stored.get("message", ""))
+    )
+
+
+@on_sent(INVITE_TEMPLATE)
+def _mark_invite_sent(delivery: Delivery) -> None:
+    # Only a created invite moves: an opened or answered one keeps its state
+    # when a reminder goes.
+    Invite.objects.filter(pk=delivery.object_id, status=Invite.Status.CREATED).update(
+        status=Invite.Status.SENT, updated_at=timezone.now()
+    )
