@@ -72,13 +72,6 @@ def host_name(invite: Invite) -> str:
     return invite.portal.name if invite.portal_id else invite.organization.name
 
 
-def reply_to_address(invite: Invite) -> str:
-    """Where a guest's answer to the email goes: the portal owner who invited them
-    ("" for the organizer's own invites: the default sender's address)."""
-    portal = invite.portal if invite.portal_id else None
-    return portal.owner_email if portal is not None and portal.owner_email else ""
-
-
 def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, Any]:
     """A blank subject or message means the standard one (API callers omit them)."""
     values = placeholder_values(invite)
