@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from anymail.exceptions import AnymailAPIError, AnymailError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from deliveries.models import Delivery
 from deliveries.rendering import build_delivery_message
-
-if TYPE_CHECKING:
-    from deliveries.models import Delivery
 
 
 class Channel(Protocol):

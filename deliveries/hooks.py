@@ -12,12 +12,10 @@ app's change commit together, and once: only a row still in `sending` (or
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from deliveries.models import Delivery
+from deliveries.models import Delivery
 
-SentHook = Callable[["Delivery"], None]
+SentHook = Callable[[Delivery], None]
 # template -> {"module.qualname": hook}: a module imported twice (autoreload,
 # tests) replaces its hook instead of adding a second one.
 _SENT_HOOKS: dict[str, dict[str, SentHook]] = {}

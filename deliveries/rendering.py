@@ -10,16 +10,14 @@ no longer wanted (`SkipDelivery`). The outbox knows no template by name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 
 from artsvp.emails import build_message
+from deliveries.models import Delivery
 
-if TYPE_CHECKING:
-    from deliveries.models import Delivery
-
-ContextBuilder = Callable[["Delivery"], dict[str, Any]]
+ContextBuilder = Callable[[Delivery], dict[str, Any]]
 _BUILDERS: dict[str, ContextBuilder] = {}
 
 
