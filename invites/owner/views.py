@@ -30,12 +30,11 @@ from invites.services import InviteNotRevocable, revoke_invite
 from portals.claiming import (
     CODE_LIFETIME,
     CodeCheck,
-    PortalAlreadyAssigned,
-    PortalRevoked,
     check_owner_code,
     claim_portal,
     request_owner_code,
 )
+from portals.errors import PortalAlreadyAssigned, PortalRevoked
 from portals.models import Portal
 from portals.owner_sessions import (
     has_owner_access,
@@ -85,11 +84,11 @@ def portal_link(request: HttpRequest, token: str) -> HttpResponse:
     if limited:
         return limited
     portal = _portal_by_token(token)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         return _revoked(request, portal)
     if has_owner_access(request, portal):
         return redirect("owner:dashboard", portal.public_id)
-    if portal.status == Portal.Status.ASSIGNED:
+    if portal.is_assigned:
         # A claim form posted to a portal claimed in the meantime lost the race.
         return _already_claimed(request, portal, token, lost_race=request.method == "POST")
 
@@ -127,7 +126,7 @@ def request_code(request: HttpRequest, token: str) -> HttpResponse:
     if limited:
         return limited
     portal = _portal_by_token(token)
-    if portal.status != Portal.Status.ASSIGNED:
+    if not portal.is_assigned:
         return redirect("owner:link", token)
     form = CodeRequestForm(request.POST)
     if not form.is_valid():
@@ -159,7 +158,7 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
     if limited:
         return limited
     portal = _portal_by_token(token)
-    if portal.status != Portal.Status.ASSIGNED:
+    if not portal.is_assigned:
         return redirect("owner:link", token)
     if has_owner_access(request, portal):
         return redirect("owner:dashboard", portal.public_id)
@@ -198,7 +197,7 @@ def enter_code(request: HttpRequest, token: str) -> HttpResponse:
 @private_page
 def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         return _revoked(request, portal)
     filters = InviteStatusFilterForm(request.GET or None)
     invites = Invite.objects.filter(portal=portal).order_by("-created_at", "-id")
@@ -233,7 +232,7 @@ def dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         return _revoked(request, portal)
     page_url = reverse("owner:add_invites", args=[portal.public_id])
     target = GenerationTarget(
@@ -259,7 +258,7 @@ def add_invites(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest, public_id: str, invite_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         return _revoked(request, portal)
     invite = get_object_or_404(Invite, portal=portal, public_id=invite_id)
     try:
@@ -277,7 +276,7 @@ def revoke(request: HttpRequest, public_id: str, invite_id: str) -> HttpResponse
 @private_page
 def export_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         raise Http404("This portal has been revoked.")
     invites = Invite.objects.filter(portal=portal).order_by("created_at", "id")
     base = request.build_absolute_uri("/").rstrip("/")
