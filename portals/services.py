@@ -11,7 +11,10 @@ Locks, extending the order in credits/ledger.py at its front:
 The group row is locked to keep portal names unique within the group (two
 imports of the same file at once must not both pass the duplicate check);
 the portal row is locked to read `invites_used`, which the owner's invite
-generation raises under that same lock.
+generation raises under that same lock. What a locked portal allows (live or
+not, the allocation counters) is decided in portals/rules.py; each change of
+a group or a portal, however many fields, is one service call and one
+transaction (update_group, update_portal), from the pages and the API alike.
 """
 
 from __future__ import annotations
