@@ -21,9 +21,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from artsvp.api_support import ApiError, ApiKeyAuth, RateLimited, with_rate_limit_headers
 from credits.ledger import InsufficientCredits
 from deliveries.services import DeliveryError
-from invites.services import AllocationExceeded, InvalidGuests, InviteError
-from portals import claiming
-from portals import services as portal_services
+from invites.services import InvalidGuests, InviteError
+from portals.errors import PortalError
 
 logger = logging.getLogger(__name__)
 
@@ -183,17 +182,6 @@ def on_insufficient_credits(request: HttpRequest, exc: InsufficientCredits) -> H
     )
 
 
-@api.exception_handler(AllocationExceeded)
-def on_allocation_exceeded(request: HttpRequest, exc: AllocationExceeded) -> HttpResponse:
-    return error_response(
-        request,
-        409,
-        "allocation_exceeded",
-        str(exc),
-        {"requested": exc.requested, "remaining": exc.remaining},
-    )
-
-
 @api.exception_handler(InvalidGuests)
 def on_invalid_guests(request: HttpRequest, exc: InvalidGuests) -> HttpResponse:
     return error_response(
@@ -201,28 +189,22 @@ def on_invalid_guests(request: HttpRequest, exc: InvalidGuests) -> HttpResponse:
     )
 
 
+@api.exception_handler(PortalError)
+def on_portal_error(request: HttpRequest, exc: PortalError) -> HttpResponse:
+    """allocation_exceeded, allocation_below_used, portal_not_assigned, portal_revoked,
+    duplicate_*_name...: each error (portals/errors.py) names its code, status and details."""
+    return error_response(request, exc.status, exc.code, str(exc), exc.details)
+
+
 @api.exception_handler(InviteError)
 @api.exception_handler(DeliveryError)
-@api.exception_handler(portal_services.PortalError)
-@api.exception_handler(claiming.PortalError)
 def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """The object's state refuses the change: portal_not_assigned, portal_revoked,
-    invite_answered, idempotency_key_reused... (each error names its own code)."""
-    details: dict[str, Any] = {}
-    if isinstance(exc, portal_services.AllocationBelowUsed):
-        details = {"used": exc.used, "requested": exc.requested}
-    elif isinstance(exc, portal_services.DuplicatePortalName):
-        details = {"names": exc.names}
-    elif isinstance(exc, portal_services.DuplicateGroupName):
-        details = {"name": exc.name}
-    elif isinstance(exc, portal_services.InvalidGroupSettings):
-        details = {"fields": {exc.field: [str(exc)]}}
+    """The object's state refuses the change: invite_answered, idempotency_key_reused...
+    (each error names its own code)."""
     code = getattr(exc, "code", "conflict")
-    if isinstance(exc, claiming.PortalRevoked):
-        code = "portal_revoked"
     # A few are about the request, not the state (idempotency_key_mismatch: 422).
     status = getattr(exc, "status", 409)
-    return error_response(request, status, code, str(exc), details)
+    return error_response(request, status, code, str(exc))
 
 
 @api.exception_handler(Exception)

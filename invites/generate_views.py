@@ -25,16 +25,14 @@ from invites.forms import GENERATION_FORMS, CsvConfirmForm, CsvUploadForm, Gener
 from invites.guest_lists import GuestList
 from invites.models import InviteBatch
 from invites.services import (
-    AllocationExceeded,
     GuestInput,
     IdempotencyKeyMismatch,
     IdempotencyKeyReused,
     InvalidGuests,
-    PortalNotAssigned,
-    PortalRevoked,
     generate_invites,
     generate_organizer_invites,
 )
+from portals.errors import AllocationExceeded, PortalNotAssigned, PortalRevoked
 from portals.models import Portal
 
 # The portal owner never sees the organizer's balance, only that it ran out.

@@ -28,7 +28,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from credits import ledger
@@ -36,9 +36,9 @@ from credits.models import CreditEntry, CreditKind
 from events.models import Event
 from invites.bulk import InviteRow, insert_invites
 from invites.models import Invite, InviteBatch
-from portals.claiming import PortalRevoked
 from portals.models import Portal
 from portals.notifications import notify_credit_shortage
+from portals.rules import ensure_live, release_allocation, reserve_allocation
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ MAX_METADATA_DEPTH = 5
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 __all__ = [
-    "AllocationExceeded",
     "EventFull",
     "GuestDetailsRequired",
     "GuestInput",
@@ -69,8 +68,6 @@ __all__ = [
     "InviteNotRevocable",
     "InviteRevoked",
     "PlusOnesExceeded",
-    "PortalNotAssigned",
-    "PortalRevoked",
     "RsvpClosed",
     "generate_invites",
     "generate_organizer_invites",
@@ -93,30 +90,6 @@ class GuestInput:
 
 class InviteError(Exception):
     code = "invite_error"
-
-
-class AllocationExceeded(InviteError):
-    code = "allocation_exceeded"
-
-    def __init__(self, *, requested: int, remaining: int) -> None:
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            f"You asked for {requested} invite{'s' if requested != 1 else ''} but only "
-            f"{remaining} remain{'s' if remaining == 1 else ''} in your allocation "
-            f"({self.shortfall} short)."
-        )
-
-    @property
-    def shortfall(self) -> int:
-        return self.requested - self.remaining
-
-
-class PortalNotAssigned(InviteError):
-    code = "portal_not_assigned"
-
-    def __init__(self) -> None:
-        super().__init__("This portal has not been claimed yet, so it cannot generate invites.")
 
 
 class InvalidGuests(InviteError):
@@ -232,13 +205,10 @@ def generate_invites(
             replay = _replayed_batch(locked.organization_id, idempotency_key)
             if replay is not None:
                 return _checked_replay(replay, request_hash, portal_id=locked.pk)
-            if locked.status == Portal.Status.REVOKED:
-                raise PortalRevoked()
-            if locked.status != Portal.Status.ASSIGNED:
-                raise PortalNotAssigned()
+            ensure_live(locked)
             size = len(guests) + blank
-            if size > locked.remaining:
-                raise AllocationExceeded(requested=size, remaining=locked.remaining)
+            # Before paying: a batch that does not fit is refused as such.
+            reserve_allocation(locked, size)
             batch = _create_batch(
                 organization=portal.organization,
                 event_id=portal.group.event_id,
@@ -252,10 +222,10 @@ def generate_invites(
                 request_hash=request_hash,
             )
             if batch.replayed:
+                # A request with this key committed first: answer with its
+                # batch and keep nothing of this one, the reservation included.
+                transaction.set_rollback(True)
                 return _checked_replay(batch, request_hash, portal_id=locked.pk)
-            Portal.objects.filter(pk=locked.pk).update(
-                invites_used=F("invites_used") + size, updated_at=timezone.now()
-            )
     except ledger.InsufficientCredits as error:
         notify_credit_shortage(portal, kind=CreditKind.INVITE, requested=error.requested)
         raise
@@ -517,10 +487,8 @@ def revoke_invite(invite: Invite, *, actor: Any = None) -> Invite:
         locked.status = Invite.Status.REVOKED
         locked.revoked_at = now
         locked.save(update_fields=["status", "revoked_at", "updated_at"])
-        if locked.portal_id is not None:
-            Portal.objects.filter(pk=locked.portal_id).update(
-                invites_used=F("invites_used") - 1, updated_at=now
-            )
+        if locked.portal is not None:
+            release_allocation(locked.portal, 1)
     logger.info(
         "Invite %s revoked by %s", locked.public_id, getattr(actor, "pk", None) or "the owner"
     )

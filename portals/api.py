@@ -4,7 +4,6 @@ only when its owner claims the link."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -30,9 +29,9 @@ from artsvp.api_support import (
 )
 from events.api import access_event
 from portals import services
-from portals.csv_import import MAX_ALLOCATION, MAX_NAME_LENGTH
-from portals.forms import MAX_PLUS_ONES
+from portals.csv_import import MAX_NAME_LENGTH
 from portals.models import Portal, PortalGroup
+from portals.services import MAX_ALLOCATION, MAX_PLUS_ONES
 
 router = Router()
 
@@ -101,17 +100,6 @@ def access_group(request: HttpRequest, group_id: str) -> PortalGroup:
     return get_or_404(groups.select_related("event"), group_id, "portal group")
 
 
-def _group_settings(group: PortalGroup) -> services.GroupSettings:
-    return services.GroupSettings(
-        name=group.name,
-        kind=group.kind,
-        default_allocation=group.default_allocation,
-        default_plus_ones=group.default_plus_ones,
-        instructions=group.instructions,
-        share_all_invites=group.share_all_invites,
-    )
-
-
 @router.get(
     "/events/{event_id}/portal-groups",
     response={200: GroupPage, **errors(404, 422)},
@@ -164,15 +152,17 @@ def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
 )
 def patch_group(request: HttpRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
     group = access_group(request, group_id)
-    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
-    if changes:
-        if "kind" in changes:
-            changes["kind"] = changes["kind"].value
-        for name in ("name", "instructions"):
-            if name in changes:
-                changes[name] = changes[name].strip()
-        group = services.update_group(group, settings=replace(_group_settings(group), **changes))
-    return group_out(group, event_id=group.event.public_id)
+    event_id = group.event.public_id
+    group = services.update_group(
+        group,
+        name=payload.name,
+        kind=payload.kind.value if payload.kind is not None else None,
+        default_allocation=payload.default_allocation,
+        default_plus_ones=payload.default_plus_ones,
+        instructions=payload.instructions.strip() if payload.instructions is not None else None,
+        share_all_invites=payload.share_all_invites,
+    )
+    return group_out(group, event_id=event_id)
 
 
 # --- Portals -----------------------------------------------------------------------------
@@ -349,32 +339,16 @@ def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
 )
 def patch_portal(request: HttpRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
     portal = access_portal(request, portal_id)
-    changes = payload.model_dump(exclude_unset=True)
-    # Refuse up front what would fail half-way through the writes below.
-    if portal.status == Portal.Status.REVOKED and any(v is not None for v in changes.values()):
-        raise services.PortalRevoked()
-    if changes.get("owner_email") and portal.status != Portal.Status.ASSIGNED:
-        raise services.PortalNotAssigned()
     group = portal.group
-    if any(changes.get(name) is not None for name in ("name", "allocation", "contact_email")):
-        portal = services.update_portal(
-            portal,
-            name=changes.get("name") or portal.name,
-            allocation=(
-                changes["allocation"]
-                if changes.get("allocation") is not None
-                else portal.allocation
-            ),
-            contact_email=(
-                changes["contact_email"]
-                if changes.get("contact_email") is not None
-                else portal.contact_email
-            ),
-        )
-    if changes.get("owner_email"):
-        portal = services.change_owner_email(
-            portal, email=changes["owner_email"], actor=actor_of(request)
-        )
-    if changes.get("revoked"):
-        portal = services.revoke_portal(portal, actor=actor_of(request))
+    # One service call, one transaction: every field is checked under the
+    # portal's lock before any is written, so a refusal changes nothing.
+    portal = services.update_portal(
+        portal,
+        name=payload.name,
+        allocation=payload.allocation,
+        contact_email=payload.contact_email,
+        owner_email=payload.owner_email,
+        revoke=bool(payload.revoked),
+        actor=actor_of(request),
+    )
     return portal_out(portal, group=group)

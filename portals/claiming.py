@@ -57,6 +57,7 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from portals.notifications import notify_credit_shortage, send_owner_code
+from portals.rules import ensure_claimable
 
 logger = logging.getLogger(__name__)
 
@@ -69,20 +70,6 @@ GUESSES_PER_CLIENT = 5
 GUESS_CLIENT_WINDOW = timedelta(minutes=15)
 GUESSES_PER_PORTAL = 20
 GUESS_PORTAL_WINDOW = timedelta(hours=1)
-
-
-class PortalError(Exception):
-    pass
-
-
-class PortalAlreadyAssigned(PortalError):
-    def __init__(self) -> None:
-        super().__init__("This portal has already been claimed.")
-
-
-class PortalRevoked(PortalError):
-    def __init__(self) -> None:
-        super().__init__("This portal has been revoked by the organizer.")
 
 
 def normalize_email(email: str) -> str:
@@ -111,10 +98,7 @@ def _claim(portal: Portal, *, email: str) -> Portal:
         # Lock, then re-read the status: of two simultaneous claims the second
         # waits here and then sees the first one's owner.
         locked = Portal.objects.select_for_update(of=("self",)).get(pk=portal.pk)
-        if locked.status == Portal.Status.REVOKED:
-            raise PortalRevoked()
-        if locked.status != Portal.Status.UNASSIGNED:
-            raise PortalAlreadyAssigned()
+        ensure_claimable(locked)
         ledger.consume(
             portal.organization,
             CreditKind.PORTAL,
@@ -150,7 +134,7 @@ def _lock_assigned(portal: Portal) -> Portal | None:
     # Every request and guess for one portal queues on its row, so parallel
     # requests or guesses cannot all slip under a count they together exceed.
     locked = Portal.objects.select_for_update(of=("self",)).filter(pk=portal.pk).first()
-    if locked is None or locked.status != Portal.Status.ASSIGNED:
+    if locked is None or not locked.is_assigned:
         return None
     return locked
 

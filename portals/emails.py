@@ -34,7 +34,7 @@ def portal_link_context(delivery: Delivery) -> dict[str, Any]:
     # receive a link meant for the old one.
     if portal is None:
         raise SkipDelivery("The portal was deleted before its link was sent.")
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         raise SkipDelivery("The portal was revoked before its link was sent.")
     if portal.contact_email.strip().lower() != delivery.recipient.lower():
         raise SkipDelivery("The portal's contact email changed before its link was sent.")

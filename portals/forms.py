@@ -8,11 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from events.models import Event
-from portals.csv_import import MAX_ALLOCATION, MAX_BYTES, MAX_NAME_LENGTH, MAX_ROWS
+from portals.csv_import import MAX_BYTES, MAX_NAME_LENGTH, MAX_ROWS
+from portals.errors import DuplicateGroupName
 from portals.models import Portal, PortalGroup
 from portals.services import (
+    MAX_ALLOCATION,
     MAX_PLUS_ONES,
-    DuplicateGroupName,
     GroupSettings,
     check_group_name,
     taken_names,

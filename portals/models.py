@@ -13,8 +13,8 @@ Invariants (also database constraints):
 - group names are unique per event and portal names per group, ignoring
   case (services.py checks them first, to answer with a domain error);
 - 0 <= invites_used <= allocation: `invites_used` counts live generated
-  invites and only changes under the portal's row lock (portals/services.py,
-  invites/services.py);
+  invites and only changes under the portal's row lock, through
+  portals/rules.py (reserve_allocation, release_allocation, change_allocation);
 - an assigned portal has an owner email and an assignment time.
 
 The portal owner has no account. The browser that claims a portal is signed
@@ -124,6 +124,20 @@ class Portal(models.Model):
     @property
     def event(self) -> Event:
         return self.group.event
+
+    # The page checks: views, templates and the API ask these, never `status`.
+    # A decision that writes asks portals/rules.py under the portal's lock.
+    @property
+    def is_unassigned(self) -> bool:
+        return self.status == self.Status.UNASSIGNED
+
+    @property
+    def is_assigned(self) -> bool:
+        return self.status == self.Status.ASSIGNED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == self.Status.REVOKED
 
     @property
     def remaining(self) -> int:

@@ -35,7 +35,7 @@ def has_owner_access(request: HttpRequest, portal: Portal) -> bool:
     email = request.session.get(SESSION_KEY, {}).get(portal.public_id)
     return (
         email is not None
-        and portal.status != Portal.Status.UNASSIGNED
+        and not portal.is_unassigned
         and bool(portal.owner_email)
         and portal.owner_email.lower() == email
     )
@@ -43,7 +43,7 @@ def has_owner_access(request: HttpRequest, portal: Portal) -> bool:
 
 def owner_portal_or_404(request: HttpRequest, public_id: str) -> Portal:
     """The portal this browser is signed in to, or 404 (also for a revoked portal's
-    former owner: the view shows them the revoked page when `status` says so)."""
+    former owner: the view shows them the revoked page when `is_revoked` says so)."""
     if public_id not in request.session.get(SESSION_KEY, {}):
         raise Http404("No such portal.")
     portal = (

@@ -11,7 +11,10 @@ Locks, extending the order in credits/ledger.py at its front:
 The group row is locked to keep portal names unique within the group (two
 imports of the same file at once must not both pass the duplicate check);
 the portal row is locked to read `invites_used`, which the owner's invite
-generation raises under that same lock.
+generation raises under that same lock. What a locked portal allows (live or
+not, the allocation counters) is decided in portals/rules.py; each change of
+a group or a portal, however many fields, is one service call and one
+transaction (update_group, update_portal), from the pages and the API alike.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from deliveries.models import Delivery
 from deliveries.services import queue_email
 from events.models import Event
 from portals.emails import PORTAL_LINK
+from portals.errors import (
+    DuplicateGroupName,
+    DuplicatePortalName,
+    InvalidGroupSettings,
+    NoContactEmail,
+)
 from portals.models import Portal, PortalGroup
+from portals.rules import change_allocation, ensure_live, ensure_not_revoked
 
 logger = logging.getLogger(__name__)
 
@@ -38,79 +48,6 @@ MAX_PORTALS_PER_IMPORT = 2000
 MAX_ALLOCATION = 100_000
 MAX_PLUS_ONES = 50
 MAX_GROUP_NAME_LENGTH = 120
-
-
-class PortalError(Exception):
-    code = "portal_error"
-
-
-class AllocationBelowUsed(PortalError):
-    code = "allocation_below_used"
-
-    def __init__(self, *, used: int, requested: int | None = None) -> None:
-        self.used = used
-        self.requested = requested
-        super().__init__(
-            f"{used} invite{'s' if used != 1 else ''} already generated from this portal: "
-            f"the allocation can't go below {used}."
-        )
-
-
-class DuplicateGroupName(PortalError):
-    """Group names are unique per event, ignoring case (also a database constraint)."""
-
-    code = "duplicate_group_name"
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        super().__init__(gettext("This event already has a portal group with this name."))
-
-
-class InvalidGroupSettings(PortalError):
-    """A request-shaped refusal (422), raised whichever page or endpoint sent it."""
-
-    code = "invalid"
-    status = 422
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-class DuplicatePortalName(PortalError):
-    code = "duplicate_portal_name"
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.names = list(names)
-        listed = ", ".join(f"“{name}”" for name in self.names[:5])
-        more = f" and {len(self.names) - 5} more" if len(self.names) > 5 else ""
-        super().__init__(f"This group already has a portal named {listed}{more}.")
-
-
-class PortalRevoked(PortalError):
-    code = "portal_revoked"
-
-    def __init__(self) -> None:
-        super().__init__("This portal is revoked: it can no longer be changed or sent.")
-
-
-class PortalNotAssigned(PortalError):
-    code = "portal_not_assigned"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This portal has no owner yet: the owner email is set when someone claims the link."
-        )
-
-
-class NoContactEmail(PortalError):
-    code = "no_contact_email"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This portal has no contact email. Add one (edit the portal), or copy the link "
-            "and send it yourself."
-        )
 
 
 @dataclass(frozen=True)
@@ -190,20 +127,37 @@ def create_group(event: Event, *, settings: GroupSettings) -> PortalGroup:
     return _save_group(group)
 
 
-def update_group(group: PortalGroup, *, settings: GroupSettings) -> PortalGroup:
-    """Change the group's settings; existing portals keep their own allocation.
-    Raises DuplicateGroupName."""
-    for name in (
-        "name",
-        "kind",
-        "default_allocation",
-        "default_plus_ones",
-        "instructions",
-        "share_all_invites",
-    ):
-        setattr(group, name, getattr(settings, name))
-    group.name = group.name.strip()
-    return _save_group(group)
+def update_group(
+    group: PortalGroup,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    default_allocation: int | None = None,
+    default_plus_ones: int | None = None,
+    instructions: str | None = None,
+    share_all_invites: bool | None = None,
+) -> PortalGroup:
+    """Change the given settings (None leaves a setting as it is) in one transaction;
+    existing portals keep their own allocation.
+    Raises DuplicateGroupName or InvalidGroupSettings."""
+    changes = {
+        "name": name.strip() if name is not None else None,
+        "kind": kind,
+        "default_allocation": default_allocation,
+        "default_plus_ones": default_plus_ones,
+        "instructions": instructions,
+        "share_all_invites": share_all_invites,
+    }
+    if all(value is None for value in changes.values()):
+        return group
+    with transaction.atomic(durable=True):
+        # Lock and re-read: two changes of different settings at once both
+        # land, and neither writes back the other's stale value.
+        locked = _lock_group(group)
+        for field, value in changes.items():
+            if value is not None:
+                setattr(locked, field, value)
+        return _save_group(locked)
 
 
 def _lock_group(group: PortalGroup) -> PortalGroup:
@@ -281,68 +235,90 @@ def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal
             raise DuplicatePortalName([row.name.strip() for row in rows]) from None
 
 
-def update_portal(portal: Portal, *, name: str, allocation: int, contact_email: str) -> Portal:
-    """Rename, re-allocate or re-address a portal; the allocation never drops below what is used."""
-    if allocation < 0:
+def update_portal(
+    portal: Portal,
+    *,
+    name: str | None = None,
+    allocation: int | None = None,
+    contact_email: str | None = None,
+    owner_email: str | None = None,
+    revoke: bool = False,
+    actor: Any = None,
+) -> Portal:
+    """Change any of the portal's fields, all or none, in one transaction; None
+    leaves a field as it is, "" removes the contact email.
+
+    The allocation never drops below what is used; a new owner email needs an
+    assigned portal (it uses no credit: the claim used it); revoking closes
+    the portal for good. Raises PortalRevoked, PortalNotAssigned,
+    AllocationBelowUsed or DuplicatePortalName, having changed nothing.
+    """
+    if allocation is not None and allocation < 0:
         raise ValueError("An allocation is 0 or more.")
+    if not revoke and all(
+        value is None for value in (name, allocation, contact_email, owner_email)
+    ):
+        return portal
     with transaction.atomic(durable=True):
-        _lock_group(portal.group)
+        if name is not None:
+            # Group first (the order above): portal names are unique in the group.
+            _lock_group(portal.group)
         locked = _lock_portal(portal)
-        if locked.status == Portal.Status.REVOKED:
-            raise PortalRevoked()
-        # Re-read under the portal lock: the owner may be generating invites
-        # right now, and that raises invites_used under the same lock.
-        if allocation < locked.invites_used:
-            raise AllocationBelowUsed(used=locked.invites_used, requested=allocation)
-        name = name.strip()
-        if name.casefold() in taken_names(locked.group, exclude=locked):
-            raise DuplicatePortalName([name])
-        locked.name = name
-        locked.allocation = allocation
-        locked.contact_email = contact_email.strip()
+        # Every check re-reads under the portal lock: a revocation, a claim or
+        # the owner's invite generation (which raises invites_used under the
+        # same lock) may have committed since the page or request was read.
+        ensure_not_revoked(locked)
+        fields = ["updated_at"]
+        if owner_email is not None:
+            ensure_live(locked)
+            locked.owner_email = owner_email.strip()
+            fields.append("owner_email")
+        if allocation is not None:
+            change_allocation(locked, allocation)
+            fields.append("allocation")
+        if name is not None:
+            name = name.strip()
+            if name.casefold() in taken_names(locked.group, exclude=locked):
+                raise DuplicatePortalName([name])
+            locked.name = name
+            fields.append("name")
+        if contact_email is not None:
+            locked.contact_email = contact_email.strip()
+            fields.append("contact_email")
+        if revoke:
+            locked.status = Portal.Status.REVOKED
+            locked.revoked_at = timezone.now()
+            fields += ["status", "revoked_at"]
         try:
             with transaction.atomic():
-                locked.save(update_fields=["name", "allocation", "contact_email", "updated_at"])
+                locked.save(update_fields=fields)
         except IntegrityError:
             if (
-                Portal.objects.filter(group=locked.group, name__iexact=name)
+                name is not None
+                and Portal.objects.filter(group=locked.group, name__iexact=name)
                 .exclude(pk=locked.pk)
                 .exists()
             ):
                 raise DuplicatePortalName([name]) from None
             raise
+    actor_id = getattr(actor, "pk", None)
+    if owner_email is not None:
+        logger.info("Portal %s owner email changed by user %s", locked.public_id, actor_id)
+    if revoke:
+        logger.info("Portal %s revoked by user %s", locked.public_id, actor_id)
     return locked
 
 
 def change_owner_email(portal: Portal, *, email: str, actor: Any) -> Portal:
     """Hand an assigned portal to another owner. The portal credit was used at the
     claim and stays used: this is not a new assignment."""
-    with transaction.atomic(durable=True):
-        locked = _lock_portal(portal)
-        if locked.status == Portal.Status.REVOKED:
-            raise PortalRevoked()
-        if locked.status != Portal.Status.ASSIGNED:
-            raise PortalNotAssigned()
-        locked.owner_email = email.strip()
-        locked.save(update_fields=["owner_email", "updated_at"])
-    logger.info(
-        "Portal %s owner email changed by user %s", locked.public_id, getattr(actor, "pk", None)
-    )
-    return locked
+    return update_portal(portal, owner_email=email, actor=actor)
 
 
 def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
     """Close the portal for good. Used credits are not refunded; invites already
     generated stay valid for their guests."""
-    with transaction.atomic(durable=True):
-        locked = _lock_portal(portal)
-        if locked.status == Portal.Status.REVOKED:
-            raise PortalRevoked()
-        locked.status = Portal.Status.REVOKED
-        locked.revoked_at = timezone.now()
-        locked.save(update_fields=["status", "revoked_at", "updated_at"])
-    logger.info("Portal %s revoked by user %s", locked.public_id, getattr(actor, "pk", None))
-    return locked
+    return update_portal(portal, revoke=True, actor=actor)
 
 
 def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
@@ -352,8 +328,7 @@ def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
         # Locked like revoke_portal: a revocation at the same moment comes
         # first and nothing is queued, or comes after and the worker skips it.
         locked = _lock_portal(portal)
-        if locked.status == Portal.Status.REVOKED:
-            raise PortalRevoked()
+        ensure_not_revoked(locked)
         if not locked.contact_email:
             raise NoContactEmail()
         return queue_email(

@@ -8,6 +8,7 @@ through portals/services.py.
 from __future__ import annotations
 
 import copy
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -22,6 +23,14 @@ from invites.models import Invite
 from organizations.access import organization_view
 from portals import services
 from portals.csv_import import MAX_ROWS, ParsedFile, parse_portal_csv
+from portals.errors import (
+    AllocationBelowUsed,
+    DuplicateGroupName,
+    DuplicatePortalName,
+    PortalError,
+    PortalNotAssigned,
+    PortalRevoked,
+)
 from portals.forms import (
     OwnerEmailForm,
     PortalForm,
@@ -47,7 +56,7 @@ def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             group = services.create_group(event, settings=form.group_settings())
-        except services.DuplicateGroupName as error:
+        except DuplicateGroupName as error:
             # Another organizer created the same name after the form checked it.
             form.add_error("name", str(error))
         else:
@@ -69,8 +78,8 @@ def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
     form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_group(group, settings=form.group_settings())
-        except services.DuplicateGroupName as error:
+            services.update_group(group, **asdict(form.group_settings()))
+        except DuplicateGroupName as error:
             form.add_error("name", str(error))
         else:
             messages.success(request, "Portal group saved.")
@@ -92,12 +101,11 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
     )
     for portal in portals:
         portal.link = _portal_link(request, portal)  # type: ignore[attr-defined]
-    live = [portal for portal in portals if portal.status != Portal.Status.REVOKED]
     summary = {
         "portals": len(portals),
-        "assigned": sum(1 for p in portals if p.status == Portal.Status.ASSIGNED),
-        "unassigned": sum(1 for p in portals if p.status == Portal.Status.UNASSIGNED),
-        "revoked": len(portals) - len(live),
+        "assigned": sum(1 for p in portals if p.is_assigned),
+        "unassigned": sum(1 for p in portals if p.is_unassigned),
+        "revoked": sum(1 for p in portals if p.is_revoked),
         "invites_used": sum(p.invites_used for p in portals),
         "invites_allocated": sum(p.allocation for p in portals),
         "accepted": sum(p.accepted_count for p in portals),  # type: ignore[attr-defined]
@@ -131,7 +139,7 @@ def portal_create(request: HttpRequest, group_id: str) -> HttpResponse:
                 allocation=form.cleaned_data["allocation"],
                 contact_email=form.cleaned_data["contact_email"],
             )
-        except services.DuplicatePortalName:
+        except DuplicatePortalName:
             form.add_error("name", "This group already has a portal with this name.")
         else:
             messages.success(
@@ -224,7 +232,7 @@ def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
     if parsed.is_valid:
         try:
             portals = services.import_portals(group, parsed.portal_rows())
-        except services.DuplicatePortalName:
+        except DuplicatePortalName:
             # Someone added one of these names since the check above.
             parsed = _parse(group, data)
         else:
@@ -281,8 +289,8 @@ def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request, portal_id)
-    if portal.status == Portal.Status.REVOKED:
-        messages.error(request, str(services.PortalRevoked()))
+    if portal.is_revoked:
+        messages.error(request, str(PortalRevoked()))
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     form = PortalForm(request.POST or None, group=portal.group, instance=portal)
     if request.method == "POST" and form.is_valid():
@@ -293,11 +301,11 @@ def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
                 allocation=form.cleaned_data["allocation"],
                 contact_email=form.cleaned_data["contact_email"],
             )
-        except services.AllocationBelowUsed as error:
+        except AllocationBelowUsed as error:
             form.add_error("allocation", str(error))
-        except services.DuplicatePortalName:
+        except DuplicatePortalName:
             form.add_error("name", "This group already has a portal with this name.")
-        except services.PortalRevoked as error:
+        except PortalRevoked as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Portal saved.")
@@ -321,7 +329,7 @@ def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request, portal_id)
     try:
         services.send_portal_link(portal, actor=request.user)
-    except (services.PortalError, DeliveryError) as error:
+    except (PortalError, DeliveryError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"The portal's link is on its way to {portal.contact_email}.")
@@ -335,12 +343,8 @@ def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request, portal_id)
-    if portal.status != Portal.Status.ASSIGNED:
-        error = (
-            services.PortalRevoked()
-            if portal.status == Portal.Status.REVOKED
-            else services.PortalNotAssigned()
-        )
+    if not portal.is_assigned:
+        error = PortalRevoked() if portal.is_revoked else PortalNotAssigned()
         messages.error(request, str(error))
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     form = OwnerEmailForm(request.POST or None, initial={"email": portal.owner_email})
@@ -349,7 +353,7 @@ def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
             portal = services.change_owner_email(
                 portal, email=form.cleaned_data["email"], actor=request.user
             )
-        except services.PortalError as error:
+        except PortalError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -377,12 +381,12 @@ def portal_revoke(request: HttpRequest, portal_id: str) -> HttpResponse:
     if request.method == "POST":
         try:
             services.revoke_portal(portal, actor=request.user)
-        except services.PortalRevoked:
+        except PortalRevoked:
             messages.info(request, "This portal was already revoked.")
         else:
             messages.success(request, f"“{portal.name}” is revoked: its link no longer works.")
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
-    if portal.status == Portal.Status.REVOKED:
+    if portal.is_revoked:
         messages.info(request, "This portal was already revoked.")
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     return render(

@@ -2,15 +2,16 @@ from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from invites import send_views
+from invites.owner import sign_in
 from invites.owner import views as owner_views
 
 app_name = "owner"
 
 urlpatterns = [
     # The secret link and the pages that still need it (signing in).
-    path("p/<token:token>/", owner_views.portal_link, name="link"),
-    path("p/<token:token>/sign-in/", owner_views.request_code, name="request_code"),
-    path("p/<token:token>/code/", owner_views.enter_code, name="enter_code"),
+    path("p/<token:token>/", sign_in.portal_link, name="link"),
+    path("p/<token:token>/sign-in/", sign_in.request_code, name="request_code"),
+    path("p/<token:token>/code/", sign_in.enter_code, name="enter_code"),
     # A signed-in owner's pages: no token in the URL, the session decides.
     path("portal/signed-out/", owner_views.signed_out, name="signed_out"),
     path("portal/<publicid:public_id>/", owner_views.dashboard, name="dashboard"),

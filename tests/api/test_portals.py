@@ -235,3 +235,57 @@ def test_another_organization_cannot_reach_the_portals(
     portal.refresh_from_db()
     assert portal.status == "unassigned"
     assert Portal.objects.count() == 1
+
+
+# --- One PATCH, one transaction ---------------------------------------------------------------
+
+
+def test_a_patch_refused_on_its_second_field_changes_nothing(
+    api: ApiClient, assigned_portal: Portal, org: Organization
+) -> None:
+    give_credits(org, invite=5)
+    api.post(f"/portals/{assigned_portal.public_id}/invites", {"blank": 4})
+
+    response = api.patch(
+        f"/portals/{assigned_portal.public_id}",
+        {"name": "Galerie Süd", "contact_email": "new@example.com", "allocation": 3},
+    )
+
+    assert_error(response, 409, "allocation_below_used")
+    assigned_portal.refresh_from_db()
+    assert (assigned_portal.name, assigned_portal.contact_email, assigned_portal.allocation) == (
+        "Galerie Nord",
+        "hello@galerie-nord.example",
+        10,
+    )
+
+
+def test_a_patch_that_renames_and_revokes_does_both_at_once(
+    api: ApiClient, assigned_portal: Portal
+) -> None:
+    response = api.patch(
+        f"/portals/{assigned_portal.public_id}",
+        {"name": "Galerie Süd", "owner_email": "next@example.com", "revoked": True},
+    )
+
+    assert response.status_code == 200
+    assigned_portal.refresh_from_db()
+    assert (assigned_portal.name, assigned_portal.owner_email, assigned_portal.status) == (
+        "Galerie Süd",
+        "next@example.com",
+        "revoked",
+    )
+
+
+def test_a_group_patch_refused_on_its_name_changes_nothing(
+    api: ApiClient, event: Event, group: PortalGroup
+) -> None:
+    api.post(f"/events/{event.public_id}/portal-groups", {"name": "Sponsors"})
+
+    response = api.patch(
+        f"/portal-groups/{group.public_id}", {"kind": "sponsor", "name": "SPONSORS"}
+    )
+
+    assert_error(response, 409, "duplicate_group_name")
+    group.refresh_from_db()
+    assert (group.name, group.kind) == ("Exhibitors", "exhibitor")

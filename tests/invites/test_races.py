@@ -10,12 +10,12 @@ from credits.ledger import InsufficientCredits
 from credits.models import CreditEntry
 from invites.models import Invite, InviteBatch
 from invites.services import (
-    AllocationExceeded,
     GuestInput,
     generate_invites,
     generate_organizer_invites,
     revoke_invite,
 )
+from portals.errors import AllocationExceeded
 from portals.models import Portal
 from tests.conftest import give_credits
 from tests.invites.helpers import assign, balance, entries, race

@@ -13,7 +13,6 @@ from credits.ledger import InsufficientCredits
 from credits.models import CreditEntry, CreditKind
 from invites.models import Invite, InviteBatch
 from invites.services import (
-    AllocationExceeded,
     EventFull,
     GuestDetailsRequired,
     GuestInput,
@@ -23,8 +22,6 @@ from invites.services import (
     InviteNotRevocable,
     InviteRevoked,
     PlusOnesExceeded,
-    PortalNotAssigned,
-    PortalRevoked,
     RsvpClosed,
     generate_invites,
     generate_organizer_invites,
@@ -32,6 +29,7 @@ from invites.services import (
     respond,
     revoke_invite,
 )
+from portals.errors import AllocationExceeded, PortalNotAssigned, PortalRevoked
 from portals.models import CreditShortageNotice, Portal
 from tests.conftest import give_credits
 from tests.invites.helpers import assign, balance, entries, live_invites

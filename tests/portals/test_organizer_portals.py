@@ -12,7 +12,7 @@ from django.utils import timezone
 from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
-from portals import services
+from portals import errors, services
 from portals.models import Portal
 from tests.conftest import give_credits
 from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
@@ -181,7 +181,7 @@ def test_allocation_may_go_down_to_exactly_what_is_used(alice_client, org, porta
 
 def test_the_service_refuses_allocation_below_used(portal):
     add_invites(claim(portal), created=4)
-    with pytest.raises(services.AllocationBelowUsed) as refused:
+    with pytest.raises(errors.AllocationBelowUsed) as refused:
         services.update_portal(portal, name=portal.name, allocation=3, contact_email="")
     assert refused.value.used == 4
     portal.refresh_from_db()
@@ -254,7 +254,7 @@ def test_an_unassigned_portal_has_no_owner_to_change(alice_client, org, portal):
     assert "This portal has no owner yet" in response.content.decode()
     portal.refresh_from_db()
     assert (portal.status, portal.owner_email) == (Portal.Status.UNASSIGNED, "")
-    with pytest.raises(services.PortalNotAssigned):
+    with pytest.raises(errors.PortalNotAssigned):
         services.change_owner_email(portal, email="someone@example.com", actor=None)
 
 
@@ -346,7 +346,7 @@ def test_no_contact_email_means_no_email_and_a_clear_message(
 
 def test_a_revoked_portals_link_is_not_sent(portal, django_capture_on_commit_callbacks):
     services.revoke_portal(portal, actor=None)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.PortalRevoked):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(errors.PortalRevoked):
         services.send_portal_link(portal, actor=None)
     assert mail.outbox == []
 
@@ -539,7 +539,7 @@ def test_allocation_change_waits_for_invites_being_generated(portal):
             barrier.wait()
             services.update_portal(portal, name=portal.name, allocation=4, contact_email="")
             outcome["result"] = "saved"
-        except services.AllocationBelowUsed as error:
+        except errors.AllocationBelowUsed as error:
             outcome["result"] = error.used
         finally:
             connection.close()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from credits.models import CreditEntry
-from portals import services
+from portals import errors, services
 from portals.csv_import import MAX_BYTES, parse_portal_csv
 from portals.models import Portal
 from tests.conftest import give_credits
@@ -289,7 +289,7 @@ def test_the_template_download_is_a_ready_to_fill_csv(alice_client, org, group):
 
 def test_the_service_imports_all_or_nothing(group, portal):
     rows = [services.PortalRow(name="New One"), services.PortalRow(name="galerie NORD")]
-    with pytest.raises(services.DuplicatePortalName) as refused:
+    with pytest.raises(errors.DuplicatePortalName) as refused:
         services.import_portals(group, rows)
     assert refused.value.names == ["galerie NORD"]
     assert list(Portal.objects.filter(group=group)) == [portal]
@@ -310,7 +310,7 @@ def test_two_imports_of_the_same_file_at_once_create_it_once(group):
             barrier.wait()
             services.import_portals(group, rows)
             outcomes.append("imported")
-        except services.DuplicatePortalName:
+        except errors.DuplicatePortalName:
             outcomes.append("refused")
         finally:
             connection.close()

@@ -17,7 +17,7 @@ import pytest
 from credits.models import CreditEntry, CreditKind
 from invites.models import Invite
 from invites.services import GuestInput, generate_invites
-from portals import claiming, services
+from portals import claiming, errors, services
 from portals.models import Portal, PortalGroup
 from tests.conftest import give_credits
 from tests.invites.helpers import assign, live_invites, race
@@ -68,7 +68,7 @@ def test_revoking_while_the_organizer_edits_the_portal_neither_deadlocks_nor_los
             ),
         )
 
-        assert unexpected(results, services.PortalRevoked) == [], f"round {round_number}"
+        assert unexpected(results, errors.PortalRevoked) == [], f"round {round_number}"
         portal.refresh_from_db()
         assert portal.status == Portal.Status.REVOKED
         if isinstance(results[1], Portal):
@@ -122,7 +122,7 @@ def test_revoking_while_someone_claims_and_the_organizer_edits_uses_a_credit_onl
             ),
         )
 
-        assert unexpected(results, services.PortalRevoked, claiming.PortalRevoked) == [], (
+        assert unexpected(results, errors.PortalRevoked, errors.PortalRevoked) == [], (
             f"round {round_number}"
         )
         portal.refresh_from_db()

@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from organizations.api_key_services import create_api_key
-from portals import services
+from portals import errors, services
 from portals.models import Portal, PortalGroup
 from tests.api.conftest import ApiClient, assert_error
 
@@ -62,7 +62,7 @@ def test_the_page_shows_the_services_error_next_to_the_name(alice_client, org, e
 
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == [
-        services.DuplicateGroupName("exhibitors").args[0]
+        errors.DuplicateGroupName("exhibitors").args[0]
     ]
     assert PortalGroup.objects.filter(event=event).count() == 1
 
@@ -80,13 +80,13 @@ def test_a_name_taken_after_the_form_checked_it_is_a_field_error_not_a_500(
 
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == [
-        services.DuplicateGroupName("EXHIBITORS").args[0]
+        errors.DuplicateGroupName("EXHIBITORS").args[0]
     ]
     assert PortalGroup.objects.filter(event=event).count() == 1
 
 
 def test_the_service_refuses_a_duplicate_group_name(event, group):
-    with pytest.raises(services.DuplicateGroupName):
+    with pytest.raises(errors.DuplicateGroupName):
         services.create_group(event, settings=services.GroupSettings(name="Exhibitors"))
 
 
@@ -151,7 +151,7 @@ def test_the_migration_renames_existing_duplicates_before_adding_the_constraints
 )
 def test_the_service_refuses_group_settings_the_form_and_schema_refuse(event, changes, field):
     settings = services.GroupSettings(**{"name": "Sponsors", **changes})
-    with pytest.raises(services.InvalidGroupSettings) as refused:
+    with pytest.raises(errors.InvalidGroupSettings) as refused:
         services.create_group(event, settings=settings)
     assert refused.value.field == field
     assert not PortalGroup.objects.filter(event=event, name="Sponsors").exists()

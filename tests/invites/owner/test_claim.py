@@ -19,7 +19,8 @@ from credits.ledger import InsufficientCredits
 from credits.models import CreditEntry, CreditKind
 from deliveries.models import Delivery
 from organizations.models import Membership
-from portals.claiming import PortalAlreadyAssigned, PortalRevoked, claim_portal
+from portals.claiming import claim_portal
+from portals.errors import PortalAlreadyAssigned, PortalRevoked
 from portals.models import CreditShortageNotice, Portal
 from portals.notifications import notify_credit_shortage
 from tests.conftest import give_credits

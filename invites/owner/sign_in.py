@@ -1,0 +1,181 @@
+"""The portal's secret link: claiming it, and signing its owner in with a code.
+
+`/p/<token>/` is the link the organizer hands out. On an unassigned portal it
+asks for an email and claims the portal; on an assigned one it signs the
+owner in with a one-time code (the rules and budgets: portals/claiming.py;
+what the session remembers: portals/owner_sessions.py). Once signed in, the
+browser is sent to the dashboard (views.py), a URL without the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from artsvp.ratelimit import client_ip
+from artsvp.secret_pages import secret_link_page, throttle, throttle_link_lookup
+from credits.ledger import InsufficientCredits
+from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
+from invites.owner.views import revoked_page
+from portals.claiming import (
+    CODE_LIFETIME,
+    CodeCheck,
+    check_owner_code,
+    claim_portal,
+    request_owner_code,
+)
+from portals.errors import PortalAlreadyAssigned, PortalRevoked
+from portals.models import Portal
+from portals.owner_sessions import has_owner_access, sign_in_owner
+
+# Asking for codes, per portal and client address, whatever address is typed:
+# a stranger typing addresses uses up only their own client's requests. The
+# codes actually issued have their own per-client and per-portal budgets
+# (portals/claiming.py).
+CODE_REQUESTS_PER_15_MINUTES = 5
+# Posting codes, per portal and client address: a cheap first line in the
+# cache; the guess budgets that bound guessing live in the database (claiming.py).
+CODE_ATTEMPTS_PER_15_MINUTES = 10
+_CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
+# One message for every failure (wrong, expired, used up, never sent), so a
+# stranger cannot tell whether the address they tried received a code.
+CODE_FAILED = gettext_lazy(
+    "That code didn't work. Codes are valid for %(minutes)s minutes, and after several "
+    "wrong tries sign-in pauses for a while; check the newest email from us, or ask for "
+    "a new code."
+)
+CODE_SENT = gettext_lazy(
+    "If that is the address this portal was claimed with, we have emailed it a 6-digit code. "
+    "It is valid for %(minutes)s minutes."
+)
+
+LinkView = Callable[[HttpRequest, Portal, str], HttpResponse]
+
+
+def _link_page(methods: Sequence[str]) -> Callable[[LinkView], Callable[..., HttpResponse]]:
+    """A page behind the secret link: a secret page, the allowed methods first,
+    then the per-client lookup throttle, then the portal the token names (404)."""
+
+    def decorate(view: LinkView) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def with_portal(request: HttpRequest, token: str) -> HttpResponse:
+            limited = throttle_link_lookup(request, "portal-link")
+            if limited:
+                return limited
+            portal = get_object_or_404(
+                Portal.objects.select_related("group__event", "organization"), token=token
+            )
+            return view(request, portal, token)
+
+        return secret_link_page(require_http_methods(list(methods))(with_portal))
+
+    return decorate
+
+
+@_link_page(["GET", "POST"])
+def portal_link(request: HttpRequest, portal: Portal, token: str) -> HttpResponse:
+    """The secret link: claim an unassigned portal, or sign in to an assigned one."""
+    if portal.is_revoked:
+        return revoked_page(request, portal)
+    if has_owner_access(request, portal):
+        return redirect("owner:dashboard", portal.public_id)
+    if portal.is_assigned:
+        # A claim form posted to a portal claimed in the meantime lost the race.
+        return _already_claimed(request, portal, token, lost_race=request.method == "POST")
+
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claimed = claim_portal(portal, email=form.cleaned_data["email"])
+        except PortalAlreadyAssigned:
+            return _already_claimed(request, portal, token, lost_race=True)
+        except PortalRevoked:
+            return revoked_page(request, portal)
+        except InsufficientCredits:
+            return render(request, "invites/owner/unavailable.html", {"portal": portal})
+        sign_in_owner(request, claimed)
+        messages.success(request, "Your portal is ready. You can now invite your guests.")
+        return redirect("owner:dashboard", claimed.public_id)
+    return render(request, "invites/owner/claim.html", {"portal": portal, "form": form})
+
+
+def _already_claimed(
+    request: HttpRequest, portal: Portal, token: str, *, lost_race: bool
+) -> HttpResponse:
+    return render(
+        request,
+        "invites/owner/sign_in.html",
+        {"portal": portal, "form": CodeRequestForm(), "token": token, "lost_race": lost_race},
+        status=409 if lost_race else 200,
+    )
+
+
+@_link_page(["POST"])
+def request_code(request: HttpRequest, portal: Portal, token: str) -> HttpResponse:
+    if not portal.is_assigned:
+        return redirect("owner:link", token)
+    form = CodeRequestForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "invites/owner/sign_in.html",
+            {"portal": portal, "form": form, "token": token},
+            status=422,
+        )
+    limited = throttle(
+        request,
+        "owner-code-request",
+        limit=CODE_REQUESTS_PER_15_MINUTES,
+        window=15 * 60,
+        key=f"{portal.pk}:{client_ip(request)}",
+    )
+    if limited:
+        return limited
+    # The same answer whether or not the address is the owner's.
+    request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
+    messages.info(request, CODE_SENT % {"minutes": _CODE_MINUTES})
+    return redirect("owner:enter_code", token)
+
+
+@_link_page(["GET", "POST"])
+def enter_code(request: HttpRequest, portal: Portal, token: str) -> HttpResponse:
+    if not portal.is_assigned:
+        return redirect("owner:link", token)
+    if has_owner_access(request, portal):
+        return redirect("owner:dashboard", portal.public_id)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        limited = throttle(
+            request,
+            "owner-code-attempt",
+            limit=CODE_ATTEMPTS_PER_15_MINUTES,
+            window=15 * 60,
+            key=f"{portal.pk}:{client_ip(request)}",
+        )
+        if limited:
+            return limited
+        checked = check_owner_code(
+            portal, code=form.cleaned_data["code"], client=client_ip(request)
+        )
+        if checked is CodeCheck.ACCEPTED:
+            sign_in_owner(request, portal)
+            messages.success(request, "You're signed in to your portal.")
+            return redirect("owner:dashboard", portal.public_id)
+        form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
+    return render(
+        request,
+        "invites/owner/enter_code.html",
+        {
+            "portal": portal,
+            "form": form,
+            "token": token,
+            "minutes": _CODE_MINUTES,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,162 @@
+"""Why a portal or a portal group refuses a change: one hierarchy, each error
+once, with the stable `code` the API answers with (config/api.py maps them)
+and the message the HTML pages show.
+
+Every error is a conflict with the state of the portal (HTTP 409) unless it
+says otherwise with `status`; `details` is the machine-readable part of the
+API's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext, ngettext
+
+
+class PortalError(Exception):
+    code = "portal_error"
+    status = 409
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {}
+
+
+class PortalRevoked(PortalError):
+    code = "portal_revoked"
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This portal is revoked: it can no longer be used or changed."))
+
+
+class PortalNotAssigned(PortalError):
+    code = "portal_not_assigned"
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This portal has no owner yet: nobody has claimed its link."))
+
+
+class PortalAlreadyAssigned(PortalError):
+    code = "portal_already_assigned"
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This portal has already been claimed."))
+
+
+class AllocationExceeded(PortalError):
+    """A batch needs more invites than the portal's allocation has left."""
+
+    code = "allocation_exceeded"
+
+    def __init__(self, *, requested: int, remaining: int) -> None:
+        self.requested = requested
+        self.remaining = remaining
+        asked = ngettext(
+            "You asked for %(requested)d invite", "You asked for %(requested)d invites", requested
+        ) % {"requested": requested}
+        left = ngettext(
+            "only %(remaining)d remains in your allocation",
+            "only %(remaining)d remain in your allocation",
+            remaining,
+        ) % {"remaining": remaining}
+        super().__init__(
+            gettext("%(asked)s but %(left)s (%(shortfall)d short).")
+            % {"asked": asked, "left": left, "shortfall": self.shortfall}
+        )
+
+    @property
+    def shortfall(self) -> int:
+        return self.requested - self.remaining
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"requested": self.requested, "remaining": self.remaining}
+
+
+class AllocationBelowUsed(PortalError):
+    """The organizer asked for an allocation below the invites already generated."""
+
+    code = "allocation_below_used"
+
+    def __init__(self, *, used: int, requested: int | None = None) -> None:
+        self.used = used
+        self.requested = requested
+        super().__init__(
+            ngettext(
+                "%(used)d invite already generated from this portal: "
+                "the allocation can't go below %(used)d.",
+                "%(used)d invites already generated from this portal: "
+                "the allocation can't go below %(used)d.",
+                used,
+            )
+            % {"used": used}
+        )
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"used": self.used, "requested": self.requested}
+
+
+class DuplicateGroupName(PortalError):
+    """Group names are unique per event, ignoring case (also a database constraint)."""
+
+    code = "duplicate_group_name"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(gettext("This event already has a portal group with this name."))
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+
+class DuplicatePortalName(PortalError):
+    """Portal names are unique per group, ignoring case (also a database constraint)."""
+
+    code = "duplicate_portal_name"
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        listed = ", ".join(f"“{name}”" for name in self.names[:5])
+        if len(self.names) > 5:
+            listed = gettext("%(listed)s and %(more)d more") % {
+                "listed": listed,
+                "more": len(self.names) - 5,
+            }
+        super().__init__(
+            gettext("This group already has a portal named %(listed)s.") % {"listed": listed}
+        )
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"names": self.names}
+
+
+class InvalidGroupSettings(PortalError):
+    """A request-shaped refusal (422), raised whichever page or endpoint sent it."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"fields": {self.field: [str(self)]}}
+
+
+class NoContactEmail(PortalError):
+    code = "no_contact_email"
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext(
+                "This portal has no contact email. Add one (edit the portal), or copy the link "
+                "and send it yourself."
+            )
+        )
