@@ -50,7 +50,7 @@ from credits.models import CreditEntry
 from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services import DeliveryError, queue_invite_emails
 from events.api import access_event
-from invites import services
+from invites import guests, services
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from portals.api import access_portal
 from portals.models import Portal
@@ -60,18 +60,18 @@ router = Router()
 
 InviteStatus = api_enum("InviteStatus", Invite.Status)
 Tag = Annotated[
-    str, StringConstraints(min_length=1, max_length=services.MAX_TAG_LENGTH, pattern=r"^[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=guests.MAX_TAG_LENGTH, pattern=r"^[^\x00]*$")
 ]
 
 
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    problem = services.metadata_problem(value)
+    problem = guests.metadata_problem(value)
     if problem:
         raise ValueError(problem[0].upper() + problem[1:])
     return value
 
 
-# The service's rule (invites/services.py), checked here too so that the field is named.
+# The service's rule (invites/guests.py), checked here too so that the field is named.
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
@@ -89,19 +89,19 @@ class GuestIn(InputSchema):
         }
     )
 
-    name: str = text(services.MAX_NAME_LENGTH)
+    name: str = text(guests.MAX_NAME_LENGTH)
     email: Email | None = None
-    tags: list[Tag] = Field(default_factory=list, max_length=services.MAX_TAGS)
+    tags: list[Tag] = Field(default_factory=list, max_length=guests.MAX_TAGS)
     metadata: Metadata = Field(
         default_factory=dict,
         description="Your own data, returned as given: a JSON object of at most "
-        f"{services.MAX_METADATA_BYTES:,} bytes (compact UTF-8), nested at most "
-        f"{services.MAX_METADATA_DEPTH} levels.",
+        f"{guests.MAX_METADATA_BYTES:,} bytes (compact UTF-8), nested at most "
+        f"{guests.MAX_METADATA_DEPTH} levels.",
     )
     plus_ones: int | None = Field(
         None,
         ge=0,
-        le=services.MAX_PLUS_ONES,
+        le=guests.MAX_PLUS_ONES,
         strict=True,
         description="Extra guests allowed; omitted: the portal group's default (0 for yours).",
     )
@@ -264,9 +264,9 @@ def access_invite(request: HttpRequest, invite_id: str) -> Invite:
 # --- Generating --------------------------------------------------------------------------
 
 
-def _guests(payload: GenerateIn) -> list[services.GuestInput]:
+def _guests(payload: GenerateIn) -> list[guests.GuestInput]:
     return [
-        services.GuestInput(
+        guests.GuestInput(
             name=guest.name.strip(),
             email=guest.email or "",
             tags=list(guest.tags),
