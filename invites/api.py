@@ -286,6 +286,19 @@ def _request_hash(payload: GenerateIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _generation_options(
+    request: HttpRequest, payload: GenerateIn, idempotency_key: str | None
+) -> dict[str, Any]:
+    """What both generation services are told about an API request, besides its guests."""
+    return {
+        "blank": payload.blank,
+        "method": InviteBatch.Method.API,
+        "actor": actor_of(request),
+        "idempotency_key": idempotency_key,
+        "request_hash": _request_hash(payload) if idempotency_key else None,
+    }
+
+
 def _generated(
     request: HttpRequest,
     batch: InviteBatch,
@@ -409,13 +422,7 @@ def generate_portal_invites(
 ) -> HttpResponse:
     portal = access_portal(request, portal_id)
     batch = services.generate_invites(
-        portal,
-        _guests(payload),
-        blank=payload.blank,
-        method=InviteBatch.Method.API,
-        actor=actor_of(request),
-        idempotency_key=idempotency_key,
-        request_hash=_request_hash(payload) if idempotency_key else None,
+        portal, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
     return _generated(
         request, batch, payload, event_id=portal.group.event.public_id, portal_id=portal.public_id
@@ -436,13 +443,7 @@ def generate_event_invites(
 ) -> HttpResponse:
     event = access_event(request, event_id)
     batch = services.generate_organizer_invites(
-        event,
-        _guests(payload),
-        blank=payload.blank,
-        method=InviteBatch.Method.API,
-        actor=actor_of(request),
-        idempotency_key=idempotency_key,
-        request_hash=_request_hash(payload) if idempotency_key else None,
+        event, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
     return _generated(request, batch, payload, event_id=event.public_id, portal_id=None)
 

@@ -92,6 +92,11 @@ __all__ = [
 
 class InviteError(Exception):
     code = "invite_error"
+    # What users read when the error needs no figures; others pass their own message.
+    message = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
 
 
 class AllocationExceeded(InviteError):
@@ -130,35 +135,27 @@ class InvalidGuests(InviteError):
 
 class IdempotencyKeyReused(InviteError):
     code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__("This idempotency key was already used for another portal or event.")
+    message = "This idempotency key was already used for another portal or event."
 
 
 class IdempotencyKeyMismatch(InviteError):
     code = "idempotency_key_mismatch"
     # The request is wrong (not the state of anything): 422 in the API.
     status = 422
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This idempotency key was already used for a different request. "
-            "Send a new key with a new request."
-        )
+    message = (
+        "This idempotency key was already used for a different request. "
+        "Send a new key with a new request."
+    )
 
 
 class InviteRevoked(InviteError):
     code = "invite_revoked"
-
-    def __init__(self) -> None:
-        super().__init__("This invitation has been withdrawn.")
+    message = "This invitation has been withdrawn."
 
 
 class InviteNotRevocable(InviteError):
     code = "invite_answered"
-
-    def __init__(self) -> None:
-        super().__init__("The guest has already answered, so this invite can no longer be revoked.")
+    message = "The guest has already answered, so this invite can no longer be revoked."
 
 
 class RsvpClosed(InviteError):
@@ -179,9 +176,7 @@ class PlusOnesExceeded(InviteError):
 
 class GuestDetailsRequired(InviteError):
     code = "guest_details_required"
-
-    def __init__(self) -> None:
-        super().__init__("Please give your name and email address.")
+    message = "Please give your name and email address."
 
 
 class EventFull(InviteError):
