@@ -74,7 +74,10 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 # The service's rule (invites/guests.py), checked here too so that the field is named.
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 IdempotencyKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    str,
+    StringConstraints(
+        min_length=1, max_length=services.MAX_IDEMPOTENCY_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$"
+    ),
 ]
 
 

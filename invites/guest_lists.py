@@ -8,7 +8,9 @@ Pasted lists: one guest per line, `name, email` (a tab or semicolon works
 too, as when copying from a spreadsheet), or just an email, or just a name.
 CSV: a header row with `name`, `email` and optionally `tags` (separated by
 `;` or `|` inside the cell); every other column becomes metadata. Comma,
-semicolon and tab separated files are recognised, UTF-8 or Windows-1252.
+semicolon and tab separated files are recognised, UTF-8, UTF-16 or
+Windows-1252: artsvp/csv_reading.py reads the file, this module checks the
+rows, each guest with the service's own check (invites/guests.py).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from invites.models import Invite
+
+# The organizer's invites bring at most as many extra guests as a portal group may allow.
 from portals.services import MAX_PLUS_ONES
 
 __all__ = [

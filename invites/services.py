@@ -55,12 +55,14 @@ logger = logging.getLogger(__name__)
 
 # One request may generate this many invites; the API benchmark uses 10,000.
 MAX_BATCH_SIZE = 10_000
+MAX_IDEMPOTENCY_KEY_LENGTH: int = InviteBatch._meta.get_field("idempotency_key").max_length  # type: ignore[assignment]
 # How long an idempotency key answers with its first batch. Clients retry
 # within minutes; after a day the key may be used again for a new request.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 __all__ = [
     "MAX_BATCH_SIZE",
+    "MAX_IDEMPOTENCY_KEY_LENGTH",
     "MAX_METADATA_BYTES",
     "MAX_METADATA_DEPTH",
     "MAX_NAME_LENGTH",
@@ -528,7 +530,7 @@ def respond(
                 validate_email(email)
             except ValidationError as error:
                 raise GuestDetailsRequired() from error
-            locked.guest_name = name[:200]
+            locked.guest_name = name[:MAX_NAME_LENGTH]
             locked.guest_email = email
         if accept and event.capacity is not None:
             taken = (
