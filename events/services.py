@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -24,7 +24,9 @@ from organizations.models import Organization
 
 
 def _max_length(name: str) -> int:
-    return Event._meta.get_field(name).max_length  # type: ignore[return-value]
+    column = Event._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
 
 
 # What an event may hold: the form, the API schema and the database use these.
@@ -108,7 +110,7 @@ def _checked(details: EventDetails) -> EventDetails:
     """`details` with wall-clock times read in the event's zone (11:00 means 11:00
     at the venue); raises NonexistentLocalTime or InvalidEventTimes."""
     zone = zoneinfo.ZoneInfo(details.timezone)
-    times = {}
+    times: dict[str, Any] = {}
     for name in ("starts_at", "ends_at"):
         value: datetime = getattr(details, name)
         if value.tzinfo is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 
 from invites.models import Invite
 
@@ -40,7 +41,14 @@ __all__ = [
     "tags_problem",
 ]
 
-MAX_NAME_LENGTH: int = Invite._meta.get_field("guest_name").max_length  # type: ignore[assignment]
+
+def _max_length(name: str) -> int:
+    column = Invite._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
+
+
+MAX_NAME_LENGTH = _max_length("guest_name")
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 # A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV
