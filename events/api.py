@@ -116,21 +116,19 @@ class EventListQuery(PageQuery):
     include_archived: bool = Field(False, description="Also list archived events.")
 
 
+# The fields EventOut shows as the model stores them; the others are renamed or converted.
+_STORED_AS_SHOWN = ("slug", "name", "timezone", "venue", "description", "capacity", "rsvp_open")
+
+
 def event_out(event: Event) -> EventOut:
     return EventOut(
         id=event.public_id,
-        slug=event.slug,
-        name=event.name,
         starts_at=event.starts_at.astimezone(UTC),
         ends_at=event.ends_at.astimezone(UTC),
-        timezone=event.timezone,
-        venue=event.venue,
-        description=event.description,
-        capacity=event.capacity,
-        rsvp_open=event.rsvp_open,
         archived=event.is_archived,
         created_at=event.created_at,
         updated_at=event.updated_at,
+        **{name: getattr(event, name) for name in _STORED_AS_SHOWN},
     )
 
 
