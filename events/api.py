@@ -7,8 +7,6 @@ type (11:00 means 11:00 at the venue).
 
 from __future__ import annotations
 
-import zoneinfo
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -28,18 +26,20 @@ from artsvp.api_support import (
     paginate,
     text,
 )
-from events.forms import available_timezones
 from events.models import Event
 from events.services import (
+    MAX_CAPACITY,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TIMEZONE_LENGTH,
+    MAX_VENUE_LENGTH,
+    SLUG_MAX_LENGTH,
     EventDetails,
-    InvalidEventTimes,
-    SlugTaken,
-    archive_event,
+    EventError,
     create_event,
-    unarchive_event,
     update_event,
 )
-from events.times import check_event_time, localize
+from events.times import available_timezones, check_event_time
 
 router = Router()
 
@@ -77,33 +77,35 @@ def _check_timezone(value: str | None) -> str | None:
 
 
 class EventIn(InputSchema):
-    name: str = text(160, default=..., blank=False)
+    name: str = text(MAX_NAME_LENGTH, default=..., blank=False)
     slug: str = Field(
         "",
-        max_length=80,
+        max_length=SLUG_MAX_LENGTH,
         pattern=r"^$|" + SLUG_PATTERN,
         description="Used in the event's links; empty: made from the name.",
     )
     starts_at: EventTime
     ends_at: EventTime
-    timezone: str = Field("UTC", max_length=64, description="IANA name, e.g. Europe/Zurich.")
-    venue: str = text(200)
-    description: str = text(5000)
-    capacity: int | None = Field(None, ge=1, le=10_000_000, strict=True)
+    timezone: str = Field(
+        "UTC", max_length=MAX_TIMEZONE_LENGTH, description="IANA name, e.g. Europe/Zurich."
+    )
+    venue: str = text(MAX_VENUE_LENGTH)
+    description: str = text(MAX_DESCRIPTION_LENGTH)
+    capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool = Field(True, strict=True)
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
 
 
 class EventPatch(InputSchema):
-    name: str | None = text(160, default=None, blank=False)
-    slug: str | None = Field(None, max_length=80, pattern=SLUG_PATTERN)
+    name: str | None = text(MAX_NAME_LENGTH, default=None, blank=False)
+    slug: str | None = Field(None, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)
     starts_at: EventTime | None = None
     ends_at: EventTime | None = None
-    timezone: str | None = Field(None, max_length=64)
-    venue: str | None = text(200, default=None)
-    description: str | None = text(5000, default=None)
-    capacity: int | None = Field(None, ge=1, le=10_000_000, strict=True)
+    timezone: str | None = Field(None, max_length=MAX_TIMEZONE_LENGTH)
+    venue: str | None = text(MAX_VENUE_LENGTH, default=None)
+    description: str | None = text(MAX_DESCRIPTION_LENGTH, default=None)
+    capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool | None = Field(None, strict=True)
     archived: bool | None = Field(None, strict=True, description="true hides the event from lists.")
 
@@ -114,21 +116,19 @@ class EventListQuery(PageQuery):
     include_archived: bool = Field(False, description="Also list archived events.")
 
 
+# The fields EventOut shows as the model stores them; the others are renamed or converted.
+_STORED_AS_SHOWN = ("slug", "name", "timezone", "venue", "description", "capacity", "rsvp_open")
+
+
 def event_out(event: Event) -> EventOut:
     return EventOut(
         id=event.public_id,
-        slug=event.slug,
-        name=event.name,
         starts_at=event.starts_at.astimezone(UTC),
         ends_at=event.ends_at.astimezone(UTC),
-        timezone=event.timezone,
-        venue=event.venue,
-        description=event.description,
-        capacity=event.capacity,
-        rsvp_open=event.rsvp_open,
         archived=event.is_archived,
         created_at=event.created_at,
         updated_at=event.updated_at,
+        **{name: getattr(event, name) for name in _STORED_AS_SHOWN},
     )
 
 
@@ -136,15 +136,6 @@ def access_event(request: HttpRequest, event_id: str) -> Event:
     return get_or_404(
         Event.objects.filter(organization=organization_of(request)), event_id, "event"
     )
-
-
-def _aware(name: str, value: datetime, zone_name: str) -> datetime:
-    if value.tzinfo is not None:
-        return value
-    aware = localize(value, zoneinfo.ZoneInfo(zone_name))
-    if aware is None:
-        raise _invalid(name, f"This time does not exist in {zone_name}: the clocks skip it.")
-    return aware
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -156,22 +147,9 @@ def _invalid(field: str, message: str) -> ApiError:
     )
 
 
-def _save(event: Event | None, request: HttpRequest, details: EventDetails) -> Event:
-    details = EventDetails(
-        **{
-            **asdict(details),
-            "starts_at": _aware("starts_at", details.starts_at, details.timezone),
-            "ends_at": _aware("ends_at", details.ends_at, details.timezone),
-        }
-    )
-    try:
-        if event is None:
-            return create_event(organization_of(request), details=details)
-        return update_event(event, details=details)
-    except SlugTaken as exc:
-        raise _invalid("slug", str(exc)) from None
-    except InvalidEventTimes as exc:
-        raise _invalid("ends_at", str(exc)) from None
+def _field_errors(error: EventError) -> ApiError:
+    """The service's refusal as the field error a client can act on."""
+    return _invalid(error.field, str(error))
 
 
 @router.get("/events", response={200: EventPage, **errors(422)}, summary="List events")
@@ -186,7 +164,11 @@ def list_events(request: HttpRequest, query: Query[EventListQuery]) -> EventPage
 @router.post("/events", response={201: EventOut, **errors(400, 422)}, summary="Create an event")
 def create_event_endpoint(request: HttpRequest, payload: EventIn) -> Status:
     details = EventDetails(**payload.model_dump())
-    return Status(201, event_out(_save(None, request, details)))
+    try:
+        event = create_event(organization_of(request), details=details)
+    except EventError as error:
+        raise _field_errors(error) from None
+    return Status(201, event_out(event))
 
 
 @router.get("/events/{event_id}", response={200: EventOut, **errors(404)}, summary="Read an event")
@@ -203,23 +185,9 @@ def patch_event(request: HttpRequest, event_id: PublicId, payload: EventPatch) -
     event = access_event(request, event_id)
     changes = payload.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)
-    if changes:
-        current = EventDetails(
-            name=event.name,
-            slug=event.slug,
-            starts_at=event.starts_at,
-            ends_at=event.ends_at,
-            timezone=event.timezone,
-            venue=event.venue,
-            description=event.description,
-            capacity=event.capacity,
-            rsvp_open=event.rsvp_open,
-        )
-        # Explicit nulls mean "leave as is", except capacity, where null means "no limit".
-        kept = {k: v for k, v in changes.items() if v is not None or k == "capacity"}
-        event = _save(event, request, EventDetails(**{**asdict(current), **kept}))
-    if archived is True:
-        event = archive_event(event)
-    elif archived is False:
-        event = unarchive_event(event)
-    return event_out(event)
+    # Explicit nulls mean "leave as is", except capacity, where null means "no limit".
+    kept = {k: v for k, v in changes.items() if v is not None or k == "capacity"}
+    try:
+        return event_out(update_event(event, changes=kept, archived=archived))
+    except EventError as error:
+        raise _field_errors(error) from None

@@ -11,8 +11,17 @@ from django.forms.fields import BaseTemporalField
 from django.utils.dateparse import parse_datetime
 
 from events.models import Event
-from events.services import EventDetails, slug_is_taken, suggest_slug
-from events.times import localize, validate_event_time
+from events.services import (
+    MAX_CAPACITY,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_VENUE_LENGTH,
+    SLUG_MAX_LENGTH,
+    EventDetails,
+    slug_is_taken,
+    suggest_slug,
+)
+from events.times import available_timezones, localize, validate_event_time
 from organizations.models import Organization
 
 # Shown first in the time zone menu: where art fairs mostly happen.
@@ -41,11 +50,6 @@ COMMON_TIMEZONES = [
     "Australia/Sydney",
 ]
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-@cache
-def available_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 @cache
@@ -87,10 +91,12 @@ class WallClockField(forms.DateTimeField):
 
 
 class EventForm(forms.Form):
-    name = forms.CharField(max_length=160, widget=forms.TextInput(attrs={"autofocus": True}))
+    name = forms.CharField(
+        max_length=MAX_NAME_LENGTH, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     slug = forms.SlugField(
         label="Address",
-        max_length=80,
+        max_length=SLUG_MAX_LENGTH,
         required=False,
         help_text="Used in the event's links. Leave empty to make one from the name.",
     )
@@ -101,14 +107,16 @@ class EventForm(forms.Form):
         choices=timezone_choices,
         help_text="The venue's time zone: start and end are read in it.",
     )
-    venue = forms.CharField(max_length=200, required=False)
+    venue = forms.CharField(max_length=MAX_VENUE_LENGTH, required=False)
     capacity = forms.IntegerField(
         min_value=1,
-        max_value=10_000_000,
+        max_value=MAX_CAPACITY,
         required=False,
         help_text="How many guests the venue holds. Leave empty for no limit.",
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        required=False, max_length=MAX_DESCRIPTION_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     rsvp_open = forms.BooleanField(
         label="RSVP open: guests can accept or decline their invitations",
         required=False,

@@ -1,35 +1,75 @@
-"""Writes for events: create, edit, archive."""
+"""Writes for events: create, edit, archive.
+
+An edit (the edit page, the API's PATCH) is one call of `update_event`: it
+locks the event, applies the changes to what is stored then, and writes them
+with the archive flag in one transaction, so a refused change leaves nothing
+half done.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from events.models import Event
+from events.times import localize
 from organizations.models import Organization
 
+
+def _max_length(name: str) -> int:
+    column = Event._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
+
+
+# What an event may hold: the form, the API schema and the database use these.
+MAX_NAME_LENGTH = _max_length("name")
+SLUG_MAX_LENGTH = _max_length("slug")
+MAX_TIMEZONE_LENGTH = _max_length("timezone")
+MAX_VENUE_LENGTH = _max_length("venue")
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_CAPACITY = 10_000_000
 # "new" would be shadowed by the create page's URL, /o/<org>/events/new/.
 RESERVED_SLUGS = {"new"}
-SLUG_MAX_LENGTH = 80
 
 
 class EventError(Exception):
-    pass
+    code = "event_error"
+    # The input field the refusal is about, for the form's and the API's field errors.
+    field = "slug"
 
 
 class SlugTaken(EventError):
+    code = "slug_taken"
+
     def __init__(self, slug: str) -> None:
         self.slug = slug
         super().__init__(f"Another event already uses the address “{slug}”.")
 
 
 class InvalidEventTimes(EventError):
+    code = "invalid_event_times"
+    field = "ends_at"
+
     def __init__(self) -> None:
         super().__init__("The event must end after it starts.")
+
+
+class NonexistentLocalTime(EventError):
+    """A wall-clock time the clocks skip in the event's zone (a daylight-saving jump)."""
+
+    code = "nonexistent_time"
+
+    def __init__(self, field: str, zone_name: str) -> None:
+        self.field = field
+        super().__init__(f"This time does not exist in {zone_name}: the clocks skip it.")
 
 
 @dataclass(frozen=True)
@@ -66,14 +106,27 @@ def suggest_slug(organization: Organization, name: str, *, exclude: Event | None
     return slug
 
 
-def _check_times(details: EventDetails) -> None:
+def _checked(details: EventDetails) -> EventDetails:
+    """`details` with wall-clock times read in the event's zone (11:00 means 11:00
+    at the venue); raises NonexistentLocalTime or InvalidEventTimes."""
+    zone = zoneinfo.ZoneInfo(details.timezone)
+    times: dict[str, Any] = {}
+    for name in ("starts_at", "ends_at"):
+        value: datetime = getattr(details, name)
+        if value.tzinfo is None:
+            aware = localize(value, zone)
+            if aware is None:
+                raise NonexistentLocalTime(name, details.timezone)
+            times[name] = aware
+    details = replace(details, **times)
     if details.ends_at <= details.starts_at:
         raise InvalidEventTimes()
+    return details
 
 
 def create_event(organization: Organization, *, details: EventDetails) -> Event:
     """Create an event; a blank slug is derived from the name and made unique."""
-    _check_times(details)
+    details = _checked(details)
     fields = asdict(details)
     chosen_slug = fields.pop("slug")
     for _attempt in range(5):
@@ -90,33 +143,53 @@ def create_event(organization: Organization, *, details: EventDetails) -> Event:
     raise SlugTaken(slugify(details.name))
 
 
-def update_event(event: Event, *, details: EventDetails) -> Event:
-    _check_times(details)
-    fields = asdict(details)
-    slug = fields.pop("slug") or suggest_slug(event.organization, details.name, exclude=event)
-    if slug_is_taken(event.organization, slug, exclude=event):
-        raise SlugTaken(slug)
-    for name, value in fields.items():
-        setattr(event, name, value)
-    event.slug = slug
-    try:
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        raise SlugTaken(slug) from None
-    return event
+def details_of(event: Event) -> EventDetails:
+    return EventDetails(**{name: getattr(event, name) for name in _DETAIL_FIELDS})
+
+
+_DETAIL_FIELDS = tuple(f.name for f in fields(EventDetails))
+
+
+def update_event(
+    event: Event, *, changes: Mapping[str, Any] | None = None, archived: bool | None = None
+) -> Event:
+    """Apply `changes` (EventDetails fields; the others keep their stored value)
+    and archive or restore the event (`archived`), all or nothing.
+
+    An empty slug is derived from the name. Raises SlugTaken, InvalidEventTimes
+    or NonexistentLocalTime, and then nothing has changed.
+    """
+    with transaction.atomic(durable=True):
+        # Two edits of one event queue here: each applies its changes to what
+        # the other wrote, not to the copy it read before.
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if not changes and (archived is None or archived == locked.is_archived):
+            return locked
+        if changes:
+            details = _checked(replace(details_of(locked), **changes))
+            slug = details.slug or suggest_slug(locked.organization, details.name, exclude=locked)
+            if slug_is_taken(locked.organization, slug, exclude=locked):
+                raise SlugTaken(slug)
+            for name, value in asdict(details).items():
+                setattr(locked, name, value)
+            locked.slug = slug
+        if archived is not None and archived != locked.is_archived:
+            # Archiving keeps the portals, invites and guest list as they are.
+            locked.archived_at = timezone.now() if archived else None
+        try:
+            # A savepoint: the unique slug (a concurrent event that took it) is
+            # the database's to refuse, and this transaction then rolls back whole.
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise SlugTaken(locked.slug) from None
+    return locked
 
 
 def archive_event(event: Event) -> Event:
-    """Hide the event from lists; its portals, invites and guest list stay as they are."""
-    if event.archived_at is None:
-        event.archived_at = timezone.now()
-        event.save(update_fields=["archived_at", "updated_at"])
-    return event
+    """Hide the event from lists."""
+    return update_event(event, archived=True)
 
 
 def unarchive_event(event: Event) -> Event:
-    if event.archived_at is not None:
-        event.archived_at = None
-        event.save(update_fields=["archived_at", "updated_at"])
-    return event
+    return update_event(event, archived=False)

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59)
+
+
+@cache
+def available_timezones() -> frozenset[str]:
+    """The zone names an event may have (the form's menu, the API's check)."""
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def check_event_time(value: dt.datetime) -> dt.datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -106,9 +108,9 @@ def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
     form = EventForm(request.POST or None, organization=request.organization, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.update_event(event, details=form.details())
-        except services.SlugTaken as error:
-            form.add_error("slug", str(error))
+            event = services.update_event(event, changes=asdict(form.details()))
+        except services.EventError as error:
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, "Event saved.")
             return redirect("events:detail", request.organization.slug, event.slug)

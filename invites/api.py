@@ -50,7 +50,7 @@ from credits.models import CreditEntry
 from deliveries.models import Delivery
 from deliveries.services import DeliveryError
 from events.api import access_event
-from invites import services
+from invites import guests, services
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
 from portals.api import access_portal
@@ -61,21 +61,24 @@ router = Router()
 
 InviteStatus = api_enum("InviteStatus", Invite.Status)
 Tag = Annotated[
-    str, StringConstraints(min_length=1, max_length=services.MAX_TAG_LENGTH, pattern=r"^[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=guests.MAX_TAG_LENGTH, pattern=r"^[^\x00]*$")
 ]
 
 
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    problem = services.metadata_problem(value)
+    problem = guests.metadata_problem(value)
     if problem:
         raise ValueError(problem[0].upper() + problem[1:])
     return value
 
 
-# The service's rule (invites/services.py), checked here too so that the field is named.
+# The service's rule (invites/guests.py), checked here too so that the field is named.
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 IdempotencyKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    str,
+    StringConstraints(
+        min_length=1, max_length=services.MAX_IDEMPOTENCY_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$"
+    ),
 ]
 
 
@@ -90,19 +93,19 @@ class GuestIn(InputSchema):
         }
     )
 
-    name: str = text(services.MAX_NAME_LENGTH)
+    name: str = text(guests.MAX_NAME_LENGTH)
     email: Email | None = None
-    tags: list[Tag] = Field(default_factory=list, max_length=services.MAX_TAGS)
+    tags: list[Tag] = Field(default_factory=list, max_length=guests.MAX_TAGS)
     metadata: Metadata = Field(
         default_factory=dict,
         description="Your own data, returned as given: a JSON object of at most "
-        f"{services.MAX_METADATA_BYTES:,} bytes (compact UTF-8), nested at most "
-        f"{services.MAX_METADATA_DEPTH} levels.",
+        f"{guests.MAX_METADATA_BYTES:,} bytes (compact UTF-8), nested at most "
+        f"{guests.MAX_METADATA_DEPTH} levels.",
     )
     plus_ones: int | None = Field(
         None,
         ge=0,
-        le=services.MAX_PLUS_ONES,
+        le=guests.MAX_PLUS_ONES,
         strict=True,
         description="Extra guests allowed; omitted: the portal group's default (0 for yours).",
     )
@@ -265,9 +268,9 @@ def access_invite(request: HttpRequest, invite_id: str) -> Invite:
 # --- Generating --------------------------------------------------------------------------
 
 
-def _guests(payload: GenerateIn) -> list[services.GuestInput]:
+def _guests(payload: GenerateIn) -> list[guests.GuestInput]:
     return [
-        services.GuestInput(
+        guests.GuestInput(
             name=guest.name.strip(),
             email=guest.email or "",
             tags=list(guest.tags),
@@ -285,6 +288,19 @@ def _request_hash(payload: GenerateIn) -> str:
         payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _generation_options(
+    request: HttpRequest, payload: GenerateIn, idempotency_key: str | None
+) -> dict[str, Any]:
+    """What both generation services are told about an API request, besides its guests."""
+    return {
+        "blank": payload.blank,
+        "method": InviteBatch.Method.API,
+        "actor": actor_of(request),
+        "idempotency_key": idempotency_key,
+        "request_hash": _request_hash(payload) if idempotency_key else None,
+    }
 
 
 def _generated(
@@ -410,13 +426,7 @@ def generate_portal_invites(
 ) -> HttpResponse:
     portal = access_portal(request, portal_id)
     batch = services.generate_invites(
-        portal,
-        _guests(payload),
-        blank=payload.blank,
-        method=InviteBatch.Method.API,
-        actor=actor_of(request),
-        idempotency_key=idempotency_key,
-        request_hash=_request_hash(payload) if idempotency_key else None,
+        portal, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
     return _generated(
         request, batch, payload, event_id=portal.group.event.public_id, portal_id=portal.public_id
@@ -437,13 +447,7 @@ def generate_event_invites(
 ) -> HttpResponse:
     event = access_event(request, event_id)
     batch = services.generate_organizer_invites(
-        event,
-        _guests(payload),
-        blank=payload.blank,
-        method=InviteBatch.Method.API,
-        actor=actor_of(request),
-        idempotency_key=idempotency_key,
-        request_hash=_request_hash(payload) if idempotency_key else None,
+        event, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
     return _generated(request, batch, payload, event_id=event.public_id, portal_id=None)
 

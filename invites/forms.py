@@ -7,17 +7,16 @@ from typing import Any
 
 from django import forms
 
-from invites.guest_lists import (
+from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
+from invites.guests import (
+    MAX_BLANK_LINKS,
+    MAX_NAME_LENGTH,
     MAX_PASTED_LINES,
-    GuestList,
-    GuestListError,
-    parse_csv,
-    parse_pasted,
+    MAX_PLUS_ONES,
+    GuestInput,
+    tags_problem,
 )
 from invites.models import Invite, InviteBatch
-from invites.services import MAX_PLUS_ONES, MAX_TAG_LENGTH, MAX_TAGS, GuestInput
-
-MAX_BLANK_LINKS = 1_000
 
 
 def new_submission_id() -> str:
@@ -87,7 +86,9 @@ def split_tags(value: str) -> list[str]:
 
 class SingleGuestForm(GenerationForm):
     method = InviteBatch.Method.SINGLE
-    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(
+        max_length=MAX_NAME_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     email = forms.EmailField(
         required=False,
         help_text="Without an email, copy the link and send it yourself.",
@@ -99,10 +100,9 @@ class SingleGuestForm(GenerationForm):
 
     def clean_tags(self) -> list[str]:
         tags = split_tags(self.cleaned_data["tags"])
-        if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
-            raise forms.ValidationError(
-                f"At most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each."
-            )
+        problem = tags_problem(tags)
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:])
         return tags
 
     def guests(self) -> list[GuestInput]:
@@ -197,7 +197,7 @@ class RsvpForm(forms.Form):
         elif invite.status == Invite.Status.DECLINED:
             self.fields["answer"].initial = "decline"
         if invite.is_blank:
-            self.fields["name"] = forms.CharField(label="Your name", max_length=200)
+            self.fields["name"] = forms.CharField(label="Your name", max_length=MAX_NAME_LENGTH)
             self.fields["email"] = forms.EmailField(label="Your email")
             self.order_fields(["name", "email", "answer"])
         if invite.plus_ones_allowed:

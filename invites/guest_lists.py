@@ -8,31 +8,26 @@ Pasted lists: one guest per line, `name, email` (a tab or semicolon works
 too, as when copying from a spreadsheet), or just an email, or just a name.
 CSV: a header row with `name`, `email` and optionally `tags` (separated by
 `;` or `|` inside the cell); every other column becomes metadata. Comma,
-semicolon and tab separated files are recognised, UTF-8 or Windows-1252.
+semicolon and tab separated files are recognised, UTF-8, UTF-16 or
+Windows-1252: artsvp/csv_reading.py reads the file, this module checks the
+rows, each guest with the service's own check (invites/guests.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from invites.services import (
-    MAX_NAME_LENGTH,
-    MAX_TAG_LENGTH,
-    MAX_TAGS,
+from artsvp.csv_reading import CsvFileError, read_csv, read_upload
+from invites.guests import (
+    MAX_CSV_BYTES,
+    MAX_CSV_ROWS,
+    MAX_PASTED_LINES,
     GuestInput,
-    metadata_problem,
+    check_guest,
 )
 
-MAX_PASTED_LINES = 1_000
-MAX_CSV_ROWS = 5_000
-MAX_CSV_BYTES = 2 * 1024 * 1024
 RESERVED_COLUMNS = ("name", "email", "tags")
 
 _SEPARATORS = re.compile(r"[,\t;]")
@@ -114,33 +109,24 @@ def parse_pasted(text: str) -> GuestList:
 
 
 def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
-    if size is not None and size > MAX_CSV_BYTES:
-        raise GuestListError("The file is larger than 2 MB. Split it into smaller files.")
-    data = upload.read(MAX_CSV_BYTES + 1)
-    if len(data) > MAX_CSV_BYTES:
-        raise GuestListError("The file is larger than 2 MB. Split it into smaller files.")
-    text = _decode(data)
-    if not text.strip():
-        raise GuestListError("The file is empty.")
-    if "\x00" in text:
-        raise GuestListError(
-            "This doesn't look like a CSV file. Export it from your spreadsheet as CSV."
-        )
-    first_line = text.lstrip().splitlines()[0]
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as error:
-        raise GuestListError("The file has no header row.") from error
-    columns = [column.strip() for column in header]
-    keys = [column.lower() for column in columns]
+        data = read_upload(upload, max_bytes=MAX_CSV_BYTES, size=size)
+        table = read_csv(
+            data,
+            max_bytes=MAX_CSV_BYTES,
+            max_rows=MAX_CSV_ROWS,
+            delimiters=",;\t",
+            fallback_encoding="cp1252",
+        )
+    except CsvFileError as error:
+        raise GuestListError(_file_message(error)) from error
+    columns, keys = table.titles, table.keys
     if "name" not in keys and "email" not in keys:
         raise GuestListError(
             "The first row must name the columns, with at least 'name' or 'email' "
             "(for example: name,email,tags)."
         )
-    duplicates = sorted({column for column in keys if column and keys.count(column) > 1})
+    duplicates = table.repeated()
     if duplicates:
         raise GuestListError(f"These columns appear twice: {', '.join(duplicates)}.")
     metadata_columns = [
@@ -149,17 +135,13 @@ def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
 
     rows: list[GuestRow] = []
     try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise GuestListError(
-                    f"The file has more than {MAX_CSV_ROWS:,} guests. Split it into smaller files."
+        for csv_row in table.rows():
+            row = GuestRow(line=csv_row.line)
+            if len(csv_row.cells) > len(columns):
+                row.errors.append(
+                    f"{len(csv_row.cells)} cells but the header has {len(columns)} columns."
                 )
-            row = GuestRow(line=reader.line_num)
-            if len(cells) > len(columns):
-                row.errors.append(f"{len(cells)} cells but the header has {len(columns)} columns.")
-            values = dict(zip(keys, (cell.strip() for cell in cells), strict=False))
+            values = csv_row.values(keys)
             row.name = values.get("name", "")
             row.email = values.get("email", "")
             row.tags = _split_tags(values.get("tags", ""))
@@ -167,20 +149,27 @@ def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
                 if key not in RESERVED_COLUMNS and key and values.get(key):
                     row.metadata[column] = values[key]
             rows.append(row)
-    except csv.Error as error:
-        raise GuestListError(f"The file could not be read as CSV: {error}.") from error
+    except CsvFileError as error:
+        raise GuestListError(_file_message(error)) from error
     if not rows:
         raise GuestListError("The file has a header but no guests.")
     _check_rows(rows)
     return GuestList(rows=rows, metadata_columns=[c for c in metadata_columns if c])
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the local code page.
-        return data.decode("cp1252", errors="replace")
+def _file_message(error: CsvFileError) -> str:
+    if error.reason == "too_large":
+        return "The file is larger than 2 MB. Split it into smaller files."
+    if error.reason == "empty":
+        return "The file is empty."
+    if error.reason == "too_many_rows":
+        return f"The file has more than {MAX_CSV_ROWS:,} guests. Split it into smaller files."
+    if error.reason == "unreadable" and error.details["header"]:
+        return "The file has no header row."
+    if error.reason == "unreadable":
+        return f"The file could not be read as CSV: {error.details['error']}."
+    # binary, not_text (only UTF-16 can fail: the fallback reads any byte)
+    return "This doesn't look like a CSV file. Export it from your spreadsheet as CSV."
 
 
 def _split_tags(cell: str) -> list[str]:
@@ -193,26 +182,16 @@ def _split_tags(cell: str) -> list[str]:
 
 
 def _check_rows(rows: list[GuestRow]) -> None:
+    """The service's check of each guest (invites/guests.py), as row errors; and,
+    the list's own rule, each address once."""
     seen: dict[str, int] = {}
     for row in rows:
         if row.errors:
             continue
-        if not row.name and not row.email:
-            row.errors.append("give a name or an email address.")
-        if len(row.name) > MAX_NAME_LENGTH:
-            row.errors.append(f"the name is longer than {MAX_NAME_LENGTH} characters.")
-        if row.email:
-            try:
-                validate_email(row.email)
-            except ValidationError:
-                row.errors.append(f"'{row.email}' is not a valid email address.")
-            else:
-                first = seen.setdefault(row.email.lower(), row.line)
-                if first != row.line:
-                    row.errors.append(f"{row.email} is already on line {first}.")
-        if len(row.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in row.tags):
-            row.errors.append(f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each.")
-        # The other columns are the guest's metadata, under the API's limit.
-        problem = metadata_problem(row.metadata)
-        if problem:
-            row.errors.append(problem)
+        # No plus-ones in a list: the form gives them to every guest alike.
+        problems = check_guest(row.as_guest(), max_plus_ones=0)
+        row.errors.extend(problem.message for problem in problems)
+        if row.email and not any(problem.field == "email" for problem in problems):
+            first = seen.setdefault(row.email.lower(), row.line)
+            if first != row.line:
+                row.errors.append(f"{row.email} is already on line {first}.")

@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,17 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
 from invites.bulk import InviteRow, insert_invites
+from invites.guests import (
+    MAX_METADATA_BYTES,
+    MAX_METADATA_DEPTH,
+    MAX_NAME_LENGTH,
+    MAX_PLUS_ONES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    GuestInput,
+    check_guest,
+    metadata_problem,
+)
 from invites.models import Invite, InviteBatch
 from portals.models import Portal
 from portals.notifications import notify_credit_shortage
@@ -44,20 +55,20 @@ logger = logging.getLogger(__name__)
 
 # One request may generate this many invites; the API benchmark uses 10,000.
 MAX_BATCH_SIZE = 10_000
-# An organizer's invite may bring at most this many extra guests.
-MAX_PLUS_ONES = 50
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 50
-MAX_NAME_LENGTH: int = Invite._meta.get_field("guest_name").max_length  # type: ignore[assignment]
-# A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV
-# row once stored 1.9 MB, which every list, export and preview then carried.
-MAX_METADATA_BYTES = 4000
-MAX_METADATA_DEPTH = 5
+MAX_IDEMPOTENCY_KEY_LENGTH: int = InviteBatch._meta.get_field("idempotency_key").max_length  # type: ignore[assignment]
 # How long an idempotency key answers with its first batch. Clients retry
 # within minutes; after a day the key may be used again for a new request.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 __all__ = [
+    "MAX_BATCH_SIZE",
+    "MAX_IDEMPOTENCY_KEY_LENGTH",
+    "MAX_METADATA_BYTES",
+    "MAX_METADATA_DEPTH",
+    "MAX_NAME_LENGTH",
+    "MAX_PLUS_ONES",
+    "MAX_TAGS",
+    "MAX_TAG_LENGTH",
     "EventFull",
     "GuestDetailsRequired",
     "GuestInput",
@@ -78,18 +89,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class GuestInput:
-    name: str = ""
-    email: str = ""
-    tags: list[str] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    # None: the default (the portal group's plus-ones, 0 for the organizer).
-    plus_ones: int | None = None
-
-
 class InviteError(Exception):
     code = "invite_error"
+    # What users read when the error needs no figures; others pass their own message.
+    message = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
 
 
 class InvalidGuests(InviteError):
@@ -104,35 +110,27 @@ class InvalidGuests(InviteError):
 
 class IdempotencyKeyReused(InviteError):
     code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__("This idempotency key was already used for another portal or event.")
+    message = "This idempotency key was already used for another portal or event."
 
 
 class IdempotencyKeyMismatch(InviteError):
     code = "idempotency_key_mismatch"
     # The request is wrong (not the state of anything): 422 in the API.
     status = 422
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This idempotency key was already used for a different request. "
-            "Send a new key with a new request."
-        )
+    message = (
+        "This idempotency key was already used for a different request. "
+        "Send a new key with a new request."
+    )
 
 
 class InviteRevoked(InviteError):
     code = "invite_revoked"
-
-    def __init__(self) -> None:
-        super().__init__("This invitation has been withdrawn.")
+    message = "This invitation has been withdrawn."
 
 
 class InviteNotRevocable(InviteError):
     code = "invite_answered"
-
-    def __init__(self) -> None:
-        super().__init__("The guest has already answered, so this invite can no longer be revoked.")
+    message = "The guest has already answered, so this invite can no longer be revoked."
 
 
 class RsvpClosed(InviteError):
@@ -153,9 +151,7 @@ class PlusOnesExceeded(InviteError):
 
 class GuestDetailsRequired(InviteError):
     code = "guest_details_required"
-
-    def __init__(self) -> None:
-        super().__init__("Please give your name and email address.")
+    message = "Please give your name and email address."
 
 
 class EventFull(InviteError):
@@ -281,66 +277,10 @@ def _check_request(
     if size > MAX_BATCH_SIZE:
         errors.append(f"At most {MAX_BATCH_SIZE:,} invites can be generated at once.")
     for number, guest in enumerate(guests, start=1):
-        for problem in _guest_problems(guest, max_plus_ones=max_plus_ones):
-            errors.append(f"Guest {number}: {problem}")
+        for problem in check_guest(guest, max_plus_ones=max_plus_ones):
+            errors.append(f"Guest {number}: {problem.message}")
     if errors:
         raise InvalidGuests(errors)
-
-
-def metadata_problem(metadata: Any) -> str | None:
-    """Why `metadata` cannot be stored with an invite, or None. The API schema,
-    the CSV parser and generation all ask this one function."""
-    if not isinstance(metadata, dict):
-        return "metadata must be a JSON object."
-    problem = _json_problem(metadata, depth=0)
-    if problem:
-        return problem
-    size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode())
-    if size > MAX_METADATA_BYTES:
-        return (
-            f"metadata is {size:,} bytes of JSON; keep it under {MAX_METADATA_BYTES:,} bytes "
-            "per guest."
-        )
-    return None
-
-
-def _json_problem(value: Any, *, depth: int) -> str | None:
-    if depth > MAX_METADATA_DEPTH:
-        return f"metadata may be nested at most {MAX_METADATA_DEPTH} levels deep."
-    if isinstance(value, str) and "\x00" in value:
-        # PostgreSQL cannot store NUL in JSON.
-        return "metadata may not contain NUL characters."
-    items: list[Any] = []
-    if isinstance(value, dict):
-        items = [item for pair in value.items() for item in pair]
-    elif isinstance(value, list):
-        items = value
-    for item in items:
-        problem = _json_problem(item, depth=depth + 1)
-        if problem:
-            return problem
-    return None
-
-
-def _guest_problems(guest: GuestInput, *, max_plus_ones: int) -> list[str]:
-    problems = []
-    if not guest.name.strip() and not guest.email.strip():
-        problems.append("give a name or an email address.")
-    if len(guest.name) > MAX_NAME_LENGTH:
-        problems.append(f"the name is longer than {MAX_NAME_LENGTH} characters.")
-    if guest.email:
-        try:
-            validate_email(guest.email)
-        except ValidationError:
-            problems.append(f"{guest.email!r} is not a valid email address.")
-    if len(guest.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in guest.tags):
-        problems.append(f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each.")
-    if guest.plus_ones is not None and not 0 <= guest.plus_ones <= max_plus_ones:
-        problems.append(f"plus-ones must be between 0 and {max_plus_ones}.")
-    problem = metadata_problem(guest.metadata)
-    if problem:
-        problems.append(problem)
-    return problems
 
 
 def _request_hash(guests: Sequence[GuestInput], *, blank: int, method: str) -> str:
@@ -558,7 +498,7 @@ def respond(
                 validate_email(email)
             except ValidationError as error:
                 raise GuestDetailsRequired() from error
-            locked.guest_name = name[:200]
+            locked.guest_name = name[:MAX_NAME_LENGTH]
             locked.guest_email = email
         if accept and event.capacity is not None:
             taken = (

@@ -29,9 +29,9 @@ from artsvp.api_support import (
 )
 from events.api import access_event
 from portals import services
-from portals.csv_import import MAX_NAME_LENGTH
 from portals.models import Portal, PortalGroup
 from portals.services import MAX_ALLOCATION, MAX_PLUS_ONES
+from portals.services import MAX_PORTAL_NAME_LENGTH as MAX_NAME_LENGTH
 
 router = Router()
 

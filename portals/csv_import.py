@@ -14,19 +14,25 @@ header row naming the columns in any order; `allocation` and
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from portals.services import MAX_ALLOCATION, MAX_PORTALS_PER_IMPORT, PortalRow
+from artsvp.csv_reading import CsvFileError, CsvRow, read_csv
+from portals.services import (
+    MAX_ALLOCATION,
+    MAX_IMPORT_BYTES,
+    MAX_PORTAL_NAME_LENGTH,
+    MAX_PORTALS_PER_IMPORT,
+    PortalRow,
+)
 
-MAX_BYTES = 1024 * 1024
+# The limits are the service's (portals/services.py); these names are the import's words.
+MAX_BYTES = MAX_IMPORT_BYTES
 MAX_ROWS = MAX_PORTALS_PER_IMPORT
-MAX_NAME_LENGTH = 160
+MAX_NAME_LENGTH = MAX_PORTAL_NAME_LENGTH
 COLUMNS = ("name", "allocation", "contact_email")
 COLUMN_ALIASES = {"email": "contact_email", "contact": "contact_email", "portal": "name"}
 
@@ -75,88 +81,59 @@ def _size_label(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB" if size >= 100 * 1024 else f"{size // 1024} KB"
 
 
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8-sig")
+# What the organizer reads when the file as a whole cannot be read (artsvp/csv_reading.py).
+_FILE_MESSAGES = {
+    "not_text": "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
+    "and upload it again.",
+    "binary": "The file contains binary data: is it an Excel workbook? "
+    "Save it as “CSV UTF-8” and upload that.",
+    "empty": "The file is empty. Add a header row and one row per portal.",
+}
 
 
-def _delimiter(text: str) -> str:
-    """The header decides: it holds only column names, so a comma or semicolon
-    in it can only be the separator (a name in a data row may contain either)."""
-    header = text.split("\n", 1)[0]
-    if header.count(";") > header.count(","):
-        return ";"
-    if "," in header or ";" in header:
-        return "," if "," in header else ";"
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;").delimiter
-    except csv.Error:
-        return ","
-
-
-def _column_key(title: str) -> str:
-    key = "_".join(title.strip().lower().replace("-", " ").split())
-    return COLUMN_ALIASES.get(key, key)
+def _file_message(error: CsvFileError) -> str:
+    if error.reason == "too_large":
+        return (
+            f"The file is {_size_label(error.details['size'])}; the limit is 1 MB. "
+            "Split it into several files and import them one after the other."
+        )
+    if error.reason == "too_many_rows":
+        return (
+            f"The file has more than {MAX_ROWS:,} portals; the limit is {MAX_ROWS:,} "
+            "per import. Split it into several files."
+        )
+    if error.reason == "unreadable":
+        return f"Row {error.details['line']} could not be read as CSV ({error.details['error']})."
+    return _FILE_MESSAGES[error.reason]
 
 
 def parse_portal_csv(data: bytes, *, default_allocation: int, taken: set[str]) -> ParsedFile:
     """Check a whole file. `taken` holds the group's portal names, case-folded."""
     result = ParsedFile()
-    if len(data) > MAX_BYTES:
-        result.errors.append(
-            f"The file is {_size_label(len(data))}; the limit is 1 MB. "
-            "Split it into several files and import them one after the other."
-        )
-        return result
     try:
-        text = _decode(data)
-    except UnicodeDecodeError:
-        result.errors.append(
-            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
-            "and upload it again."
-        )
-        return result
-    if "\x00" in text:
-        result.errors.append(
-            "The file contains binary data: is it an Excel workbook? "
-            "Save it as “CSV UTF-8” and upload that."
-        )
-        return result
-    if not text.strip():
-        result.errors.append("The file is empty. Add a header row and one row per portal.")
-        return result
-
-    result.delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter)
-    try:
-        header = next(reader)
-        columns = [_column_key(title) for title in header]
+        table = read_csv(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, aliases=COLUMN_ALIASES)
+        result.delimiter = table.delimiter
+        columns = table.keys
         if "name" not in columns:
-            found = ", ".join(title.strip() for title in header if title.strip()) or "nothing"
+            found = ", ".join(title for title in table.titles if title) or "nothing"
             result.errors.append(
                 "The first row must be a header naming the columns: "
                 f"name,allocation,contact_email (found: {found})."
             )
             return result
-        repeated = sorted({c for c in columns if c in COLUMNS and columns.count(c) > 1})
+        repeated = table.repeated(among=COLUMNS)
         if repeated:
             result.errors.append(f"The header names a column twice: {', '.join(repeated)}.")
             return result
         result.ignored_columns = [
-            title.strip()
-            for title, key in zip(header, columns, strict=True)
-            if key not in COLUMNS and title.strip()
+            title
+            for title, key in zip(table.titles, columns, strict=True)
+            if key not in COLUMNS and title
         ]
         seen: dict[str, int] = {}
-        for index, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(result.rows) >= MAX_ROWS:
-                result.errors.append(
-                    f"The file has more than {MAX_ROWS:,} portals; the limit is {MAX_ROWS:,} "
-                    "per import. Split it into several files."
-                )
-                return result
-            row = _parse_row(index, cells, columns, default_allocation=default_allocation)
+        for csv_row in table.rows():
+            index = csv_row.number
+            row = _parse_row(index, csv_row, columns, default_allocation=default_allocation)
             key = row.name.casefold()
             if row.name and key in seen:
                 row.errors.append(f"Same name as row {seen[key]}: each portal needs its own name.")
@@ -165,8 +142,8 @@ def parse_portal_csv(data: bytes, *, default_allocation: int, taken: set[str]) -
             if row.name:
                 seen.setdefault(key, index)
             result.rows.append(row)
-    except csv.Error as error:
-        result.errors.append(f"Row {reader.line_num} could not be read as CSV ({error}).")
+    except CsvFileError as error:
+        result.errors.append(_file_message(error))
         return result
     if not result.rows:
         result.errors.append("The file has a header but no portals. Add one row per portal.")
@@ -174,9 +151,10 @@ def parse_portal_csv(data: bytes, *, default_allocation: int, taken: set[str]) -
 
 
 def _parse_row(
-    number: int, cells: list[str], columns: list[str], *, default_allocation: int
+    number: int, csv_row: CsvRow, columns: list[str], *, default_allocation: int
 ) -> ParsedRow:
-    values = {key: cells[i].strip() for i, key in enumerate(columns) if i < len(cells)}
+    cells = csv_row.cells
+    values = csv_row.values(columns)
     row = ParsedRow(
         number=number,
         name=values.get("name", ""),
@@ -184,7 +162,7 @@ def _parse_row(
         allocation=None,
         contact_email=values.get("contact_email", ""),
     )
-    if any(cell.strip() for cell in cells[len(columns) :]):
+    if csv_row.extra_cells(len(columns)):
         row.errors.append(
             f"This row has {len(cells)} cells but the header has {len(columns)} columns "
             "(a separator inside a name? Put the name in double quotes)."

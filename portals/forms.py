@@ -8,12 +8,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from events.models import Event
-from portals.csv_import import MAX_BYTES, MAX_NAME_LENGTH, MAX_ROWS
 from portals.errors import DuplicateGroupName
 from portals.models import Portal, PortalGroup
 from portals.services import (
     MAX_ALLOCATION,
+    MAX_IMPORT_BYTES,
     MAX_PLUS_ONES,
+    MAX_PORTAL_NAME_LENGTH,
+    MAX_PORTALS_PER_IMPORT,
     GroupSettings,
     check_group_name,
     taken_names,
@@ -90,7 +92,7 @@ class PortalGroupForm(forms.ModelForm):
 
 class PortalForm(forms.Form):
     name = forms.CharField(
-        max_length=MAX_NAME_LENGTH,
+        max_length=MAX_PORTAL_NAME_LENGTH,
         help_text="The exhibitor's, sponsor's or partner's name, as its owner will see it.",
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
@@ -144,7 +146,8 @@ class PortalImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text=(
-            f"UTF-8, comma or semicolon separated, at most {MAX_ROWS:,} rows and 1 MB. "
+            "UTF-8, comma or semicolon separated, "
+            f"at most {MAX_PORTALS_PER_IMPORT:,} rows and 1 MB. "
             "The first row names the columns."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
@@ -152,7 +155,7 @@ class PortalImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        if upload.size > MAX_IMPORT_BYTES:
             size = upload.size / (1024 * 1024)
             raise ValidationError(
                 f"The file is {size:.1f} MB; the limit is 1 MB. "
@@ -165,7 +168,7 @@ class PortalImportConfirmForm(forms.Form):
     """Carries the previewed file back, base64-encoded so that no byte changes
     on the way; the view checks it again from scratch."""
 
-    content = forms.CharField(widget=forms.HiddenInput, max_length=(MAX_BYTES * 4) // 3 + 8)
+    content = forms.CharField(widget=forms.HiddenInput, max_length=(MAX_IMPORT_BYTES * 4) // 3 + 8)
     filename = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
     @staticmethod

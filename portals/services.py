@@ -48,6 +48,9 @@ MAX_PORTALS_PER_IMPORT = 2000
 MAX_ALLOCATION = 100_000
 MAX_PLUS_ONES = 50
 MAX_GROUP_NAME_LENGTH = 120
+MAX_PORTAL_NAME_LENGTH: int = Portal._meta.get_field("name").max_length  # type: ignore[assignment]
+# A portal CSV: 2,000 rows of names and addresses fit well within it.
+MAX_IMPORT_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)

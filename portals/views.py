@@ -22,7 +22,7 @@ from events.access import access_event, access_group, access_portal
 from invites.models import Invite
 from organizations.access import organization_view
 from portals import services
-from portals.csv_import import MAX_ROWS, ParsedFile, parse_portal_csv
+from portals.csv_import import ParsedFile, parse_portal_csv
 from portals.errors import (
     AllocationBelowUsed,
     DuplicateGroupName,
@@ -209,7 +209,7 @@ def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
             "form": form,
             "group": group,
             "event": group.event,
-            "max_rows": MAX_ROWS,
+            "max_rows": services.MAX_PORTALS_PER_IMPORT,
             "nav_section": "events",
         },
     )

@@ -223,8 +223,13 @@ def test_an_event_may_keep_its_own_slug_when_edited(alice_client, org, event):
     assert response.status_code == 302
 
 
-def test_invalid_edit_changes_nothing(alice_client, org, event):
+@pytest.mark.parametrize("form_sees_it", [True, False])
+def test_invalid_edit_changes_nothing(alice_client, org, event, monkeypatch, form_sees_it):
+    """Refused by the form's hint, or by the service when another edit took the slug
+    in between (the form saw it free): either way nothing changes."""
     other = make_event(org, "Other Fair", starts_in_days=3)
+    if not form_sees_it:
+        monkeypatch.setattr("events.forms.slug_is_taken", lambda *args, **kwargs: False)
     before = Event.objects.values().get(pk=event.pk)
 
     response = alice_client.post(

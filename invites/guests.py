@@ -1,0 +1,148 @@
+"""A guest as every transport hands it to generation, and the one check of it.
+
+The service (invites/services.py) enforces `check_guest` for every guest of a
+batch; the paste/CSV parser (invites/guest_lists.py) asks it to report row
+errors before anything is sent; the API schema (invites/api.py) declares the
+same limits for clients and runs `metadata_problem` so that the field is named.
+The limits live here, beside the check that enforces them; forms, parsers and
+schemas import them from here, never from one another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from invites.models import Invite
+
+# The organizer's invites bring at most as many extra guests as a portal group may allow.
+from portals.services import MAX_PLUS_ONES
+
+__all__ = [
+    "MAX_BLANK_LINKS",
+    "MAX_CSV_BYTES",
+    "MAX_CSV_ROWS",
+    "MAX_METADATA_BYTES",
+    "MAX_METADATA_DEPTH",
+    "MAX_NAME_LENGTH",
+    "MAX_PASTED_LINES",
+    "MAX_PLUS_ONES",
+    "MAX_TAGS",
+    "MAX_TAG_LENGTH",
+    "GuestInput",
+    "GuestProblem",
+    "check_guest",
+    "metadata_problem",
+    "tags_problem",
+]
+
+
+def _max_length(name: str) -> int:
+    column = Invite._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
+
+
+MAX_NAME_LENGTH = _max_length("guest_name")
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+# A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV
+# row once stored 1.9 MB, which every list, export and preview then carried.
+MAX_METADATA_BYTES = 4000
+MAX_METADATA_DEPTH = 5
+# The web's guest lists: what one paste, one upload and one blank-links form
+# may hold (the service's own cap per batch is MAX_BATCH_SIZE).
+MAX_PASTED_LINES = 1_000
+MAX_CSV_ROWS = 5_000
+MAX_CSV_BYTES = 2 * 1024 * 1024
+MAX_BLANK_LINKS = 1_000
+
+
+@dataclass(frozen=True)
+class GuestInput:
+    name: str = ""
+    email: str = ""
+    tags: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # None: the default (the portal group's plus-ones, 0 for the organizer).
+    plus_ones: int | None = None
+
+
+@dataclass(frozen=True)
+class GuestProblem:
+    """One thing wrong with a guest: the field it is about, and the sentence users see."""
+
+    field: str
+    message: str
+
+
+def check_guest(guest: GuestInput, *, max_plus_ones: int) -> list[GuestProblem]:
+    """Everything wrong with `guest`, in the order users read it; empty when it may be invited."""
+    problems: list[GuestProblem] = []
+    if not guest.name.strip() and not guest.email.strip():
+        problems.append(GuestProblem("name", "give a name or an email address."))
+    if len(guest.name) > MAX_NAME_LENGTH:
+        problems.append(
+            GuestProblem("name", f"the name is longer than {MAX_NAME_LENGTH} characters.")
+        )
+    if guest.email:
+        try:
+            validate_email(guest.email)
+        except ValidationError:
+            problems.append(GuestProblem("email", f"{guest.email!r} is not a valid email address."))
+    problem = tags_problem(guest.tags)
+    if problem:
+        problems.append(GuestProblem("tags", problem))
+    if guest.plus_ones is not None and not 0 <= guest.plus_ones <= max_plus_ones:
+        problems.append(
+            GuestProblem("plus_ones", f"plus-ones must be between 0 and {max_plus_ones}.")
+        )
+    problem = metadata_problem(guest.metadata)
+    if problem:
+        problems.append(GuestProblem("metadata", problem))
+    return problems
+
+
+def tags_problem(tags: list[str]) -> str | None:
+    if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        return f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each."
+    return None
+
+
+def metadata_problem(metadata: Any) -> str | None:
+    """Why `metadata` cannot be stored with an invite, or None."""
+    if not isinstance(metadata, dict):
+        return "metadata must be a JSON object."
+    problem = _json_problem(metadata, depth=0)
+    if problem:
+        return problem
+    size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_METADATA_BYTES:
+        return (
+            f"metadata is {size:,} bytes of JSON; keep it under {MAX_METADATA_BYTES:,} bytes "
+            "per guest."
+        )
+    return None
+
+
+def _json_problem(value: Any, *, depth: int) -> str | None:
+    if depth > MAX_METADATA_DEPTH:
+        return f"metadata may be nested at most {MAX_METADATA_DEPTH} levels deep."
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL cannot store NUL in JSON.
+        return "metadata may not contain NUL characters."
+    items: list[Any] = []
+    if isinstance(value, dict):
+        items = [item for pair in value.items() for item in pair]
+    elif isinstance(value, list):
+        items = value
+    for item in items:
+        problem = _json_problem(item, depth=depth + 1)
+        if problem:
+            return problem
+    return None
