@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
+                "credits.context_processors.credit_balances",
             ],
         },
     },
