@@ -36,11 +36,9 @@ from artsvp.api_support import (
     PageQuery,
     PublicId,
     When,
-    actor_of,
     api_enum,
     errors,
     get_or_404,
-    organization_of,
     paginate,
     site_url,
     text,
@@ -52,6 +50,7 @@ from deliveries.services import DeliveryError, queue_invite_emails
 from events.api import access_event
 from invites import services
 from invites.models import Invite, InviteBatch, organizer_holds_link
+from organizations.api_auth import actor_of, organization_of
 from portals.api import access_portal
 from portals.models import Portal
 
