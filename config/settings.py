@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "billing",
     "invites",
     "deliveries",
+    # Above every domain app: it seeds them all.
+    "demo",
 ]
 
 MIDDLEWARE = [
