@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class PortalsConfig(AppConfig):
     name = "portals"
     verbose_name = "Portals"
+
+    def ready(self) -> None:
+        # What portals adds to pages of the apps below it (registries there).
+        from portals import api_example  # noqa: F401
