@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        # Registers the inbox's replay after each fulfilment, in every process
+        # that fulfils (web, worker), not only where the webhook view is loaded.
+        from billing import stripe_inbox  # noqa: F401
