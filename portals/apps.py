@@ -7,4 +7,4 @@ class PortalsConfig(AppConfig):
 
     def ready(self) -> None:
         # What portals adds to pages of the apps below it (registries there).
-        from portals import api_example  # noqa: F401
+        from portals import api_example, event_page  # noqa: F401
