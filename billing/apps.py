@@ -8,4 +8,5 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # Registers the inbox's replay after each fulfilment, in every process
         # that fulfils (web, worker), not only where the webhook view is loaded.
+        # local import: models and the app registry are not ready when this module loads.
         from billing import stripe_inbox  # noqa: F401

@@ -6,6 +6,7 @@ class CreditsConfig(AppConfig):
     verbose_name = "Credits"
 
     def ready(self) -> None:
+        # local import: models and the app registry are not ready when this module loads.
         from credits.ledger import ensure_accounts
         from organizations.hooks import on_organization_created
 

@@ -7,6 +7,7 @@ class DeliveriesConfig(AppConfig):
     verbose_name = "Email deliveries"
 
     def ready(self) -> None:
+        # local import: models and the app registry are not ready when this module loads.
         from anymail.signals import tracking
 
         from deliveries import (
