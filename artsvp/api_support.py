@@ -1,8 +1,7 @@
-"""What every API router shares: key auth with rate limits, errors, pagination.
+"""What every API router shares: rate limits, errors, pagination, field types.
 
-- Auth: `Authorization: Bearer <key>` only. The key decides the organization
-  (`request.organization`); no path, query or body parameter ever does, so
-  every lookup starts from it and another organization's id is a 404.
+- Auth: the key authentication lives with the keys, in
+  `organizations/api_auth.py` (this module sits below organizations).
 - Errors: always `{"code", "message", "details"}` with a stable `code`;
   `ApiError` carries one from a router, and `config/api.py` maps domain
   errors and ninja's own errors to the same shape.
@@ -28,18 +27,11 @@ from django.db.models import Model, QuerySet, TextChoices
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
 from ninja.params.functions import Path as PathParam
-from ninja.security import HttpBearer
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
-from artsvp.ratelimit import RateLimit, hit
-from organizations.api_key_services import KEY_PATTERN, authenticate_api_key
-from organizations.models import ApiKey, Organization
+from artsvp.ratelimit import RateLimit
 
 M = TypeVar("M", bound=Model)
-
-# Query parameters that would carry a key in a URL, where logs and browser
-# histories keep it.
-KEY_QUERY_PARAMETERS = {"api_key", "apikey", "access_token", "key", "token"}
 
 
 class ApiError(Exception):
@@ -125,42 +117,6 @@ def rate_limit_setting() -> tuple[int, int]:
     return int(requests), int(seconds or 900)
 
 
-def _key_in_query_string(request: HttpRequest) -> bool:
-    for name, values in request.GET.lists():
-        if name.lower() in KEY_QUERY_PARAMETERS:
-            return True
-        if any(KEY_PATTERN.search(value) for value in values):
-            return True
-    return False
-
-
-class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer <key>`; sets request.organization and request.api_key."""
-
-    def __call__(self, request: HttpRequest) -> ApiKey | None:
-        if _key_in_query_string(request):
-            raise ApiError(
-                401,
-                "unauthenticated",
-                "API keys are accepted only in the Authorization header, never in the URL "
-                "(URLs end up in logs). If this key was shared in a URL, revoke it.",
-            )
-        return super().__call__(request)  # type: ignore[no-any-return]
-
-    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        api_key = authenticate_api_key(token.strip())
-        if api_key is None:
-            return None
-        limit, window = rate_limit_setting()
-        rate_limit = hit(f"api-key:{api_key.prefix}", limit=limit, window=window)
-        request.rate_limit = rate_limit  # type: ignore[attr-defined]
-        if not rate_limit.allowed:
-            raise RateLimited(rate_limit)
-        request.api_key = api_key  # type: ignore[attr-defined]
-        request.organization = api_key.organization  # type: ignore[attr-defined]
-        return api_key
-
-
 def with_rate_limit_headers(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wraps each operation so every authenticated answer, errors included, says the limit."""
 
@@ -175,15 +131,6 @@ def with_rate_limit_headers(run: Callable[..., HttpResponse]) -> Callable[..., H
         return response
 
     return wrapper
-
-
-def organization_of(request: HttpRequest) -> Organization:
-    return request.organization  # type: ignore[attr-defined,no-any-return]
-
-
-def actor_of(request: HttpRequest) -> Any:
-    """Whom writes are attributed to: the person who created the key."""
-    return request.api_key.created_by  # type: ignore[attr-defined]
 
 
 def site_url(path: str) -> str:

@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from artsvp.api_support import PageQuery, api_enum, errors, organization_of, paginate
+from artsvp.api_support import PageQuery, api_enum, errors, paginate
 from billing.models import Purchase
 from credits.models import CreditKind
+from organizations.api_auth import organization_of
 
 router = Router()
 

@@ -6,4 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing import emails  # noqa: F401 (registers its emails' context builders)
+        # local import: models and the app registry are not ready when this module loads.
+        from billing import (
+            emails,  # noqa: F401 (registers its emails' context builders)
+            # Registers the inbox's replay after each fulfilment, in every process
+            # that fulfils (web, worker), not only where the webhook view is loaded.
+            stripe_inbox,  # noqa: F401
+        )

@@ -168,6 +168,18 @@ def _queue_purchase_email(
 
 # --- Fulfilment -------------------------------------------------------------------
 
+# Run after commit with the payment intent of each purchase just fulfilled. The
+# Stripe inbox (billing/stripe_inbox.py, which calls this module) registers its
+# replay of the refunds and disputes that waited for the purchase.
+FulfilledHook = Callable[[str], None]
+_fulfilled_hooks: list[FulfilledHook] = []
+
+
+def on_fulfilled(hook: FulfilledHook) -> FulfilledHook:
+    if hook not in _fulfilled_hooks:
+        _fulfilled_hooks.append(hook)
+    return hook
+
 
 def fulfil_checkout(session: Mapping[str, Any], *, via: str) -> Purchase | None:
     """Fulfil the purchase of a Checkout Session if Stripe says it is paid.
@@ -247,10 +259,9 @@ def fulfil_purchase(
             )
         if locked.stripe_payment_intent_id:
             # A refund Stripe announced before this fulfilment waited in the inbox.
-            from billing.stripe_inbox import replay_deferred_events
-
             intent = locked.stripe_payment_intent_id
-            transaction.on_commit(lambda: replay_deferred_events(payment_intent_id=intent))
+            for hook in _fulfilled_hooks:
+                transaction.on_commit(lambda hook=hook: hook(intent))
     logger.info("Purchase %s fulfilled via %s", locked.public_id, via)
     return locked
 

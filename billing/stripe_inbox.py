@@ -113,6 +113,11 @@ def process_event(stripe_event: StripeEvent) -> StripeEvent:
     return stripe_event
 
 
+@services.on_fulfilled
+def _replay_after_fulfilment(payment_intent_id: str) -> None:
+    replay_deferred_events(payment_intent_id=payment_intent_id)
+
+
 def replay_deferred_events(*, payment_intent_id: str) -> None:
     """Process the refunds and disputes that arrived before their purchase was fulfilled."""
     # Received too: a refund being handled right now may have looked for the

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from billing.catalog import price_lists
 from billing.models import Purchase
 from credits import ledger
+from credits.context_processors import LOW_CREDIT_THRESHOLD
 from credits.statement import RowBuilder, statement_entries
 from organizations.access import organization_view
-from organizations.context_processors import LOW_CREDIT_THRESHOLD
 
 RECENT_PURCHASES = 10
 RECENT_ENTRIES = 5

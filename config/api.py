@@ -18,10 +18,11 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from artsvp.api_support import ApiError, ApiKeyAuth, RateLimited, with_rate_limit_headers
+from artsvp.api_support import ApiError, RateLimited, with_rate_limit_headers
 from credits.ledger import InsufficientCredits
 from deliveries.services import DeliveryError
 from invites.services import InvalidGuests, InviteError
+from organizations.api_auth import ApiKeyAuth
 from portals.errors import PortalError
 
 logger = logging.getLogger(__name__)

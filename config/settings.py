@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "billing",
     "invites",
     "deliveries",
+    # Above every domain app: it seeds them all.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
+                "credits.context_processors.credit_balances",
             ],
         },
     },

@@ -7,10 +7,11 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from artsvp.api_support import PageQuery, api_enum, errors, organization_of, paginate
+from artsvp.api_support import PageQuery, api_enum, errors, paginate
 from credits.ledger import balances
 from credits.models import CreditEntry, CreditKind
 from credits.statement import StatementFilters, statement_entries
+from organizations.api_auth import organization_of
 
 router = Router()
 

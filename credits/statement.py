@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from credits.models import CreditEntry
 from organizations.models import Organization
@@ -80,17 +80,12 @@ class RowBuilder:
 
     def __init__(self, organization: Organization) -> None:
         self.organization = organization
-        # The purchase and portal pages belong to other parts of the app; the
-        # statement links to them when they are installed.
         self.purchase_url = self._pattern("billing:purchase")
         self.portal_url = self._pattern("portals:portal_detail")
 
-    def _pattern(self, name: str) -> str | None:
+    def _pattern(self, name: str) -> str:
         marker = "publicid0marker"
-        try:
-            return reverse(name, args=[self.organization.slug, marker]).replace(marker, "{}")
-        except NoReverseMatch:
-            return None
+        return reverse(name, args=[self.organization.slug, marker]).replace(marker, "{}")
 
     def row(self, entry: CreditEntry) -> StatementRow:
         reference, url = self._reference(entry)
@@ -103,7 +98,7 @@ class RowBuilder:
     def _reference(self, entry: CreditEntry) -> tuple[str, str | None]:
         if entry.purchase is not None:
             purchase = entry.purchase
-            url = self.purchase_url.format(purchase.public_id) if self.purchase_url else None
+            url = self.purchase_url.format(purchase.public_id)
             return f"Purchase {purchase.public_id}", url
         if entry.invite_batch is not None:
             batch = entry.invite_batch
@@ -117,6 +112,6 @@ class RowBuilder:
             return f"{batch.size} {noun} by {by}", None
         if entry.portal is not None:
             portal = entry.portal
-            url = self.portal_url.format(portal.public_id) if self.portal_url else None
+            url = self.portal_url.format(portal.public_id)
             return f"Portal {portal.name}", url
         return "", None

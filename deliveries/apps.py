@@ -6,6 +6,7 @@ class DeliveriesConfig(AppConfig):
     verbose_name = "Outbox"
 
     def ready(self) -> None:
+        # local import: models and the app registry are not ready when this module loads.
         from anymail.signals import tracking
 
         from deliveries import (

@@ -22,7 +22,6 @@ from artsvp.api_support import (
     PublicId,
     errors,
     get_or_404,
-    organization_of,
     paginate,
     text,
 )
@@ -40,6 +39,7 @@ from events.services import (
     update_event,
 )
 from events.times import available_timezones, check_event_time
+from organizations.api_auth import organization_of
 
 router = Router()
 

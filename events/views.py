@@ -5,40 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import services
 from events.access import access_event
 from events.forms import EventForm
-from events.models import Event
+from events.page import event_page_context
 from organizations.access import organization_view
-from portals.models import Portal, PortalGroup
-
-
-def _guest_list_url(event: Event) -> str | None:
-    """The event's guest list, once the invites app provides that page."""
-    try:
-        return reverse("invites:guest_list", args=[event.organization.slug, event.slug])
-    except NoReverseMatch:
-        return None
-
-
-def groups_with_counts(event: Event) -> QuerySet[PortalGroup]:
-    """The event's portal groups with their portal and invite totals, in one query."""
-    assigned = Q(portals__status=Portal.Status.ASSIGNED)
-    return event.portal_groups.annotate(
-        portal_count=Count("portals"),
-        assigned_count=Count("portals", filter=assigned),
-        revoked_count=Count("portals", filter=Q(portals__status=Portal.Status.REVOKED)),
-        invites_used=Coalesce(Sum("portals__invites_used"), 0),
-        invites_allocated=Coalesce(Sum("portals__allocation"), 0),
-    ).order_by("name")
 
 
 @organization_view
@@ -124,23 +101,11 @@ def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
 @organization_view
 def event_detail(request: HttpRequest, event_slug: str) -> HttpResponse:
     event = access_event(request, event_slug)
-    groups = list(groups_with_counts(event))
-    totals = {
-        "portals": sum(group.portal_count for group in groups),
-        "assigned": sum(group.assigned_count for group in groups),
-        "invites_used": sum(group.invites_used for group in groups),
-        "invites_allocated": sum(group.invites_allocated for group in groups),
-    }
+    # The portal groups and the guest list link are parts the apps above register.
     return render(
         request,
         "events/detail.html",
-        {
-            "event": event,
-            "groups": groups,
-            "totals": totals,
-            "guest_list_url": _guest_list_url(event),
-            "nav_section": "events",
-        },
+        {"event": event, "nav_section": "events", **event_page_context(event)},
     )
 
 

@@ -36,11 +36,9 @@ from artsvp.api_support import (
     PageQuery,
     PublicId,
     When,
-    actor_of,
     api_enum,
     errors,
     get_or_404,
-    organization_of,
     paginate,
     site_url,
     text,
@@ -53,6 +51,7 @@ from events.api import access_event
 from invites import guests, services
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
+from organizations.api_auth import actor_of, organization_of
 from portals.api import access_portal
 from portals.models import Portal
 

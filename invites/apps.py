@@ -6,4 +6,8 @@ class InvitesConfig(AppConfig):
     verbose_name = "Invites"
 
     def ready(self) -> None:
-        from invites import emails  # noqa: F401 (registers the invite email and its sent hook)
+        # local import: models and the app registry are not ready when this module loads.
+        from invites import (
+            emails,  # noqa: F401 (registers the invite email and its sent hook)
+            event_page,  # noqa: F401 (the guest list link on the event page, events/page.py)
+        )

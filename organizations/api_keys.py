@@ -2,6 +2,10 @@
 
 Owners and admins only. A new key is rendered in the response to the POST
 that created it and stored nowhere but as a hash, so it can be seen once.
+
+The page's curl example names real rows of the apps above (a claimed portal),
+which organizations cannot import: those apps register an example provider
+with `organizations.hooks.api_example` from their AppConfig.ready().
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from django.views.decorators.http import require_http_methods
 from artsvp.api_support import rate_limit_setting
 from organizations.access import organization_view, request_organization
 from organizations.api_key_services import NewApiKey, create_api_key, revoke_api_key
+from organizations.hooks import api_example_context
 from organizations.models import ApiKey
-from portals.models import Portal
 
 
 class ApiKeyForm(forms.Form):
@@ -58,12 +62,6 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     keys = list(ApiKey.objects.filter(organization=organization).select_related("created_by"))
     docs_url = settings.SITE_URL + reverse("api:openapi-view")
     limit, window = rate_limit_setting()
-    # The curl example names a real claimed portal when there is one.
-    example_portal = (
-        Portal.objects.filter(organization=organization, status=Portal.Status.ASSIGNED)
-        .values("public_id", "name")
-        .first()
-    ) or {"public_id": "PORTAL_ID", "name": ""}
     return render(
         request,
         "organizations/api_keys.html",
@@ -76,8 +74,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             "api_base": settings.SITE_URL + reverse("api:api-root"),
             "docs_url": docs_url,
             "curl_key": new_key.secret if new_key else "YOUR_API_KEY",
-            "example_portal_id": example_portal["public_id"],
-            "example_portal_name": example_portal["name"],
+            **api_example_context(organization),
             "rate_limit": limit,
             "rate_window_minutes": window // 60,
         },

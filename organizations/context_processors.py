@@ -7,12 +7,12 @@ from django.utils.functional import SimpleLazyObject
 
 from organizations.models import Membership
 
-# At or below this many credits the header's credits icon turns red.
-LOW_CREDIT_THRESHOLD = 3
-
 
 def current_organization(request: HttpRequest) -> dict[str, Any]:
-    """The organization of an organizer page, the user's others, its balances."""
+    """The organization of an organizer page and the user's others.
+
+    Its credit balances come from credits/context_processors.py.
+    """
     organization = getattr(request, "organization", None)
     context: dict[str, Any] = {"current_organization": organization}
     user = getattr(request, "user", None)
@@ -20,9 +20,4 @@ def current_organization(request: HttpRequest) -> dict[str, Any]:
         context["user_memberships"] = SimpleLazyObject(
             lambda: list(Membership.objects.filter(user=user).select_related("organization"))
         )
-    if organization is not None:
-        from credits.ledger import balances
-
-        context["credit_balances"] = SimpleLazyObject(lambda: balances(organization))
-        context["low_credit_threshold"] = LOW_CREDIT_THRESHOLD
     return context

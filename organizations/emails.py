@@ -13,16 +13,13 @@ from django.urls import reverse
 
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
-from organizations.models import TeamInvitation
+from organizations.models import INVITATION_VALID_FOR, TeamInvitation
 
 TEAM_INVITATION = "team-invitation"
 
 
 @email_context(TEAM_INVITATION)
 def team_invitation_context(delivery: Delivery) -> dict[str, Any]:
-    # Imported here: services imports this module for the template's name.
-    from organizations.services import INVITATION_VALID_FOR
-
     invitation = (
         TeamInvitation.objects.select_related("organization", "invited_by")
         .filter(pk=delivery.context.get("invitation_id"), accepted_at__isnull=True)

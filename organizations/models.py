@@ -13,6 +13,8 @@ Invariants:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -65,6 +67,10 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+# An invitation link works this long; resending it starts a fresh period.
+INVITATION_VALID_FOR = timedelta(days=14)
 
 
 class TeamInvitation(models.Model):

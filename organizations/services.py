@@ -14,7 +14,6 @@ inserting such a row while holding a later lock could close a cycle.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -24,15 +23,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from artsvp.ids import new_secret_token
-from credits.ledger import ensure_accounts
 from deliveries.services import queue_email
 from organizations.emails import TEAM_INVITATION
-from organizations.models import Membership, Organization, TeamInvitation
+from organizations.hooks import run_organization_created_hooks
+from organizations.models import (
+    INVITATION_VALID_FOR,
+    Membership,
+    Organization,
+    TeamInvitation,
+)
 
 RESERVED_SLUGS = {"new", "admin", "api", "settings", "accounts", "static"}
-
-# An invitation link works this long; resending it starts a fresh period.
-INVITATION_VALID_FOR = timedelta(days=14)
 
 
 class TeamError(Exception):
@@ -97,7 +98,11 @@ def unique_slug(name: str) -> str:
 
 
 def create_organization(name: str, *, owner: Any) -> Organization:
-    """Create an organization with `owner` as its first owner and empty credit accounts."""
+    """Create an organization with `owner` as its first owner.
+
+    The apps above add their own rows through the organization-created hooks
+    (credits: empty credit accounts), in the same transaction.
+    """
     name = name.strip()
     for _attempt in range(5):
         try:
@@ -106,7 +111,7 @@ def create_organization(name: str, *, owner: Any) -> Organization:
                 Membership.objects.create(
                     organization=organization, user=owner, role=Membership.Role.OWNER
                 )
-                ensure_accounts(organization)
+                run_organization_created_hooks(organization)
                 return organization
         except IntegrityError:
             # Another organization took the slug between our check and insert.

@@ -18,16 +18,15 @@ from artsvp.api_support import (
     InputSchema,
     PageQuery,
     PublicId,
-    actor_of,
     api_enum,
     errors,
     get_or_404,
-    organization_of,
     paginate,
     site_url,
     text,
 )
 from events.api import access_event
+from organizations.api_auth import actor_of, organization_of
 from portals import services
 from portals.models import Portal, PortalGroup
 from portals.services import MAX_ALLOCATION, MAX_PLUS_ONES

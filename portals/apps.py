@@ -6,4 +6,7 @@ class PortalsConfig(AppConfig):
     verbose_name = "Portals"
 
     def ready(self) -> None:
-        from portals import emails  # noqa: F401 (registers its emails' context builders)
+        # local import: models and the app registry are not ready when this module loads.
+        # What portals adds to lower apps' registries: its emails' context
+        # builders, the API keys page's example, the event page's groups.
+        from portals import api_example, emails, event_page  # noqa: F401

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
-from portals.models import Portal, PortalGroup
+from portals.models import PortalGroup
 
 
 def event_data(**overrides):
@@ -288,49 +288,6 @@ def test_detail_shows_the_facts_in_the_event_zone(alice_client, org):
     assert "Pier 2/3" in page
     assert "1200 guests" in page
     assert "Closed" in page
-
-
-def test_detail_lists_groups_with_their_counts(alice_client, org, event, group, portal):
-    Portal.objects.create(
-        organization=org,
-        group=group,
-        name="Studio Aalto",
-        allocation=5,
-        invites_used=2,
-        status=Portal.Status.ASSIGNED,
-        owner_email="o@aalto.example",
-        assigned_at=timezone.now(),
-    )
-    PortalGroup.objects.create(organization=org, event=event, name="Sponsors", kind="sponsor")
-
-    response = alice_client.get(reverse("events:detail", args=[org.slug, event.slug]))
-
-    rows = {g.name: g for g in response.context["groups"]}
-    exhibitors = rows["Exhibitors"]
-    assert (exhibitors.portal_count, exhibitors.assigned_count) == (2, 1)
-    assert (exhibitors.invites_used, exhibitors.invites_allocated) == (2, 15)
-    assert (rows["Sponsors"].portal_count, rows["Sponsors"].invites_allocated) == (0, 0)
-    page = response.content.decode()
-    assert reverse("portals:group_detail", args=[org.slug, group.public_id]) in page
-    assert "2 / 15" in page
-
-
-def test_detail_without_groups_says_what_to_do_next(alice_client, org, event):
-    page = alice_client.get(reverse("events:detail", args=[org.slug, event.slug])).content.decode()
-    assert "No portal groups yet" in page
-    assert reverse("portals:group_create", args=[org.slug, event.slug]) in page
-
-
-def test_detail_links_the_guest_list_once_that_page_exists(alice_client, org, event, settings):
-    url = reverse("events:detail", args=[org.slug, event.slug])
-
-    settings.ROOT_URLCONF = "tests.events.urls_without_guest_list"
-    assert alice_client.get(url).context["guest_list_url"] is None
-
-    settings.ROOT_URLCONF = "tests.events.urls_with_guest_list"
-    response = alice_client.get(url)
-    assert response.context["guest_list_url"] == f"/o/{org.slug}/events/{event.slug}/guests/"
-    assert "Guest list" in response.content.decode()
 
 
 # --- Tenancy -------------------------------------------------------------------

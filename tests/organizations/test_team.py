@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from deliveries.models import Delivery
 from organizations import services
-from organizations.models import Membership, TeamInvitation
-from organizations.services import INVITATION_VALID_FOR, change_role
+from organizations.models import INVITATION_VALID_FOR, Membership, TeamInvitation
+from organizations.services import change_role
 from tests.conftest import PASSWORD, client_for, make_user
 from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
 

@@ -1,0 +1,69 @@
+"""The API's key authentication: `Authorization: Bearer <key>` only.
+
+The key decides the organization (`request.organization`); no path, query or
+body parameter ever does, so every lookup starts from it and another
+organization's id is a 404. Each key has its rate limit (a fixed window on the
+shared cache, artsvp/ratelimit.py), counted here and announced by
+`artsvp.api_support.with_rate_limit_headers`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from artsvp.api_support import ApiError, RateLimited, rate_limit_setting
+from artsvp.ratelimit import hit
+from organizations.api_key_services import KEY_PATTERN, authenticate_api_key
+from organizations.models import ApiKey, Organization
+
+# Query parameters that would carry a key in a URL, where logs and browser
+# histories keep it.
+KEY_QUERY_PARAMETERS = {"api_key", "apikey", "access_token", "key", "token"}
+
+
+def _key_in_query_string(request: HttpRequest) -> bool:
+    for name, values in request.GET.lists():
+        if name.lower() in KEY_QUERY_PARAMETERS:
+            return True
+        if any(KEY_PATTERN.search(value) for value in values):
+            return True
+    return False
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer <key>`; sets request.organization and request.api_key."""
+
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        if _key_in_query_string(request):
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "API keys are accepted only in the Authorization header, never in the URL "
+                "(URLs end up in logs). If this key was shared in a URL, revoke it.",
+            )
+        return super().__call__(request)  # type: ignore[no-any-return]
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        api_key = authenticate_api_key(token.strip())
+        if api_key is None:
+            return None
+        limit, window = rate_limit_setting()
+        rate_limit = hit(f"api-key:{api_key.prefix}", limit=limit, window=window)
+        request.rate_limit = rate_limit  # type: ignore[attr-defined]
+        if not rate_limit.allowed:
+            raise RateLimited(rate_limit)
+        request.api_key = api_key  # type: ignore[attr-defined]
+        request.organization = api_key.organization  # type: ignore[attr-defined]
+        return api_key
+
+
+def organization_of(request: HttpRequest) -> Organization:
+    return request.organization  # type: ignore[attr-defined,no-any-return]
+
+
+def actor_of(request: HttpRequest) -> Any:
+    """Whom writes are attributed to: the person who created the key."""
+    return request.api_key.created_by  # type: ignore[attr-defined]
