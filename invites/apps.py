@@ -10,4 +10,5 @@ class InvitesConfig(AppConfig):
         from invites import (
             emails,  # noqa: F401 (registers the invite email and its sent hook)
             event_page,  # noqa: F401 (the guest list link on the event page, events/page.py)
+            portal_counts,  # noqa: F401 (accepted guests on portals' pages)
         )

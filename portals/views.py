@@ -11,7 +11,6 @@ import copy
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artsvp.csv_safe import csv_response, write_rows
 from deliveries.services import DeliveryError
 from events.access import access_event, access_group, access_portal
-from invites.models import Invite
 from organizations.access import organization_view
 from portals import services
 from portals.csv_import import ParsedFile, parse_portal_csv
@@ -38,6 +36,7 @@ from portals.forms import (
     PortalImportConfirmForm,
     PortalImportForm,
 )
+from portals.guest_counts import accepted_counts
 from portals.models import Portal, PortalGroup
 
 
@@ -94,12 +93,10 @@ def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
 @organization_view
 def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
     group = access_group(request, group_id)
-    portals = list(
-        group.portals.annotate(
-            accepted_count=Count("invites", filter=Q(invites__status=Invite.Status.ACCEPTED))
-        ).order_by("name", "id")
-    )
+    portals = list(group.portals.order_by("name", "id"))
+    accepted = accepted_counts([portal.pk for portal in portals])
     for portal in portals:
+        portal.accepted_count = accepted.get(portal.pk, 0)  # type: ignore[attr-defined]
         portal.link = _portal_link(request, portal)  # type: ignore[attr-defined]
     summary = {
         "portals": len(portals),
@@ -270,7 +267,7 @@ def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
 @organization_view
 def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request, portal_id)
-    accepted = portal.invites.filter(status=Invite.Status.ACCEPTED).count()
+    accepted = accepted_counts([portal.pk]).get(portal.pk, 0)
     return render(
         request,
         "portals/portal_detail.html",

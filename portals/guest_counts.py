@@ -1,0 +1,27 @@
+"""How many guests of each portal accepted, for the organizer's portal pages.
+
+Guests are invites, which sit above portals: portals must not import them,
+so invites registers the counter here from its AppConfig.ready()
+(invites/portal_counts.py). Without one (an app list without invites) every
+count is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+AcceptedCounter = Callable[[Collection[int]], dict[int, int]]
+
+_counter: list[AcceptedCounter] = []
+
+
+def register_accepted_counter(counter: AcceptedCounter) -> None:
+    """Set the function that maps portal ids to their accepted guests (one query)."""
+    _counter[:] = [counter]
+
+
+def accepted_counts(portal_ids: Collection[int]) -> dict[int, int]:
+    """{portal id: accepted guests} for these portals; a portal without any is missing."""
+    if not _counter or not portal_ids:
+        return {}
+    return _counter[0](portal_ids)
