@@ -1,9 +1,7 @@
 """Queueing emails in the caller's transaction, and publishing their tasks after commit.
 
-Lock order: invite rows (by id), then delivery rows. Nothing here takes a
-portal, credit account or purchase lock, so a caller holding those (e.g.
-generating invites and queueing their emails in one transaction) keeps the
-ledger's order.
+Locks: invite rows, then delivery rows, in the order of artsvp/locks.py,
+which a caller holding earlier locks (a portal, a credit account) keeps.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from artsvp.ids import new_public_id
+from artsvp.locks import lock_rows, locking_transaction
 from deliveries.models import INVITE_TEMPLATE, MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services.reading import sends_used, with_delivery_status
 from invites.models import Invite
@@ -204,11 +203,10 @@ def queue_invite_emails(
     with transaction.atomic():
         # Two sends of one invite at the same moment serialise on its row, so
         # the second counts the first's delivery and the limit holds.
-        locked = list(
-            Invite.objects.select_for_update()
-            .filter(pk__in=invite_ids)
-            .order_by("pk")
-            .only("pk", "organization_id", "guest_email", "status")
+        locked = lock_rows(
+            Invite.objects.filter(pk__in=invite_ids).only(
+                "pk", "organization_id", "guest_email", "status"
+            )
         )
         used = sends_used(invite_ids)
         rows: list[Delivery] = []
@@ -341,16 +339,16 @@ def requeue_stuck_deliveries(
     one, and whichever runs second backs off at the claim.
     """
     now = timezone.now()
-    with transaction.atomic(durable=True):
-        stuck = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(
+    with locking_transaction():
+        stuck = lock_rows(
+            Delivery.objects.filter(
                 Q(status=Status.QUEUED, last_error=NOT_ENQUEUED, next_attempt_at__lte=now)
                 | Q(status=Status.QUEUED, next_attempt_at__lte=now - queued_for)
                 | Q(status=Status.SENDING, updated_at__lte=now - sending_for)
             )
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", "status", "last_error")[:limit]
+            .values_list("pk", "status", "last_error")[:limit],
+            skip_locked=True,
         )
         ids = [pk for pk, _status, _error in stuck]
         abandoned = [pk for pk, status, _error in stuck if status == Status.SENDING]

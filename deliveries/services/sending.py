@@ -17,6 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
+from artsvp.locks import lock_row, locking_transaction
 from deliveries.models import INVITE_TEMPLATE, Delivery
 from deliveries.rendering import SkipDelivery, build_delivery_message
 from invites.models import Invite
@@ -73,8 +74,8 @@ def send_queued_delivery(delivery_id: int) -> str:
 
 
 def _claim(delivery_id: int) -> bool:
-    with transaction.atomic(durable=True):
-        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    with locking_transaction():
+        delivery = lock_row(Delivery.objects.filter(pk=delivery_id))
         # A duplicate task (broker redelivery, the sweeper, a second worker)
         # waits on the lock, then sees `sending` or `sent` and backs off: the
         # email goes out once.
