@@ -28,6 +28,9 @@ it), so the time it is held is kept short (`bench/ledger.py` measures it):
 - Everywhere else (SQLite, and PostgreSQL when that UPDATE refuses): lock
   with SELECT ... FOR UPDATE, re-read, decide (a replay? enough credits? how
   much can a refund take back?), insert the entry, update the balance.
+
+Both statements name the entry's columns as CreditEntry._meta lists them
+(`ENTRY_COLUMNS`), so a new field cannot be left out of them.
 """
 
 from __future__ import annotations
