@@ -32,7 +32,8 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_DB = "artsvp_bench_invites"
+# Another name when several checkouts bench on one server at once.
+SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "artsvp_bench_invites")
 SIZE = 10_000
 ROUNDS = 3
 
@@ -203,7 +204,8 @@ def bench_raw_sql(organization: object, n: int) -> float:
         account_id, balance = cursor.fetchone()
         cursor.execute(
             "INSERT INTO invites_invitebatch (organization_id, event_id, portal_id, public_id, "
-            "method, size, created_at) VALUES (%s, %s, %s, %s, 'api', %s, now()) RETURNING id",
+            "method, size, request_hash, created_at) VALUES (%s, %s, %s, %s, 'api', %s, '', now()) "
+            "RETURNING id",
             [org_id, portal.group.event_id, portal.pk, _public_ids(1)[0], SIZE],  # type: ignore[attr-defined]
         )
         (batch_id,) = cursor.fetchone()

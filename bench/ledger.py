@@ -56,7 +56,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 MODE = os.environ.get("BENCH_MODE", "process")
 SYNCHRONOUS_COMMIT = "off" if os.environ.get("BENCH_SYNCHRONOUS_COMMIT") == "off" else "on"
 DJANGO_PREPARED = os.environ.get("BENCH_DJANGO_PREPARED") == "1"
-SCRATCH_DB = "artsvp_bench"
+# Another name when several checkouts bench on one server at once.
+SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "artsvp_bench")
 TARGET_RATIO = 0.7
 
 

@@ -4,7 +4,7 @@ Fulfilment can be triggered by several webhook deliveries and by the buyer's
 return to the success page, in any order and at the same time. Each path
 reads the Purchase unlocked (kind, organization and credits are an immutable
 snapshot), locks the credit account, then locks the purchase and re-checks
-it (lock order: portal -> credit account -> purchase), so exactly one of them
+it (in the lock order of artsvp/locks.py), so exactly one of them
 grants and the others see it already paid.
 
 Stripe is the source of truth for what was paid, our snapshot for what is
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from artsvp.locks import lock_existing_row, locking_transaction
 from billing import stripe_client
 from billing.emails import PURCHASE_ATTENTION, PURCHASE_RECEIPT
 from billing.models import Bundle, Purchase
@@ -125,7 +126,7 @@ def purchase_for_payment_intent(payment_intent: Any) -> Purchase | None:
 
 
 def _lock_purchase(purchase: Purchase) -> Purchase:
-    locked = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    locked = lock_existing_row(Purchase.objects.filter(pk=purchase.pk))
     locked.organization = purchase.organization
     return locked
 
@@ -213,7 +214,7 @@ def fulfil_purchase(
     """Grant the purchase's credits once and mark it paid, in one transaction."""
     if purchase.is_fulfilled:
         return purchase
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Webhook deliveries and the success page fulfil the same purchase at
         # the same moment: the account lock, taken first, queues them.
         ledger.lock_account(purchase.organization, purchase.kind)
@@ -278,7 +279,7 @@ def _close_pending(session: Mapping[str, Any], status: str) -> Purchase | None:
     purchase = purchase_for_session(session)
     if purchase is None:
         return None
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Re-check under the lock: a late "failed" or "expired" must never undo
         # a payment that a concurrent delivery has just fulfilled.
         locked = _lock_purchase(purchase)
@@ -353,7 +354,7 @@ def _take_back_share(
     idempotency_key: str,
     update: Callable[[Purchase], None],
 ) -> Purchase:
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Same order as fulfilment, so a refund racing the grant waits for it.
         ledger.lock_account(purchase.organization, purchase.kind)
         # Re-read under lock: a concurrent delivery of this refund may have taken back already.

@@ -6,13 +6,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from artsvp.locks import locking_transaction
 from credits import ledger
 from credits.models import CreditAccount, CreditEntry
 
@@ -80,7 +80,7 @@ class CreditAccountAdmin(ReadOnlyAdmin):
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                with transaction.atomic(durable=True):
+                with locking_transaction():
                     entry = ledger.adjust(
                         account.organization,
                         account.kind,

@@ -6,27 +6,9 @@ that lock, decides, then writes one append-only entry and the new balance.
 Nothing is written when it refuses, so a caller that catches
 `InsufficientCredits` may carry on in the same transaction.
 
-Lock order, for the whole codebase, so that no two transactions can wait on
-each other in a cycle:
-
-    organization  ->  team invitation
-    portal group  ->  portal  ->  event (a capped event's acceptances)
-        ->  invite (several: by id)  ->  delivery
-    portal  ->  credit account (portal kind before invite kind)  ->  purchase
-
-A service that needs a portal and credits locks the portal first (claiming,
-generating invites); portal imports and renames lock their group first
-(portals/services.py); revoking an invite locks its portal, then the invite;
-Stripe fulfilment reads the purchase unlocked, locks the account, then locks
-the purchase and re-checks it; team changes lock the organization, then the
-invitation (organizations/services.py), FOR NO KEY UPDATE so that rows
-referencing the organization can still be inserted meanwhile.
-
-Every lock helper locks its own row only (`select_for_update(of=("self",))`
-when it also loads related rows): a FOR UPDATE over a join locks the joined
-rows too, in an order of the planner's choosing, outside this list.
-`tests/portals/test_races.py` and `tests/organizations/test_invitation_races.py`
-run different operations against each other to catch a lock out of order.
+Locks: the account row, taken after any portal a caller holds and before
+the purchase (the one order of every lock is in artsvp/locks.py; the raw SQL
+here records its lock with `note_lock`).
 
 Idempotency: every entry carries a unique key naming its cause
 (`portal-assign:<id>`, `purchase:<id>`, `invite-batch:<id>`). Replaying a key
@@ -46,16 +28,22 @@ it), so the time it is held is kept short (`bench/ledger.py` measures it):
 - Everywhere else (SQLite, and PostgreSQL when that UPDATE refuses): lock
   with SELECT ... FOR UPDATE, re-read, decide (a replay? enough credits? how
   much can a refund take back?), insert the entry, update the balance.
+
+Both statements name the entry's columns as CreditEntry._meta lists them
+(`ENTRY_COLUMNS`), so a new field cannot be left out of them.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from artsvp.locks import note_lock
 from credits.models import CreditAccount, CreditEntry, CreditKind
 from organizations.models import Organization
 
@@ -66,46 +54,91 @@ CAUSES = ("purchase", "portal", "invite_batch")
 _LOCK_ACCOUNT = (
     "SELECT id, balance FROM credits_creditaccount WHERE organization_id = %s AND kind = %s"
 )
+_ACCOUNT = CreditAccount._meta.label
+
+# The entry's columns come from the model, so a new field cannot be left out
+# of the hand-written statements: every concrete column but the id, in the
+# model's order. The ledger sets these attributes itself; any other column
+# gets its field's default (`_entry_params`).
+_ENTRY_FIELDS = tuple(field for field in CreditEntry._meta.concrete_fields if not field.primary_key)
+ENTRY_COLUMNS = tuple(field.column for field in _ENTRY_FIELDS)
+ENTRY_WRITTEN = frozenset(
+    {
+        "account_id",
+        "organization_id",
+        "kind",
+        "amount",
+        "balance_after",
+        "reason",
+        "idempotency_key",
+        *(f"{cause}_id" for cause in CAUSES),
+        "actor_id",
+        "memo",
+        "created_at",
+    }
+)
+# from_db() takes every attribute in the model's order.
+_ENTRY_ATTNAMES = [field.attname for field in CreditEntry._meta.concrete_fields]
+# In the one-statement path these come from the account the UPDATE returned.
+_FROM_ACCOUNT = {"account_id": "account.id", "balance_after": "account.balance"}
+
+# Only the model's own table and column names go into the text; values are parameters.
 _INSERT_ENTRY = (
-    "INSERT INTO credits_creditentry (account_id, organization_id, kind, amount, balance_after,"
-    " reason, idempotency_key, purchase_id, portal_id, invite_batch_id, actor_id, memo,"
-    " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    f"INSERT INTO {CreditEntry._meta.db_table} ({', '.join(ENTRY_COLUMNS)})"  # noqa: S608
+    f" VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"
     " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
-_ENTRY_COLUMNS = [
-    "id",
-    "account_id",
-    "organization_id",
-    "kind",
-    "amount",
-    "balance_after",
-    "reason",
-    "idempotency_key",
-    "purchase_id",
-    "portal_id",
-    "invite_batch_id",
-    "actor_id",
-    "memo",
-    "created_at",
-]
 _UPDATE_BALANCE = "UPDATE credits_creditaccount SET balance = %s, updated_at = %s WHERE id = %s"
-# PostgreSQL's one-statement path. In READ COMMITTED an UPDATE that waited
-# for the row lock re-evaluates its WHERE on the row as the lock holder left
-# it, so `balance + amount >= 0` is decided on the balance under the lock.
-# No row back means "refused": the locked path then works out why (no
-# account yet, not enough credits, a replay of a consumption that has since
-# run the balance out).
-_MOVE_BALANCE_AND_INSERT_ENTRY = (
-    "WITH account AS (UPDATE credits_creditaccount"
-    " SET balance = balance + %s, updated_at = %s::timestamptz"
-    " WHERE organization_id = %s AND kind = %s AND balance + %s >= 0 RETURNING id, balance),"
-    " entry AS (INSERT INTO credits_creditentry (account_id, organization_id, kind, amount,"
-    " balance_after, reason, idempotency_key, purchase_id, portal_id, invite_batch_id, actor_id,"
-    " memo, created_at) SELECT account.id, %s::bigint, %s, %s::bigint, account.balance, %s, %s,"
-    " %s::bigint, %s::bigint, %s::bigint, %s::bigint, %s, %s::timestamptz FROM account"
-    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
-    " SELECT account.id, account.balance, entry.id FROM account LEFT JOIN entry ON TRUE"
-)
+
+
+def _sql_type(field: Any) -> str:
+    """The type a parameter of `field` is cast to inside INSERT ... SELECT, where
+    PostgreSQL would otherwise take an untyped NULL or number for text. Strings
+    go as text: a cast to varchar(n) would cut a long value silently, where an
+    insert of text refuses it."""
+    if field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField"):
+        return "text"
+    return str(field.cast_db_type(connections[DEFAULT_DB_ALIAS]))
+
+
+@functools.cache
+def _move_balance_and_insert_entry() -> str:
+    """PostgreSQL's one-statement path (built on first use: the casts are PostgreSQL's).
+
+    In READ COMMITTED an UPDATE that waited for the row lock re-evaluates its
+    WHERE on the row as the lock holder left it, so `balance + amount >= 0`
+    is decided on the balance under the lock. No row back means "refused":
+    the locked path then works out why (no account yet, not enough credits,
+    a replay of a consumption that has since run the balance out).
+    """
+    values = [
+        _FROM_ACCOUNT.get(field.attname, f"%s::{_sql_type(field)}") for field in _ENTRY_FIELDS
+    ]
+    # The model's own names only; values are parameters.
+    return (
+        "WITH account AS (UPDATE credits_creditaccount"  # noqa: S608
+        " SET balance = balance + %s, updated_at = %s::timestamptz"
+        " WHERE organization_id = %s AND kind = %s AND balance + %s >= 0 RETURNING id, balance),"
+        f" entry AS (INSERT INTO {CreditEntry._meta.db_table} ({', '.join(ENTRY_COLUMNS)})"
+        f" SELECT {', '.join(values)} FROM account"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+        " SELECT account.id, account.balance, entry.id FROM account LEFT JOIN entry ON TRUE"
+    )
+
+
+def _entry_params(values: dict[str, Any], *, skip: Container[str] = ()) -> list[Any]:
+    """The statement's parameters in ENTRY_COLUMNS order; a column the ledger
+    does not set gets its field's default."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return [
+        values[field.attname]
+        if field.attname in values
+        else field.get_db_prep_save(field.get_default(), db)
+        for field in _ENTRY_FIELDS
+        if field.attname not in skip
+    ]
+
+
 # A replay found by the statement above: its balance move is undone before
 # anyone else can see it (the row lock is still held).
 _UNDO_MOVE = "UPDATE credits_creditaccount SET balance = balance - %s WHERE id = %s"
@@ -175,6 +208,7 @@ def _lock(cursor: Any, organization: Organization, kind: str) -> tuple[int, int]
     Hand-written SQL because it runs on every consumption: the ORM's query
     compilation costs more CPU than the query, and the lock is held meanwhile.
     """
+    note_lock(_ACCOUNT, key=(organization.pk, kind))
     sql = _LOCK_ACCOUNT + (" FOR UPDATE" if cursor.db.features.has_select_for_update else "")
     cursor.execute(sql, [organization.pk, kind])
     row = cursor.fetchone()
@@ -265,20 +299,11 @@ def _post(
         new_balance = balance + amount
         now = timezone.now()
         stamp = db.ops.adapt_datetimefield_value(now)
-        # In the column order of CreditEntry's fields (see _ENTRY_COLUMNS).
-        entry_values = [
-            account_id,
-            organization.pk,
-            kind,
-            amount,
-            new_balance,
-            reason,
-            idempotency_key,
-            *(getattr(obj, "pk", None) for obj in causes),
-            getattr(actor, "pk", None),
-            memo,
-        ]
-        cursor.execute(_INSERT_ENTRY, [*entry_values, stamp])
+        values = _entry_values(
+            organization, kind, amount, reason, idempotency_key, causes, actor, memo, now
+        )
+        values.update(account_id=account_id, balance_after=new_balance)
+        cursor.execute(_INSERT_ENTRY, _entry_params({**values, "created_at": stamp}))
         row = cursor.fetchone()
         if row is not None:
             cursor.execute(_UPDATE_BALANCE, [new_balance, stamp, account_id])
@@ -287,7 +312,7 @@ def _post(
         existing = _replayed(idempotency_key, account_id)
         assert existing is not None
         return existing
-    return _entry(row[0], entry_values, now, organization, actor, causes)
+    return _entry(row[0], values, organization, actor, causes)
 
 
 def _move_in_one_statement(
@@ -303,10 +328,13 @@ def _move_in_one_statement(
 ) -> CreditEntry | None:
     """PostgreSQL's one-statement path; None when refused (the caller then locks and looks)."""
     now = timezone.now()
-    cause_ids = [getattr(obj, "pk", None) for obj in causes]
-    actor_id = getattr(actor, "pk", None)
+    values = _entry_values(
+        organization, kind, amount, reason, idempotency_key, causes, actor, memo, now
+    )
+    # The UPDATE takes the account's row lock.
+    note_lock(_ACCOUNT, key=(organization.pk, kind))
     cursor.execute(
-        _MOVE_BALANCE_AND_INSERT_ENTRY,
+        _move_balance_and_insert_entry(),
         [
             # The account: move by amount if the balance allows it.
             amount,
@@ -315,15 +343,7 @@ def _move_in_one_statement(
             kind,
             amount,
             # The entry.
-            organization.pk,
-            kind,
-            amount,
-            reason,
-            idempotency_key,
-            *cause_ids,
-            actor_id,
-            memo,
-            now,
+            *_entry_params(values, skip=_FROM_ACCOUNT),
         ],
     )
     row = cursor.fetchone()
@@ -336,31 +356,57 @@ def _move_in_one_statement(
         existing = _replayed(idempotency_key, account_id)
         assert existing is not None
         return existing
-    entry_values = [
-        account_id,
-        organization.pk,
-        kind,
-        amount,
-        new_balance,
-        reason,
-        idempotency_key,
-        *cause_ids,
-        actor_id,
-        memo,
-    ]
-    return _entry(entry_id, entry_values, now, organization, actor, causes)
+    values.update(account_id=account_id, balance_after=new_balance)
+    return _entry(entry_id, values, organization, actor, causes)
+
+
+def _entry_values(
+    organization: Organization,
+    kind: str,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    causes: list[Any],
+    actor: Any,
+    memo: str,
+    now: Any,
+) -> dict[str, Any]:
+    """The entry's attributes (ENTRY_WRITTEN) but the account and balance after."""
+    return {
+        "organization_id": organization.pk,
+        "kind": kind,
+        "amount": amount,
+        "reason": reason,
+        "idempotency_key": idempotency_key,
+        **{
+            f"{name}_id": getattr(obj, "pk", None) for name, obj in zip(CAUSES, causes, strict=True)
+        },
+        "actor_id": getattr(actor, "pk", None),
+        "memo": memo,
+        "created_at": now,
+    }
 
 
 def _entry(
     entry_id: int,
-    entry_values: list[Any],
-    now: Any,
+    values: dict[str, Any],
     organization: Organization,
     actor: Any,
     causes: list[Any],
 ) -> CreditEntry:
     """The entry just written, built from what was sent rather than read back."""
-    entry = CreditEntry.from_db(DEFAULT_DB_ALIAS, _ENTRY_COLUMNS, [entry_id, *entry_values, now])
+    db = connections[DEFAULT_DB_ALIAS]
+    row = {"id": entry_id, **values}
+    entry = CreditEntry.from_db(
+        DEFAULT_DB_ALIAS,
+        _ENTRY_ATTNAMES,
+        [
+            row[field.attname]
+            if field.attname in row
+            else field.get_db_prep_save(field.get_default(), db)
+            for field in CreditEntry._meta.concrete_fields
+        ],
+    )
     # What the caller passed in, so reading entry.portal & co. costs no query.
     for name, obj in (
         ("organization", organization),

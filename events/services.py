@@ -18,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from artsvp.locks import lock_existing_row, locking_transaction
 from events.models import Event
 from events.times import localize
 from organizations.models import Organization
@@ -159,10 +160,10 @@ def update_event(
     An empty slug is derived from the name. Raises SlugTaken, InvalidEventTimes
     or NonexistentLocalTime, and then nothing has changed.
     """
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Two edits of one event queue here: each applies its changes to what
         # the other wrote, not to the copy it read before.
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = lock_existing_row(Event.objects.filter(pk=event.pk))
         if not changes and (archived is None or archived == locked.is_archived):
             return locked
         if changes:

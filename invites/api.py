@@ -23,7 +23,7 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
@@ -350,26 +350,39 @@ def _generated(
 # batch the API generated (so the organizer holds every link): no row
 # objects, one round trip. For 10,000 invites this takes about a
 # quarter of reading the rows into Python and encoding them there.
-# (Timestamps as ninja writes them: UTC, milliseconds, "Z".)
-_BATCH_JSON_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-    'id', public_id,
-    'url', CASE WHEN %(with_link)s THEN %(invite_url)s::text || token || '/' END,
-    'event_id', %(event_id)s::text,
-    'source', coalesce(%(portal_id)s::text, 'organizer'),
-    'portal_id', %(portal_id)s::text,
-    'guest_name', guest_name,
-    'guest_email', guest_email,
-    'tags', tags,
-    'metadata', metadata,
-    'plus_ones_allowed', plus_ones_allowed,
-    'plus_ones', plus_ones,
-    'status', status,
-    'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-) ORDER BY id)::text, '[]')
-FROM invites_invite WHERE batch_id = %(batch_id)s
-"""
+# The object's keys are InviteOut's fields, so the SQL cannot drift from the
+# declared schema: a field is one of these computed values, or else the
+# Invite column of the same name (a new schema field that is neither fails
+# at import, on every database).
+_COMPUTED_JSON_SQL = {
+    "id": "public_id",
+    "url": "CASE WHEN %(with_link)s THEN %(invite_url)s::text || token || '/' END",
+    "event_id": "%(event_id)s::text",
+    "source": "coalesce(%(portal_id)s::text, 'organizer')",
+    "portal_id": "%(portal_id)s::text",
+}
+# Timestamps as ninja writes them: UTC, milliseconds, "Z".
+_TIMESTAMP_JSON_SQL = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+def _json_value_sql(name: str, annotation: Any) -> str:
+    if name in _COMPUTED_JSON_SQL:
+        return _COMPUTED_JSON_SQL[name]
+    field = Invite._meta.get_field(name)
+    assert isinstance(field, models.Field), f"InviteOut.{name} is not an Invite column"
+    column = field.column
+    return _TIMESTAMP_JSON_SQL.format(column) if annotation is datetime else column
+
+
+# Only names from the model and the schema go into the text; values are parameters.
+_BATCH_JSON_SQL = (
+    "SELECT coalesce(json_agg(json_build_object("  # noqa: S608
+    + ", ".join(
+        f"'{name}', {_json_value_sql(name, info.annotation)}"
+        for name, info in InviteOut.model_fields.items()
+    )
+    + f") ORDER BY id)::text, '[]') FROM {Invite._meta.db_table} WHERE batch_id = %(batch_id)s"
+)
 
 
 def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -> str:

@@ -9,6 +9,7 @@ COPY instead: plain tuples, no instances, one round trip. Other databases
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,24 +31,32 @@ class InviteRow:
     plus_ones_allowed: int = 0
 
 
-_COLUMNS = (
-    "organization_id",
-    "event_id",
-    "batch_id",
-    "portal_id",
+# The COPY's columns come from the model, so a new field cannot be left out:
+# every concrete column but the id. The batch's own values, then each row's;
+# every other column gets its field's default, evaluated once per batch or,
+# for a callable default, once per row.
+BATCH_VALUES = ("organization_id", "event_id", "batch_id", "portal_id", "created_at", "updated_at")
+ROW_VALUES = (
     "public_id",
     "token",
     "guest_name",
     "guest_email",
-    "label",
     "tags",
     "metadata",
     "plus_ones_allowed",
-    "plus_ones",
-    "status",
-    "guest_note",
-    "created_at",
-    "updated_at",
+)
+_FIELDS = {field.attname: field for field in Invite._meta.concrete_fields if not field.primary_key}
+_DEFAULTED = [field for name, field in _FIELDS.items() if name not in {*BATCH_VALUES, *ROW_VALUES}]
+_BATCH_DEFAULTS = [field for field in _DEFAULTED if not callable(field.default)]
+_ROW_DEFAULTS = [field for field in _DEFAULTED if callable(field.default)]
+COPY_COLUMNS = tuple(
+    _FIELDS[name].column
+    for name in (
+        *BATCH_VALUES,
+        *(field.attname for field in _BATCH_DEFAULTS),
+        *ROW_VALUES,
+        *(field.attname for field in _ROW_DEFAULTS),
+    )
 )
 
 
@@ -95,29 +104,32 @@ def _copy(
     portal_id: int | None,
     now: datetime,
 ) -> None:
-    table = Invite._meta.db_table
-    status = Invite.Status.CREATED.value
-    statement = f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN"
+    batch_values = (organization_id, event_id, batch_id, portal_id, now, now)
+    prefix = (
+        *batch_values,
+        *(_copy_value(field, field.get_default()) for field in _BATCH_DEFAULTS),
+    )
+    statement = f"COPY {Invite._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row, public_id in zip(rows, public_ids, strict=True):
             copy.write_row(
                 (
-                    organization_id,
-                    event_id,
-                    batch_id,
-                    portal_id,
+                    *prefix,
                     public_id,
                     new_secret_token(),
                     row.guest_name,
                     row.guest_email,
-                    "",
                     json.dumps(list(row.tags)),
                     json.dumps(row.metadata or {}),
                     row.plus_ones_allowed,
-                    0,
-                    status,
-                    "",
-                    now,
-                    now,
+                    *(_copy_value(field, field.get_default()) for field in _ROW_DEFAULTS),
                 )
             )
+
+
+def _copy_value(field: Any, value: Any) -> Any:
+    """`value` as COPY takes it: JSON as its text, everything else as psycopg adapts it."""
+    if field.get_internal_type() == "JSONField":
+        return None if value is None else json.dumps(value)
+    # A choices default (Invite.Status.CREATED) goes as its plain value.
+    return value.value if isinstance(value, enum.Enum) else value

@@ -29,6 +29,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from artsvp.ids import new_public_id
+from artsvp.locks import lock_rows
 from deliveries.channels import is_valid_address
 from deliveries.models import Delivery
 from deliveries.services import (
@@ -142,11 +143,10 @@ def queue_invite_emails(
     with transaction.atomic():
         # Two sends of one invite at the same moment serialise on its row, so
         # the second counts the first's delivery and the limit holds.
-        locked = list(
-            Invite.objects.select_for_update()
-            .filter(pk__in=invite_ids)
-            .order_by("pk")
-            .only("pk", "organization_id", "portal_id", "guest_email", "status")
+        locked = lock_rows(
+            Invite.objects.filter(pk__in=invite_ids).only(
+                "pk", "organization_id", "portal_id", "guest_email", "status"
+            )
         )
         used = sends_used(invite_ids)
         replies = _portal_owner_addresses({invite.portal_id for invite in locked})

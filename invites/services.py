@@ -4,7 +4,7 @@ A batch is all or nothing (one transaction): lock the portal, check its
 status and allocation under the lock, consume n invite credits in one ledger
 entry that points at the batch, create the n invites with one bulk insert
 (COPY on PostgreSQL: invites/bulk.py), and count them against the portal.
-Lock order: portal -> credit account (credits/ledger.py). The organizer's own
+Locks: portal, then credit account (artsvp/locks.py). The organizer's own
 invites skip the portal and its allocation but pay credits the same way.
 
 An idempotency key (the API's Idempotency-Key header, or the id of a web
@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
@@ -194,10 +195,10 @@ def generate_invites(
     if idempotency_key:
         request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
     try:
-        with transaction.atomic(durable=True):
+        with locking_transaction():
             # Every generation for this portal serialises here, so two batches
             # cannot both fit in the allocation that only one of them fits.
-            locked = Portal.objects.select_for_update().get(pk=portal.pk)
+            locked = lock_existing_row(Portal.objects.filter(pk=portal.pk))
             replay = _replayed_batch(locked.organization_id, idempotency_key)
             if replay is not None:
                 return _checked_replay(replay, request_hash, portal_id=locked.pk)
@@ -246,7 +247,7 @@ def generate_organizer_invites(
     _check_request(guests, blank, max_plus_ones=MAX_PLUS_ONES, method=method)
     if idempotency_key:
         request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         batch = _replayed_batch(event.organization_id, idempotency_key) or _create_batch(
             organization=event.organization,
             event_id=event.pk,
@@ -414,12 +415,12 @@ def revoke_invite(invite: Invite, *, actor: Any = None) -> Invite:
     generated. Revoking twice is harmless. Raises InviteNotRevocable.
     """
     now = timezone.now()
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Portal first (the fixed lock order), so that the slot we hand back
         # cannot race a batch that is checking the allocation.
         if invite.portal_id is not None:
-            Portal.objects.select_for_update().filter(pk=invite.portal_id).first()
-        locked = Invite.objects.select_for_update().get(pk=invite.pk)
+            lock_row(Portal.objects.filter(pk=invite.portal_id))
+        locked = lock_existing_row(Invite.objects.filter(pk=invite.pk))
         if locked.status == Invite.Status.REVOKED:
             return locked
         if not locked.is_unanswered:
@@ -477,13 +478,13 @@ def respond(
     name = (name or "").strip()
     email = (email or "").strip()
     plus_ones = plus_ones if accept else 0
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         event = Event.objects.get(pk=invite.event_id)
         if accept and event.capacity is not None:
             # All acceptances of a capped event queue here, so two guests
             # cannot both take the last place.
-            event = Event.objects.select_for_update().get(pk=invite.event_id)
-        locked = Invite.objects.select_for_update().get(pk=invite.pk)
+            event = lock_existing_row(Event.objects.filter(pk=invite.event_id))
+        locked = lock_existing_row(Invite.objects.filter(pk=invite.pk))
         if locked.status == Invite.Status.REVOKED:
             raise InviteRevoked()
         reason = rsvp_closed_reason(event)

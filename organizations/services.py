@@ -5,7 +5,7 @@ role, removing a member) lock the organization row first, then count the
 owners: two owners demoting each other at the same moment serialise on that
 lock, and the second one sees that only one owner is left.
 
-Locks: organization, then team invitation (credits/ledger.py lists the whole
+Locks: organization, then team invitation (artsvp/locks.py has the whole
 order). The organization is locked FOR NO KEY UPDATE: every row inserted with
 a foreign key to it (a membership, a delivery, a ledger entry) takes a KEY
 SHARE lock on it, which a plain FOR UPDATE would make wait, so any service
@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from artsvp.ids import new_secret_token
+from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from deliveries.services import queue_email
 from organizations.emails import TEAM_INVITATION
 from organizations.hooks import run_organization_created_hooks
@@ -127,9 +128,8 @@ def rename_organization(organization: Organization, *, name: str) -> Organizatio
 
 
 def _lock_organization(organization: Organization | int) -> Organization:
-    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
     pk = organization if isinstance(organization, int) else organization.pk
-    return Organization.objects.select_for_update(no_key=True, of=("self",)).get(pk=pk)
+    return lock_existing_row(Organization.objects.filter(pk=pk), no_key=True)
 
 
 def _lock_invitation(invitation: TeamInvitation) -> TeamInvitation | None:
@@ -142,12 +142,7 @@ def _lock_invitation(invitation: TeamInvitation) -> TeamInvitation | None:
     if organization_id is None:
         return None
     _lock_organization(organization_id)
-    return (
-        TeamInvitation.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .filter(pk=invitation.pk)
-        .first()
-    )
+    return lock_row(TeamInvitation.objects.select_related("organization").filter(pk=invitation.pk))
 
 
 def _owner_count(organization: Organization) -> int:
@@ -157,7 +152,7 @@ def _owner_count(organization: Organization) -> int:
 def change_role(membership: Membership, *, role: str) -> Membership:
     """Give a member another role; refuses to demote the last owner."""
     role = Membership.Role(role)
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         _lock_organization(membership.organization)
         # Re-read under the lock: the role may have changed since the page was shown.
         membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
@@ -172,7 +167,7 @@ def change_role(membership: Membership, *, role: str) -> Membership:
 
 def remove_member(membership: Membership) -> None:
     """Take someone off the team (or let them leave); the last owner cannot go."""
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         _lock_organization(membership.organization)
         membership = Membership.objects.filter(pk=membership.pk).first()  # type: ignore[assignment]
         if membership is None:
@@ -192,7 +187,7 @@ def invite_teammate(
     """Invite `email` to the team with `role`; the email with the link is sent after commit."""
     email = email.strip()
     role = Membership.Role(role)
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         _lock_organization(organization)
         if organization.memberships.filter(user__email__iexact=email).exists():
             raise AlreadyMemberError(email)
@@ -213,7 +208,7 @@ def invite_teammate(
 
 def resend_invitation(invitation: TeamInvitation, *, invited_by: Any) -> TeamInvitation:
     """Send an open invitation again with a new link; the old link stops working."""
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         locked = _lock_invitation(invitation)
         if locked is None:
             raise InvitationCancelledError()
@@ -260,7 +255,7 @@ def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:
     never demotes anyone.
     """
     link_token = invitation.token
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Two clicks on "Accept" at once: the second waits here and sees the
         # first's result; a cancel or resend at the same moment comes wholly
         # before or after.

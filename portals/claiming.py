@@ -53,6 +53,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
@@ -94,10 +95,10 @@ def claim_portal(portal: Portal, *, email: str) -> Portal:
 
 
 def _claim(portal: Portal, *, email: str) -> Portal:
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Lock, then re-read the status: of two simultaneous claims the second
         # waits here and then sees the first one's owner.
-        locked = Portal.objects.select_for_update(of=("self",)).get(pk=portal.pk)
+        locked = lock_existing_row(Portal.objects.filter(pk=portal.pk))
         ensure_claimable(locked)
         ledger.consume(
             portal.organization,
@@ -133,7 +134,7 @@ def client_key(portal: Portal, client: str) -> str:
 def _lock_assigned(portal: Portal) -> Portal | None:
     # Every request and guess for one portal queues on its row, so parallel
     # requests or guesses cannot all slip under a count they together exceed.
-    locked = Portal.objects.select_for_update(of=("self",)).filter(pk=portal.pk).first()
+    locked = lock_row(Portal.objects.filter(pk=portal.pk))
     if locked is None or not locked.is_assigned:
         return None
     return locked
@@ -158,7 +159,7 @@ def request_owner_code(portal: Portal, *, email: str, client: str) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = timezone.now()
     key = client_key(portal, client)
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         locked = _lock_assigned(portal)
         if locked is None:
             return
@@ -222,7 +223,7 @@ def check_owner_code(portal: Portal, *, code: str, client: str) -> CodeCheck:
     code = "".join(code.split())
     now = timezone.now()
     key = client_key(portal, client)
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         locked = _lock_assigned(portal)
         if locked is None:
             return CodeCheck.NO_CODE

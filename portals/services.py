@@ -4,11 +4,8 @@ None of these use credits: creating a portal is free (a portal credit is
 used when its owner claims it, in the portal owner's services), changing the
 owner email keeps the credit already used, revoking refunds nothing.
 
-Locks, extending the order in credits/ledger.py at its front:
-
-    portal group  ->  portal  ->  credit account  ->  purchase
-
-The group row is locked to keep portal names unique within the group (two
+Locks: portal group, then portal (the order is in artsvp/locks.py). The
+group row is locked to keep portal names unique within the group (two
 imports of the same file at once must not both pass the duplicate check);
 the portal row is locked to read `invites_used`, which the owner's invite
 generation raises under that same lock. What a locked portal allows (live or
@@ -28,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from artsvp.locks import lock_existing_row, locking_transaction
 from deliveries.models import Delivery
 from deliveries.services import queue_email
 from events.models import Event
@@ -153,7 +151,7 @@ def update_group(
     }
     if all(value is None for value in changes.values()):
         return group
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Lock and re-read: two changes of different settings at once both
         # land, and neither writes back the other's stale value.
         locked = _lock_group(group)
@@ -164,19 +162,15 @@ def update_group(
 
 
 def _lock_group(group: PortalGroup) -> PortalGroup:
-    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
-    return PortalGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
+    return lock_existing_row(PortalGroup.objects.filter(pk=group.pk))
 
 
 def _lock_portal(portal: Portal) -> Portal:
     # Only the portal's own row: the group comes along unlocked. Locking it
     # here too (a plain FOR UPDATE over the join) took portal before group,
-    # against the order above, and deadlocked with update_portal.
-    assert transaction.get_connection().in_atomic_block, "lock inside the service's transaction"
-    return (
-        Portal.objects.select_for_update(of=("self",))
-        .select_related("group", "organization")
-        .get(pk=portal.pk)
+    # against the lock order, and deadlocked with update_portal.
+    return lock_existing_row(
+        Portal.objects.select_related("group", "organization").filter(pk=portal.pk)
     )
 
 
@@ -205,7 +199,7 @@ def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal
     for row in rows:
         if not row.name.strip() or (row.allocation is not None and row.allocation < 0):
             raise ValueError(f"Invalid portal row: {row!r}")
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         locked = _lock_group(group)
         # Checked under the group lock: a concurrent import of the same file
         # waits here and then sees these names.
@@ -262,7 +256,7 @@ def update_portal(
         value is None for value in (name, allocation, contact_email, owner_email)
     ):
         return portal
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         if name is not None:
             # Group first (the order above): portal names are unique in the group.
             _lock_group(portal.group)
@@ -327,7 +321,7 @@ def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
 def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
     """Queue the email of the portal's secret link to its contact; a worker
     sends it after commit, and a reply reaches the organizer who sent it."""
-    with transaction.atomic(durable=True):
+    with locking_transaction():
         # Locked like revoke_portal: a revocation at the same moment comes
         # first and nothing is queued, or comes after and the worker skips it.
         locked = _lock_portal(portal)

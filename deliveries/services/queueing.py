@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from artsvp.locks import lock_rows, locking_transaction
 from deliveries.channels import get_channel
 from deliveries.models import Delivery
 from deliveries.publishing import NOT_ENQUEUED, enqueue_deliveries
@@ -154,16 +155,16 @@ def requeue_stuck_deliveries(
     one, and whichever runs second backs off at the claim.
     """
     now = timezone.now()
-    with transaction.atomic(durable=True):
-        stuck = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(
+    with locking_transaction():
+        stuck = lock_rows(
+            Delivery.objects.filter(
                 Q(status=Status.QUEUED, last_error=NOT_ENQUEUED, next_attempt_at__lte=now)
                 | Q(status=Status.QUEUED, next_attempt_at__lte=now - queued_for)
                 | Q(status=Status.SENDING, updated_at__lte=now - sending_for)
             )
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", "status", "last_error")[:limit]
+            .values_list("pk", "status", "last_error")[:limit],
+            skip_locked=True,
         )
         ids = [pk for pk, _status, _error in stuck]
         abandoned = [pk for pk, status, _error in stuck if status == Status.SENDING]

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from artsvp.locks import lock_row, locking_transaction
 from deliveries.channels import describe_send_error, get_channel, is_transient
 from deliveries.hooks import run_sent_hooks
 from deliveries.models import Delivery
@@ -80,8 +81,8 @@ def send_queued_delivery(delivery_id: int) -> str:
 
 
 def _claim(delivery_id: int) -> bool:
-    with transaction.atomic(durable=True):
-        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    with locking_transaction():
+        delivery = lock_row(Delivery.objects.filter(pk=delivery_id))
         # A duplicate task (broker redelivery, the sweeper, a second worker)
         # waits on the lock, then sees `sending` or `sent` and backs off: the
         # email goes out once.
@@ -109,6 +110,10 @@ def _finish_sent(delivery: Delivery, *, provider_message_id: str) -> None:
             updated_at=now,
         )
         # Once per row: a row already recorded (by a duplicate run) skips them.
+        # A hook's UPDATE (an invite's status) locks its row after this
+        # delivery's, the reverse of artsvp/locks.py's invite -> delivery. It
+        # cannot deadlock: whoever holds an invite lock (queueing) only inserts
+        # new delivery rows and never waits for an existing one.
         if recorded:
             run_sent_hooks(delivery)
 

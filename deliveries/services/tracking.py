@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, EventType
-from django.db import transaction
 from django.utils import timezone
 
+from artsvp.locks import lock_row, locking_transaction
 from deliveries.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -37,13 +37,8 @@ def record_tracking_event(event: AnymailTrackingEvent) -> Delivery | None:
     if not message_id or len(message_id) > _MESSAGE_ID_LENGTH or "\x00" in message_id:
         return None
     when = event.timestamp or timezone.now()
-    with transaction.atomic(durable=True):
-        delivery = (
-            Delivery.objects.select_for_update()
-            .filter(provider_message_id=message_id)
-            .order_by("-pk")
-            .first()
-        )
+    with locking_transaction():
+        delivery = lock_row(Delivery.objects.filter(provider_message_id=message_id).order_by("-pk"))
         if delivery is None:
             logger.info("Tracking event %s for an unknown message.", event.event_type)
             return None

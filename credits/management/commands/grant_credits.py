@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
+from artsvp.locks import locking_transaction
 from credits import ledger
 from credits.models import CreditKind
 from organizations.models import Organization
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"No organization with the slug {slug!r}.")
         label = CreditKind(kind).label.lower()
         try:
-            with transaction.atomic(durable=True):
+            with locking_transaction():
                 entry = ledger.adjust(
                     organization,
                     kind,
