@@ -12,22 +12,21 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, field_validator
 
 from artsvp.api_support import (
     ApiError,
+    ApiRequest,
     InputSchema,
     PageQuery,
     PublicId,
     errors,
-    get_or_404,
-    organization_of,
     paginate,
     text,
 )
+from events.access import access_event_by_public_id
 from events.forms import available_timezones
 from events.models import Event
 from events.services import (
@@ -132,12 +131,6 @@ def event_out(event: Event) -> EventOut:
     )
 
 
-def access_event(request: HttpRequest, event_id: str) -> Event:
-    return get_or_404(
-        Event.objects.filter(organization=organization_of(request)), event_id, "event"
-    )
-
-
 def _aware(name: str, value: datetime, zone_name: str) -> datetime:
     if value.tzinfo is not None:
         return value
@@ -156,7 +149,7 @@ def _invalid(field: str, message: str) -> ApiError:
     )
 
 
-def _save(event: Event | None, request: HttpRequest, details: EventDetails) -> Event:
+def _save(event: Event | None, request: ApiRequest, details: EventDetails) -> Event:
     details = EventDetails(
         **{
             **asdict(details),
@@ -166,7 +159,7 @@ def _save(event: Event | None, request: HttpRequest, details: EventDetails) -> E
     )
     try:
         if event is None:
-            return create_event(organization_of(request), details=details)
+            return create_event(request.organization, details=details)
         return update_event(event, details=details)
     except SlugTaken as exc:
         raise _invalid("slug", str(exc)) from None
@@ -175,8 +168,8 @@ def _save(event: Event | None, request: HttpRequest, details: EventDetails) -> E
 
 
 @router.get("/events", response={200: EventPage, **errors(422)}, summary="List events")
-def list_events(request: HttpRequest, query: Query[EventListQuery]) -> EventPage:
-    events = Event.objects.filter(organization=organization_of(request))
+def list_events(request: ApiRequest, query: Query[EventListQuery]) -> EventPage:
+    events = Event.objects.filter(organization=request.organization)
     if not query.include_archived:
         events = events.filter(archived_at__isnull=True)
     items, next_cursor = paginate(events, query)
@@ -184,14 +177,14 @@ def list_events(request: HttpRequest, query: Query[EventListQuery]) -> EventPage
 
 
 @router.post("/events", response={201: EventOut, **errors(400, 422)}, summary="Create an event")
-def create_event_endpoint(request: HttpRequest, payload: EventIn) -> Status:
+def create_event_endpoint(request: ApiRequest, payload: EventIn) -> Status:
     details = EventDetails(**payload.model_dump())
     return Status(201, event_out(_save(None, request, details)))
 
 
 @router.get("/events/{event_id}", response={200: EventOut, **errors(404)}, summary="Read an event")
-def get_event(request: HttpRequest, event_id: PublicId) -> EventOut:
-    return event_out(access_event(request, event_id))
+def get_event(request: ApiRequest, event_id: PublicId) -> EventOut:
+    return event_out(access_event_by_public_id(request.organization, event_id))
 
 
 @router.patch(
@@ -199,8 +192,8 @@ def get_event(request: HttpRequest, event_id: PublicId) -> EventOut:
     response={200: EventOut, **errors(400, 404, 422)},
     summary="Change an event; `archived` archives or restores it",
 )
-def patch_event(request: HttpRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
-    event = access_event(request, event_id)
+def patch_event(request: ApiRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
+    event = access_event_by_public_id(request.organization, event_id)
     changes = payload.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)
     if changes:

@@ -15,7 +15,7 @@ from events import services
 from events.access import access_event
 from events.forms import EventForm
 from events.models import Event
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal, PortalGroup
 
 
@@ -40,7 +40,7 @@ def groups_with_counts(event: Event) -> QuerySet[PortalGroup]:
 
 
 @organization_view
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: OrganizationRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     events = request.organization.events.annotate(
         group_count=Count("portal_groups", distinct=True),
@@ -71,7 +71,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _last_timezone(request: HttpRequest) -> str:
+def _last_timezone(request: OrganizationRequest) -> str:
     """New events start in the zone of the organization's latest one: fairs rarely move."""
     latest = request.organization.events.order_by("-created_at").values("timezone").first()
     return latest["timezone"] if latest else "UTC"
@@ -79,7 +79,7 @@ def _last_timezone(request: HttpRequest) -> str:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: OrganizationRequest) -> HttpResponse:
     organization = request.organization
     form = EventForm(
         request.POST or None,
@@ -101,8 +101,8 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def event_edit(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     form = EventForm(request.POST or None, organization=request.organization, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,8 +120,8 @@ def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 
 @organization_view
-def event_detail(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def event_detail(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     groups = list(groups_with_counts(event))
     totals = {
         "portals": sum(group.portal_count for group in groups),
@@ -144,8 +144,8 @@ def event_detail(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def event_archive(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = services.archive_event(access_event(request, event_slug))
+def event_archive(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = services.archive_event(access_event(request.organization, event_slug))
     messages.success(
         request,
         f"“{event.name}” is archived: it is hidden from the events list. "
@@ -156,7 +156,7 @@ def event_archive(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def event_unarchive(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = services.unarchive_event(access_event(request, event_slug))
+def event_unarchive(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = services.unarchive_event(access_event(request.organization, event_slug))
     messages.success(request, f"“{event.name}” is back in the events list.")
     return redirect("events:detail", request.organization.slug, event.slug)

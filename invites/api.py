@@ -25,12 +25,13 @@ from typing import Annotated, Any
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from artsvp.api_support import (
+    ApiRequest,
     Email,
     InputSchema,
     PageQuery,
@@ -39,8 +40,6 @@ from artsvp.api_support import (
     actor_of,
     api_enum,
     errors,
-    get_or_404,
-    organization_of,
     paginate,
     site_url,
     text,
@@ -49,11 +48,11 @@ from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import MAX_SENDS_PER_INVITE, Delivery
 from deliveries.services import DeliveryError, queue_invite_emails
-from events.api import access_event
+from events.access import access_event_by_public_id
 from invites import services
+from invites.access import access_invite, visible_invites
 from invites.models import Invite, InviteBatch, organizer_holds_link
-from portals.api import access_portal
-from portals.models import Portal
+from portals.access import access_portal
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -251,16 +250,6 @@ def invite_out(invite: Invite) -> dict[str, Any]:
     )
 
 
-def visible_invites(request: HttpRequest) -> QuerySet[Invite]:
-    invites = Invite.objects.filter(organization=organization_of(request))
-    return invites.visible_to_organizer() | invites.filter(batch__method=InviteBatch.Method.API)
-
-
-def access_invite(request: HttpRequest, invite_id: str) -> Invite:
-    invites = visible_invites(request).select_related("event", "portal", "batch")
-    return get_or_404(invites, invite_id, "invite")
-
-
 # --- Generating --------------------------------------------------------------------------
 
 
@@ -287,7 +276,7 @@ def _request_hash(payload: GenerateIn) -> str:
 
 
 def _generated(
-    request: HttpRequest,
+    request: ApiRequest,
     batch: InviteBatch,
     payload: GenerateIn,
     *,
@@ -313,7 +302,7 @@ def _generated(
         .first()
     )
     if remaining is None:
-        remaining = balances(organization_of(request)).invite
+        remaining = balances(request.organization).invite
     head = json.dumps(
         {
             "batch_id": batch.public_id,
@@ -402,12 +391,12 @@ GENERATE_DESCRIPTION = (
     "owner has not claimed it yet), `portal_revoked`.",
 )
 def generate_portal_invites(
-    request: HttpRequest,
+    request: ApiRequest,
     portal_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     batch = services.generate_invites(
         portal,
         _guests(payload),
@@ -429,12 +418,12 @@ def generate_portal_invites(
     description=GENERATE_DESCRIPTION + " No portal and no allocation are involved.",
 )
 def generate_event_invites(
-    request: HttpRequest,
+    request: ApiRequest,
     event_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
-    event = access_event(request, event_id)
+    event = access_event_by_public_id(request.organization, event_id)
     batch = services.generate_organizer_invites(
         event,
         _guests(payload),
@@ -477,11 +466,13 @@ LIST_DESCRIPTION = (
     description=LIST_DESCRIPTION,
 )
 def list_portal_invites(
-    request: HttpRequest, portal_id: PublicId, filters: Query[InviteFilters]
+    request: ApiRequest, portal_id: PublicId, filters: Query[InviteFilters]
 ) -> dict[str, Any]:
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     invites = (
-        visible_invites(request).filter(portal=portal).select_related("event", "portal", "batch")
+        visible_invites(request.organization)
+        .filter(portal=portal)
+        .select_related("event", "portal", "batch")
     )
     return _page(invites, filters)
 
@@ -493,25 +484,26 @@ def list_portal_invites(
     description=LIST_DESCRIPTION + ' Filter by `source`: "organizer" or a portal id.',
 )
 def list_event_invites(
-    request: HttpRequest, event_id: PublicId, filters: Query[EventInviteFilters]
+    request: ApiRequest, event_id: PublicId, filters: Query[EventInviteFilters]
 ) -> dict[str, Any]:
-    event = access_event(request, event_id)
+    event = access_event_by_public_id(request.organization, event_id)
     invites = (
-        visible_invites(request).filter(event=event).select_related("event", "portal", "batch")
+        visible_invites(request.organization)
+        .filter(event=event)
+        .select_related("event", "portal", "batch")
     )
     if filters.source == "organizer":
         invites = invites.filter(portal__isnull=True)
     elif filters.source:
-        portals = Portal.objects.filter(organization=organization_of(request))
-        invites = invites.filter(portal=get_or_404(portals, filters.source, "portal"))
+        invites = invites.filter(portal=access_portal(request.organization, filters.source))
     return _page(invites, filters)
 
 
 @router.get(
     "/invites/{invite_id}", response={200: InviteOut, **errors(404)}, summary="Read an invite"
 )
-def get_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
-    return invite_out(access_invite(request, invite_id))
+def get_invite(request: ApiRequest, invite_id: PublicId) -> dict[str, Any]:
+    return invite_out(access_invite(request.organization, invite_id))
 
 
 # --- Sending and revoking ------------------------------------------------------------------
@@ -528,9 +520,9 @@ def get_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
     ),
 )
 def send_invite(
-    request: HttpRequest, invite_id: PublicId, payload: SendIn | None = None
+    request: ApiRequest, invite_id: PublicId, payload: SendIn | None = None
 ) -> dict[str, Any]:
-    invite = access_invite(request, invite_id)
+    invite = access_invite(request.organization, invite_id)
     payload = payload or SendIn()
     queue_invite_emails(
         [invite],
@@ -538,7 +530,7 @@ def send_invite(
         message=payload.message.strip(),
         actor=actor_of(request),
     )
-    return invite_out(access_invite(request, invite_id))
+    return invite_out(access_invite(request.organization, invite_id))
 
 
 @router.post(
@@ -548,8 +540,8 @@ def send_invite(
     description="Its allocation slot goes back to the portal; the credit is not refunded. "
     "409 `invite_answered` once the guest has answered.",
 )
-def revoke_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
-    invite = access_invite(request, invite_id)
+def revoke_invite(request: ApiRequest, invite_id: PublicId) -> dict[str, Any]:
+    invite = access_invite(request.organization, invite_id)
     revoked = services.revoke_invite(invite, actor=actor_of(request))
     revoked.event, revoked.portal, revoked.batch = invite.event, invite.portal, invite.batch
     return invite_out(revoked)

@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSchema
 
 from artsvp.api_support import (
     ApiError,
+    ApiRequest,
     Email,
     InputSchema,
     PageQuery,
@@ -22,14 +22,13 @@ from artsvp.api_support import (
     actor_of,
     api_enum,
     errors,
-    get_or_404,
-    organization_of,
     paginate,
     site_url,
     text,
 )
-from events.api import access_event
+from events.access import access_event_by_public_id
 from portals import services
+from portals.access import access_group, access_portal
 from portals.csv_import import MAX_ALLOCATION, MAX_NAME_LENGTH
 from portals.forms import MAX_PLUS_ONES
 from portals.models import Portal, PortalGroup
@@ -96,11 +95,6 @@ def group_out(group: PortalGroup, *, event_id: str) -> GroupOut:
     )
 
 
-def access_group(request: HttpRequest, group_id: str) -> PortalGroup:
-    groups = PortalGroup.objects.filter(organization=organization_of(request))
-    return get_or_404(groups.select_related("event"), group_id, "portal group")
-
-
 def _group_settings(group: PortalGroup) -> services.GroupSettings:
     return services.GroupSettings(
         name=group.name,
@@ -117,8 +111,8 @@ def _group_settings(group: PortalGroup) -> services.GroupSettings:
     response={200: GroupPage, **errors(404, 422)},
     summary="List an event's portal groups",
 )
-def list_groups(request: HttpRequest, event_id: PublicId, page: Query[PageQuery]) -> GroupPage:
-    event = access_event(request, event_id)
+def list_groups(request: ApiRequest, event_id: PublicId, page: Query[PageQuery]) -> GroupPage:
+    event = access_event_by_public_id(request.organization, event_id)
     items, next_cursor = paginate(PortalGroup.objects.filter(event=event), page)
     return GroupPage(
         items=[group_out(group, event_id=event.public_id) for group in items],
@@ -132,8 +126,8 @@ def list_groups(request: HttpRequest, event_id: PublicId, page: Query[PageQuery]
     summary="Create a portal group",
     description="409 `duplicate_group_name` when the event has a group of that name (any case).",
 )
-def create_group(request: HttpRequest, event_id: PublicId, payload: GroupIn) -> Status:
-    event = access_event(request, event_id)
+def create_group(request: ApiRequest, event_id: PublicId, payload: GroupIn) -> Status:
+    event = access_event_by_public_id(request.organization, event_id)
     settings = services.GroupSettings(
         name=payload.name.strip(),
         kind=payload.kind.value,
@@ -151,8 +145,8 @@ def create_group(request: HttpRequest, event_id: PublicId, payload: GroupIn) -> 
     response={200: GroupOut, **errors(404)},
     summary="Read a portal group",
 )
-def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
-    group = access_group(request, group_id)
+def get_group(request: ApiRequest, group_id: PublicId) -> GroupOut:
+    group = access_group(request.organization, group_id)
     return group_out(group, event_id=group.event.public_id)
 
 
@@ -162,8 +156,8 @@ def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
     summary="Change a portal group (its portals keep their own allocations)",
     description="409 `duplicate_group_name` when another group of the event has that name.",
 )
-def patch_group(request: HttpRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
-    group = access_group(request, group_id)
+def patch_group(request: ApiRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
+    group = access_group(request.organization, group_id)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     if changes:
         if "kind" in changes:
@@ -272,18 +266,13 @@ def portal_out(portal: Portal, *, group: PortalGroup) -> PortalOut:
     )
 
 
-def access_portal(request: HttpRequest, portal_id: str) -> Portal:
-    portals = Portal.objects.filter(organization=organization_of(request))
-    return get_or_404(portals.select_related("group__event"), portal_id, "portal")
-
-
 @router.get(
     "/portal-groups/{group_id}/portals",
     response={200: PortalPage, **errors(404, 422)},
     summary="List a group's portals",
 )
-def list_portals(request: HttpRequest, group_id: PublicId, page: Query[PageQuery]) -> PortalPage:
-    group = access_group(request, group_id)
+def list_portals(request: ApiRequest, group_id: PublicId, page: Query[PageQuery]) -> PortalPage:
+    group = access_group(request.organization, group_id)
     items, next_cursor = paginate(Portal.objects.filter(group=group), page)
     return PortalPage(
         items=[portal_out(portal, group=group) for portal in items], next_cursor=next_cursor
@@ -301,11 +290,11 @@ def list_portals(request: HttpRequest, group_id: PublicId, page: Query[PageQuery
     ),
 )
 def create_portals(
-    request: HttpRequest,
+    request: ApiRequest,
     group_id: PublicId,
     payload: Annotated[OneOrMorePortals, Body()],
 ) -> Status:
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     rows = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(rows) <= services.MAX_PORTALS_PER_IMPORT:
         raise ApiError(
@@ -332,8 +321,8 @@ def create_portals(
 @router.get(
     "/portals/{portal_id}", response={200: PortalOut, **errors(404)}, summary="Read a portal"
 )
-def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
-    portal = access_portal(request, portal_id)
+def get_portal(request: ApiRequest, portal_id: PublicId) -> PortalOut:
+    portal = access_portal(request.organization, portal_id)
     return portal_out(portal, group=portal.group)
 
 
@@ -347,8 +336,8 @@ def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
         "`portal_not_assigned`). A revoked portal cannot be changed (409 `portal_revoked`)."
     ),
 )
-def patch_portal(request: HttpRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
-    portal = access_portal(request, portal_id)
+def patch_portal(request: ApiRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
+    portal = access_portal(request.organization, portal_id)
     changes = payload.model_dump(exclude_unset=True)
     # Refuse up front what would fail half-way through the writes below.
     if portal.status == Portal.Status.REVOKED and any(v is not None for v in changes.values()):

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.csv_safe import csv_response, write_rows
 from deliveries.services import DeliveryError
-from events.access import access_event, access_group, access_portal
+from events.access import access_event
 from invites.models import Invite
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 from portals import services
+from portals.access import access_group, access_portal
 from portals.csv_import import MAX_ROWS, ParsedFile, parse_portal_csv
 from portals.forms import (
     OwnerEmailForm,
@@ -41,8 +42,8 @@ def _portal_link(request: HttpRequest, portal: Portal) -> str:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def group_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     form = PortalGroupForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,8 +63,8 @@ def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     # The form writes into its instance while validating; the page keeps showing
     # the stored name if the input turns out invalid.
     form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
@@ -83,8 +84,8 @@ def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     portals = list(
         group.portals.annotate(
             accepted_count=Count("invites", filter=Q(invites__status=Invite.Status.ACCEPTED))
@@ -120,8 +121,8 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_create(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def portal_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     form = PortalForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,9 +183,9 @@ def _parse(group: PortalGroup, data: bytes) -> ParsedFile:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Upload a CSV and see every row checked; nothing is saved on this step."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     form = PortalImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -209,9 +210,9 @@ def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Create the previewed portals, after checking the file again from scratch."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     form = PortalImportConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -241,9 +242,9 @@ def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """An example file to fill in, with the group's default allocation."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     response = csv_response("portals-template.csv")
     write_rows(
         response,
@@ -260,8 +261,8 @@ def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_detail(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     accepted = portal.invites.filter(status=Invite.Status.ACCEPTED).count()
     return render(
         request,
@@ -279,8 +280,8 @@ def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     if portal.status == Portal.Status.REVOKED:
         messages.error(request, str(services.PortalRevoked()))
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
@@ -317,8 +318,8 @@ def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_send_link(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     try:
         services.send_portal_link(portal, actor=request.user)
     except (services.PortalError, DeliveryError) as error:
@@ -333,8 +334,8 @@ def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_change_owner(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     if portal.status != Portal.Status.ASSIGNED:
         error = (
             services.PortalRevoked()
@@ -371,9 +372,9 @@ def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_revoke(request: HttpRequest, portal_id: str) -> HttpResponse:
+def portal_revoke(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     """Ask first (GET), revoke on POST."""
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     if request.method == "POST":
         try:
             services.revoke_portal(portal, actor=request.user)
