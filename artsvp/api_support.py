@@ -151,7 +151,7 @@ class ApiKeyAuth(HttpBearer):
                 "API keys are accepted only in the Authorization header, never in the URL "
                 "(URLs end up in logs). If this key was shared in a URL, revoke it.",
             )
-        return super().__call__(request)  # type: ignore[no-any-return]
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         api_key = authenticate_api_key(token.strip())

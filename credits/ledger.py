@@ -51,9 +51,10 @@ it), so the time it is held is kept short (`bench/ledger.py` measures it):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import ForeignKey
 from django.utils import timezone
 
 from credits.models import CreditAccount, CreditEntry, CreditKind
@@ -368,7 +369,9 @@ def _entry(
         *zip(CAUSES, causes, strict=True),
     ):
         if getattr(obj, "pk", None) is not None:
-            CreditEntry._meta.get_field(name).set_cached_value(entry, obj)
+            # Every name here is a ForeignKey of CreditEntry.
+            field = cast("ForeignKey[Any, Any]", CreditEntry._meta.get_field(name))
+            field.set_cached_value(entry, obj)
     return entry
 
 

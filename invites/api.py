@@ -244,7 +244,7 @@ def invite_out(invite: Invite) -> dict[str, Any]:
     return _invite_out(
         tuple(getattr(invite, column) for column in _COLUMNS),
         event_id=invite.event.public_id,
-        portal_id=invite.portal.public_id if invite.portal_id else None,
+        portal_id=invite.portal.public_id if invite.portal is not None else None,
         # A portal's links belong to its owner: the guest list's rule.
         with_link=invite.organizer_holds_link,
     )
@@ -360,7 +360,7 @@ def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -
                     "with_link": with_link,
                 },
             )
-            return cursor.fetchone()[0]  # type: ignore[no-any-return]
+            return cursor.fetchone()[0]
     rows = Invite.objects.filter(batch=batch).order_by("id").values_list(*_COLUMNS)
     return json.dumps(
         [

@@ -169,4 +169,4 @@ class Invite(models.Model):
     @property
     def source_name(self) -> str:
         """Who invited the guest, as the organizer's guest list names it."""
-        return self.portal.name if self.portal_id else "Organizer"
+        return self.portal.name if self.portal is not None else "Organizer"

@@ -92,7 +92,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invite": invite,
             "event": event,
-            "host": invite.portal.name if invite.portal_id else invite.organization.name,
+            "host": invite.portal.name if invite.portal is not None else invite.organization.name,
             "form": form,
             "closed_reason": closed_reason,
             "answered": invite.status in (Invite.Status.ACCEPTED, Invite.Status.DECLINED),

@@ -134,7 +134,9 @@ def settings_page(request: OrganizationRequest) -> HttpResponse:
     )
 
 
-def _team_context(request: OrganizationRequest, invite_form: InviteForm | None = None) -> dict[str, Any]:
+def _team_context(
+    request: OrganizationRequest, invite_form: InviteForm | None = None
+) -> dict[str, Any]:
     organization = request.organization
     membership = request.membership
     members = list(organization.memberships.select_related("user").order_by("user__email"))

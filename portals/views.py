@@ -101,7 +101,7 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
         "revoked": len(portals) - len(live),
         "invites_used": sum(p.invites_used for p in portals),
         "invites_allocated": sum(p.allocation for p in portals),
-        "accepted": sum(p.accepted_count for p in portals),  # type: ignore[attr-defined]
+        "accepted": sum(p.accepted_count for p in portals),
     }
     return render(
         request,
