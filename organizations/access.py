@@ -18,13 +18,20 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from organizations.models import Membership, Organization
 
 
-class OrganizationRequest(HttpRequest):
+class AuthenticatedRequest(HttpRequest):
+    """A request that `@login_required` let in: its user is signed in. Only for type hints."""
+
+    user: User
+
+
+class OrganizationRequest(AuthenticatedRequest):
     """A request that `@organization_view` has resolved. Only for type hints: no
     request is ever built from this class, the decorator sets the attributes."""
 

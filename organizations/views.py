@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from artsvp import health
 from organizations.access import (
     LAST_ORGANIZATION_SESSION_KEY,
+    AuthenticatedRequest,
     OrganizationRequest,
     organization_view,
     require_owner,
@@ -58,7 +59,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send the user to the organization they last worked in, or let them pick or create one."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
     if not memberships:
@@ -90,7 +91,7 @@ def _open_invitations_for(user: Any) -> list[TeamInvitation]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = create_organization(form.cleaned_data["name"], owner=request.user)
