@@ -20,7 +20,8 @@ from typing import Any, cast
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from organizations.models import Membership, Organization
 
@@ -55,17 +56,19 @@ def get_membership(user: Any, org_slug: str) -> Membership:
 
 
 def organization_view(
-    view: Callable[..., HttpResponse] | None = None, *, managers_only: bool = False
+    view: Callable[..., HttpResponseBase] | None = None, *, managers_only: bool = False
 ) -> Any:
     """Resolve `org_slug` to the user's membership and set request.organization.
 
     `managers_only` restricts the view to owners and admins (403 for members).
     """
 
-    def decorator(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(func: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(func)
-        def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
             membership = get_membership(request.user, org_slug)
             if managers_only and not membership.is_manager:
                 raise PermissionDenied("Only owners and admins can do this.")

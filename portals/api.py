@@ -130,7 +130,7 @@ def create_group(request: ApiRequest, event_id: PublicId, payload: GroupIn) -> S
     event = access_event_by_public_id(request.organization, event_id)
     settings = services.GroupSettings(
         name=payload.name.strip(),
-        kind=payload.kind.value,
+        kind=str(payload.kind),
         default_allocation=payload.default_allocation,
         default_plus_ones=payload.default_plus_ones,
         instructions=payload.instructions.strip(),
