@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -275,7 +275,7 @@ def revoke(request: HttpRequest, public_id: str, invite_id: str) -> HttpResponse
 
 
 @private_page
-def export_invites(request: HttpRequest, public_id: str) -> StreamingHttpResponse:
+def export_invites(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = owner_portal_or_404(request, public_id)
     if portal.status == Portal.Status.REVOKED:
         raise Http404("This portal has been revoked.")
