@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format lock worker beat bench clean
+.PHONY: run test setup lint format typecheck lock worker beat bench clean
 
 $(BIN)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "artsvp needs Python 3.11 or newer")'
@@ -35,6 +35,10 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# mypy with django-stubs; its settings are [tool.mypy] in pyproject.toml.
+typecheck: setup
+	$(BIN)/mypy .
 
 worker: setup
 	$(BIN)/celery -A config worker --loglevel=info

@@ -29,6 +29,7 @@ from ninja import Field, Schema
 from ninja.params.functions import Path as PathParam
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
+from artsvp.ids import PUBLIC_ID_PATTERN
 from artsvp.ratelimit import RateLimit
 
 M = TypeVar("M", bound=Model)
@@ -57,10 +58,6 @@ class RateLimited(ApiError):
             f"Retry in {self.retry_after} seconds.",
             {"limit": rate_limit.limit, "retry_after": self.retry_after},
         )
-
-
-def not_found(what: str = "object") -> ApiError:
-    return ApiError(404, "not_found", f"No such {what}.")
 
 
 class InputSchema(Schema):
@@ -193,9 +190,8 @@ def paginate(queryset: QuerySet[M], page: PageQuery) -> tuple[list[M], str | Non
 
 _NO_NUL = r"^[^\x00]*$"
 _NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
-PUBLIC_ID_PATTERN = re.compile(r"[a-z0-9]{6,20}")
 # A public id in a path. The schema declares the format; the lookup
-# (get_or_404) answers 404 for any other value, as for an unknown id.
+# (an access helper) answers 404 for any other value, as for an unknown id.
 PublicId = Annotated[
     str,
     WithJsonSchema({"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN.pattern}$"}),
@@ -248,16 +244,6 @@ When = Annotated[
     # The years, declared (2000 to 2100).
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": r"^(20[0-9]{2}|2100)-"}),
 ]
-
-
-def get_or_404(queryset: QuerySet[M], public_id: str, what: str) -> M:
-    """The row with this public id in a queryset that already starts from the organization."""
-    if not PUBLIC_ID_PATTERN.fullmatch(public_id):
-        raise not_found(what)
-    row = queryset.filter(public_id=public_id).first()
-    if row is None:
-        raise not_found(what)
-    return row
 
 
 def api_enum(name: str, choices: type[TextChoices]) -> type[StrEnum]:

@@ -26,7 +26,7 @@ from pprint import pformat
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 # Names of settings, headers (META), cookies, form fields and variables that
@@ -95,7 +95,8 @@ class CredentialFilter(SafeExceptionReporterFilter):
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
         parameters = super().get_post_parameters(request)
-        if not parameters:
+        # Django answers request.POST (a QueryDict), or {} without a request.
+        if not parameters or not isinstance(parameters, QueryDict):
             return parameters
         cleansed = parameters.copy()
         for name in cleansed:

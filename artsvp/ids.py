@@ -5,6 +5,7 @@ invite enumeration. Public ids are short random strings; secret tokens (portal
 links, invite links, claim codes) carry at least 128 bits from `secrets`.
 """
 
+import re
 import secrets
 import string
 
@@ -34,3 +35,14 @@ def new_public_ids(count: int) -> list[str]:
             chars.append(_ALPHABET[digit])
         ids.append("".join(chars))
     return ids
+
+
+# What new_public_id() makes (14 characters); the columns hold up to 20, and
+# older ids may be shorter. The `publicid` URL converter uses the same pattern.
+PUBLIC_ID_PATTERN = re.compile(r"[a-z0-9]{6,20}")
+
+
+def is_public_id(value: str) -> bool:
+    """Whether `value` can be a public id: access helpers answer 404 for anything
+    else before a query sees it (PostgreSQL refuses a NUL in a text parameter)."""
+    return PUBLIC_ID_PATTERN.fullmatch(value) is not None

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.log import AdminEmailHandler
 
 REDACTED = "[redacted]"
@@ -130,11 +131,13 @@ class RedactingAdminEmailHandler(AdminEmailHandler):
         if settings.ADMINS:
             super().emit(record)
 
-    def send_mail(self, subject: str, message: str, *args: Any, **kwargs: Any) -> None:
+    def send_mail(
+        self, subject: str | Promise, message: str | Promise, *args: Any, **kwargs: Any
+    ) -> None:
         if kwargs.get("html_message"):
             kwargs["html_message"] = redact(kwargs["html_message"])
-        message = _REPORT_PARAMETER.sub(_redact_report_parameter, redact(message))
-        super().send_mail(redact(subject), message, *args, **kwargs)
+        text = _REPORT_PARAMETER.sub(_redact_report_parameter, redact(str(message)))
+        super().send_mail(redact(str(subject)), text, *args, **kwargs)
 
 
 # The report's GET section lists parameters one a line: code = '123456'.

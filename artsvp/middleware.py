@@ -163,5 +163,5 @@ class RejectMalformedRequestsMiddleware:
             raise SuspiciousOperation("The request body could not be read.") from error
         # What HttpRequest.body itself does once it has read the body: later
         # reads (ninja's parser, request.body) get these bytes.
-        request._body = body  # type: ignore[attr-defined]
-        request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
+        request._body = body
+        request._stream = io.BytesIO(body)

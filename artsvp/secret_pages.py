@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -34,12 +34,14 @@ LINK_LOOKUPS_PER_MINUTE = 60
 
 
 class _NoReferrerCsrf(CsrfViewMiddleware):
+    # Two private hooks of Django's CsrfViewMiddleware (stable since 4.0), which
+    # django-stubs does not declare.
     def _origin_verified(self, request: HttpRequest) -> bool:
-        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)  # type: ignore[misc]
 
     def _check_referer(self, request: HttpRequest) -> None:
         if request.META.get("HTTP_REFERER"):
-            super()._check_referer(request)
+            super()._check_referer(request)  # type: ignore[misc]
 
 
 _no_referrer_csrf = decorator_from_middleware(_NoReferrerCsrf)
@@ -47,7 +49,8 @@ _no_referrer_csrf = decorator_from_middleware(_NoReferrerCsrf)
 
 def secret_link_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page whose URL holds a secret token: private, no Referer, CSRF by token."""
-    protected = _no_referrer_csrf(view)
+    # decorator_from_middleware's stub answers "a response or a view"; it is the view.
+    protected = cast(Callable[..., HttpResponse], _no_referrer_csrf(view))
 
     @csrf_exempt
     @wraps(view)

@@ -27,9 +27,14 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
+
+if TYPE_CHECKING:  # Django is set up at run time, below.
+    from organizations.models import Organization
+    from portals.models import Portal
 
 ROOT = Path(__file__).resolve().parent.parent
 # Another name when several checkouts bench on one server at once.
@@ -76,7 +81,7 @@ def setup_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def make_world() -> tuple[object, str]:
+def make_world() -> tuple[Organization, str]:
     """An organization with an API key; returns (organization, key)."""
     from django.contrib.auth import get_user_model
 
@@ -88,7 +93,7 @@ def make_world() -> tuple[object, str]:
     return organization, create_api_key(organization, name="bench", created_by=user).secret
 
 
-def make_portal(organization: object, n: int) -> object:
+def make_portal(organization: Organization, n: int) -> Portal:
     """A claimed portal with room for SIZE invites, and SIZE invite credits."""
     import uuid
     from datetime import timedelta
@@ -124,7 +129,7 @@ def make_portal(organization: object, n: int) -> object:
     return claim_portal(portal, email=f"owner{n}@example.com")
 
 
-def bench_api(organization: object, key: str) -> list[float]:
+def bench_api(organization: Organization, key: str) -> list[float]:
     from django.test import Client
 
     client = Client()
@@ -132,7 +137,7 @@ def bench_api(organization: object, key: str) -> list[float]:
     # Warm up imports, URL resolution and the connection with a small batch.
     warm = make_portal(organization, 0)
     client.post(
-        f"/api/v1/portals/{warm.public_id}/invites",  # type: ignore[attr-defined]
+        f"/api/v1/portals/{warm.public_id}/invites",
         {"blank": 10},
         content_type="application/json",
         headers=headers,
@@ -143,7 +148,7 @@ def bench_api(organization: object, key: str) -> list[float]:
         portal = make_portal(organization, n)
         started = time.perf_counter()
         response = client.post(
-            f"/api/v1/portals/{portal.public_id}/invites",  # type: ignore[attr-defined]
+            f"/api/v1/portals/{portal.public_id}/invites",
             {"blank": SIZE},
             content_type="application/json",
             headers=headers,
@@ -156,7 +161,7 @@ def bench_api(organization: object, key: str) -> list[float]:
     return timings
 
 
-def profile_api(organization: object, key: str) -> None:
+def profile_api(organization: Organization, key: str) -> None:
     import cProfile
     import pstats
 
@@ -166,7 +171,7 @@ def profile_api(organization: object, key: str) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     Client().post(
-        f"/api/v1/portals/{portal.public_id}/invites",  # type: ignore[attr-defined]
+        f"/api/v1/portals/{portal.public_id}/invites",
         {"blank": SIZE},
         content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
@@ -176,26 +181,26 @@ def profile_api(organization: object, key: str) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
-def bench_service(organization: object, n: int) -> float:
+def bench_service(organization: Organization, n: int) -> float:
     """invites.services.generate_invites alone: the API's share is the rest."""
     from invites.models import InviteBatch
     from invites.services import generate_invites
 
     portal = make_portal(organization, 200 + n)
     started = time.perf_counter()
-    generate_invites(portal, [], blank=SIZE, method=InviteBatch.Method.API)  # type: ignore[arg-type]
+    generate_invites(portal, [], blank=SIZE, method=InviteBatch.Method.API)
     return time.perf_counter() - started
 
 
-def bench_raw_sql(organization: object, n: int) -> float:
+def bench_raw_sql(organization: Organization, n: int) -> float:
     """The floor: the same rows inserted with plain SQL in one transaction."""
     from django.db import connection, transaction
 
     portal = make_portal(organization, 100 + n)
-    org_id = organization.pk  # type: ignore[attr-defined]
+    org_id = organization.pk
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM portals_portal WHERE id = %s FOR UPDATE", [portal.pk])  # type: ignore[attr-defined]
+        cursor.execute("SELECT id FROM portals_portal WHERE id = %s FOR UPDATE", [portal.pk])
         cursor.execute(
             "SELECT id, balance FROM credits_creditaccount "
             "WHERE organization_id = %s AND kind = 'invite' FOR UPDATE",
@@ -206,7 +211,7 @@ def bench_raw_sql(organization: object, n: int) -> float:
             "INSERT INTO invites_invitebatch (organization_id, event_id, portal_id, public_id, "
             "method, size, request_hash, created_at) VALUES (%s, %s, %s, %s, 'api', %s, '', now()) "
             "RETURNING id",
-            [org_id, portal.group.event_id, portal.pk, _public_ids(1)[0], SIZE],  # type: ignore[attr-defined]
+            [org_id, portal.group.event_id, portal.pk, _public_ids(1)[0], SIZE],
         )
         (batch_id,) = cursor.fetchone()
         public_ids = _public_ids(SIZE)
@@ -217,7 +222,7 @@ def bench_raw_sql(organization: object, n: int) -> float:
             "plus_ones_allowed, plus_ones, status, guest_note, created_at, updated_at) "
             "SELECT %s, %s, %s, %s, p, t, '', '', '', '[]', '{}', 0, 0, 'created', '', "
             "now(), now() FROM unnest(%s::text[], %s::text[]) AS u(p, t)",
-            [org_id, portal.group.event_id, batch_id, portal.pk, public_ids, tokens],  # type: ignore[attr-defined]
+            [org_id, portal.group.event_id, batch_id, portal.pk, public_ids, tokens],
         )
         cursor.execute(
             "UPDATE credits_creditaccount SET balance = balance - %s, updated_at = now() "
@@ -233,7 +238,7 @@ def bench_raw_sql(organization: object, n: int) -> float:
         cursor.execute(
             "UPDATE portals_portal SET invites_used = invites_used + %s, updated_at = now() "
             "WHERE id = %s",
-            [SIZE, portal.pk],  # type: ignore[attr-defined]
+            [SIZE, portal.pk],
         )
     return time.perf_counter() - started
 

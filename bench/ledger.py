@@ -210,7 +210,9 @@ def bench(url: str, server: dict) -> None:
                         "SELECT balance FROM credits_creditaccount WHERE id = %s FOR UPDATE",
                         [raw_account_id],
                     )
-                    (balance,) = cursor.fetchone()
+                    row = cursor.fetchone()
+                    assert row is not None
+                    (balance,) = row
                     if balance < 1:
                         raise RuntimeError("the baseline account ran dry")
                     cursor.execute(

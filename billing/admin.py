@@ -15,8 +15,7 @@ class BundleAdmin(admin.ModelAdmin):
 
 class StripeEventInline(admin.TabularInline):
     model = StripeEvent
-    fields = ["received_at", "type", "stripe_id", "state", "attempts", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("received_at", "type", "stripe_id", "state", "attempts", "error")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from artsvp.api_support import PageQuery, api_enum, errors, paginate
 from billing.models import Purchase
 from credits.models import CreditKind
-from organizations.api_auth import organization_of
+from organizations.api_auth import ApiRequest
 
 router = Router()
 
@@ -36,8 +35,8 @@ class PurchasePage(Schema):
 
 
 @router.get("/purchases", response={200: PurchasePage, **errors(422)}, summary="Bundle purchases")
-def list_purchases(request: HttpRequest, page: Query[PageQuery]) -> PurchasePage:
-    purchases = Purchase.objects.filter(organization=organization_of(request))
+def list_purchases(request: ApiRequest, page: Query[PageQuery]) -> PurchasePage:
+    purchases = Purchase.objects.filter(organization=request.organization)
     items, next_cursor = paginate(purchases, page)
     return PurchasePage(
         items=[

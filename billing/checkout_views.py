@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -12,24 +12,24 @@ from billing import stripe_client
 from billing.models import Bundle, Purchase
 from billing.services import CheckoutUnavailable, fulfil_checkout, start_checkout
 from credits.models import CreditEntry
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 
 
-def _billing_url(request: HttpRequest) -> str:
-    return reverse("billing:billing", args=[request.organization.slug])  # type: ignore[attr-defined]
+def _billing_url(request: OrganizationRequest) -> str:
+    return reverse("billing:billing", args=[request.organization.slug])
 
 
 @organization_view(managers_only=True)
 @require_POST
-def buy(request: HttpRequest, bundle_id: int) -> HttpResponse:
+def buy(request: OrganizationRequest, bundle_id: int) -> HttpResponse:
     bundle = get_object_or_404(Bundle, pk=bundle_id, active=True)
-    slug = request.organization.slug  # type: ignore[attr-defined]
+    slug = request.organization.slug
     success_url = request.build_absolute_uri(reverse("billing:success", args=[slug]))
     cancel_url = request.build_absolute_uri(reverse("billing:cancel", args=[slug]))
     try:
         _purchase, checkout_url = start_checkout(
             bundle,
-            organization=request.organization,  # type: ignore[attr-defined]
+            organization=request.organization,
             buyer=request.user,
             # Stripe fills in the placeholder; the page matches it to our purchase.
             success_url=f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
@@ -43,14 +43,14 @@ def buy(request: HttpRequest, bundle_id: int) -> HttpResponse:
 
 @organization_view
 @require_GET
-def success(request: HttpRequest) -> HttpResponse:
+def success(request: OrganizationRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "")
     if not session_id:
         raise Http404("No checkout session.")
     # Only a session opened for this organization: anything else is a 404.
     purchase = get_object_or_404(
         Purchase,
-        organization=request.organization,  # type: ignore[attr-defined]
+        organization=request.organization,
         stripe_checkout_session_id=session_id,
     )
     session = None
@@ -82,7 +82,7 @@ def success(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_GET
-def cancel(request: HttpRequest) -> HttpResponse:
+def cancel(request: OrganizationRequest) -> HttpResponse:
     # Nothing changes: the purchase stays pending until Stripe expires the session.
     messages.info(
         request, "Checkout cancelled. Nothing was charged and your credits are unchanged."
@@ -92,15 +92,15 @@ def cancel(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_GET
-def purchase_detail(request: HttpRequest, purchase_id: str) -> HttpResponse:
+def purchase_detail(request: OrganizationRequest, purchase_id: str) -> HttpResponse:
     purchase = get_object_or_404(
         Purchase.objects.select_related("buyer"),
-        organization=request.organization,  # type: ignore[attr-defined]
+        organization=request.organization,
         public_id=purchase_id,
     )
     entries = list(
         CreditEntry.objects.filter(
-            organization=request.organization,  # type: ignore[attr-defined]
+            organization=request.organization,
             purchase=purchase,
         ).order_by("id")
     )

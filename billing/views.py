@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from billing.catalog import price_lists
@@ -10,7 +10,7 @@ from billing.models import Purchase
 from credits import ledger
 from credits.context_processors import LOW_CREDIT_THRESHOLD
 from credits.statement import RowBuilder, statement_entries
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 
 RECENT_PURCHASES = 10
 RECENT_ENTRIES = 5
@@ -18,12 +18,12 @@ RECENT_ENTRIES = 5
 
 @organization_view
 @csp_update({"form-action": settings.STRIPE_CHECKOUT_ORIGIN})
-def billing_page(request: HttpRequest) -> HttpResponse:
+def billing_page(request: OrganizationRequest) -> HttpResponse:
     """Balances, bundle prices, purchases and the latest ledger entries.
 
     Every member may look; only owners and admins get the buy controls.
     """
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     purchases = list(
         Purchase.objects.filter(organization=organization)
         .select_related("bundle", "buyer")
@@ -41,6 +41,6 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             "price_lists": price_lists(),
             "purchases": purchases,
             "recent_rows": list(recent),
-            "can_buy": request.membership.is_manager,  # type: ignore[attr-defined]
+            "can_buy": request.membership.is_manager,
         },
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from artsvp.api_support import PageQuery, api_enum, errors, paginate
 from credits.ledger import balances
 from credits.models import CreditEntry, CreditKind
 from credits.statement import StatementFilters, statement_entries
-from organizations.api_auth import organization_of
+from organizations.api_auth import ApiRequest
 
 router = Router()
 
@@ -60,8 +59,8 @@ def _entry_out(entry: CreditEntry) -> EntryOut:
 
 
 @router.get("/credits", response={200: BalancesOut, **errors()}, summary="Credit balances")
-def get_credits(request: HttpRequest) -> BalancesOut:
-    current = balances(organization_of(request))
+def get_credits(request: ApiRequest) -> BalancesOut:
+    current = balances(request.organization)
     return BalancesOut(portal_credits=current.portal, invite_credits=current.invite)
 
 
@@ -71,11 +70,11 @@ def get_credits(request: HttpRequest) -> BalancesOut:
     summary="The credit statement: every ledger entry, newest first",
     description="The same entries as the statement page; filter by `kind` and `reason`.",
 )
-def list_credit_entries(request: HttpRequest, query: Query[EntryQuery]) -> EntryPage:
+def list_credit_entries(request: ApiRequest, query: Query[EntryQuery]) -> EntryPage:
     filters = StatementFilters(
         kind=query.kind.value if query.kind else "",
         reason=query.reason.value if query.reason else "",
     )
-    entries = statement_entries(organization_of(request), filters)
+    entries = statement_entries(request.organization, filters)
     items, next_cursor = paginate(entries, query)
     return EntryPage(items=[_entry_out(entry) for entry in items], next_cursor=next_cursor)

@@ -38,9 +38,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Container
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import ForeignKey
 from django.utils import timezone
 
 from artsvp.locks import note_lock
@@ -414,7 +415,9 @@ def _entry(
         *zip(CAUSES, causes, strict=True),
     ):
         if getattr(obj, "pk", None) is not None:
-            CreditEntry._meta.get_field(name).set_cached_value(entry, obj)
+            # Every name here is a ForeignKey of CreditEntry.
+            field = cast("ForeignKey[Any, Any]", CreditEntry._meta.get_field(name))
+            field.set_cached_value(entry, obj)
     return entry
 
 

@@ -11,7 +11,7 @@ from artsvp.csv_safe import csv_response, write_rows
 from credits.forms import StatementFilterForm
 from credits.models import CreditEntry, CreditKind
 from credits.statement import RowBuilder, StatementFilters, statement_entries
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 
 STATEMENT_PAGE_SIZE = 50
 CSV_HEADER = [
@@ -43,9 +43,9 @@ def _filters(request: HttpRequest) -> tuple[StatementFilterForm, StatementFilter
 
 
 @organization_view
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: OrganizationRequest) -> HttpResponse:
     """Every ledger entry of the organization, newest first, filterable."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     form, filters = _filters(request)
     paginator = Paginator(statement_entries(organization, filters), STATEMENT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -66,9 +66,9 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 
 @organization_view
-def statement_csv(request: HttpRequest) -> HttpResponse:
+def statement_csv(request: OrganizationRequest) -> HttpResponse:
     """The filtered statement as a CSV that is safe to open in a spreadsheet."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     _form, filters = _filters(request)
     entries = statement_entries(organization, filters)
     builder = RowBuilder(organization)

@@ -1,45 +1,43 @@
-"""Reach an event, portal group or portal from an organizer request.
+"""Reach an event from an organization: for the organizer pages (by slug) and
+the API (by public id) alike.
 
-Every lookup starts from `request.organization` (set by `@organization_view`)
-and raises 404 both for a missing object and for another organization's, so
-an outsider learns nothing about what exists elsewhere.
+Every lookup starts from the organization (`request.organization`, set by
+`@organization_view` or by the API key) and raises 404 both for a missing event
+and for another organization's, so an outsider learns nothing about what exists
+elsewhere. The API answers the Http404 as its JSON `not_found`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
+from artsvp.ids import is_public_id
 from events.models import Event
-from organizations.access import request_organization
-from portals.models import Portal, PortalGroup
+from organizations.models import Organization
 
 
-def access_event(request: HttpRequest, slug: str, *, queryset: QuerySet | None = None) -> Event:
+def access_event(
+    organization: Organization, slug: str, *, queryset: QuerySet[Event] | None = None
+) -> Event:
+    """The organization's event with this slug (the organizer pages' URLs)."""
+    return _event(organization, queryset, slug=slug)
+
+
+def access_event_by_public_id(
+    organization: Organization, public_id: str, *, queryset: QuerySet[Event] | None = None
+) -> Event:
+    """The organization's event with this public id (the API's paths)."""
+    if not is_public_id(public_id):
+        raise Http404("No such event.")
+    return _event(organization, queryset, public_id=public_id)
+
+
+def _event(organization: Organization, queryset: QuerySet[Event] | None, **lookup: Any) -> Event:
     events = queryset if queryset is not None else Event.objects.all()
-    event = events.filter(organization=request_organization(request), slug=slug).first()
+    event = events.filter(organization=organization, **lookup).first()
     if event is None:
         raise Http404("No such event.")
     return event
-
-
-def access_group(request: HttpRequest, public_id: str) -> PortalGroup:
-    group = (
-        PortalGroup.objects.select_related("event")
-        .filter(organization=request_organization(request), public_id=public_id)
-        .first()
-    )
-    if group is None:
-        raise Http404("No such portal group.")
-    return group
-
-
-def access_portal(request: HttpRequest, public_id: str) -> Portal:
-    portal = (
-        Portal.objects.select_related("group__event")
-        .filter(organization=request_organization(request), public_id=public_id)
-        .first()
-    )
-    if portal is None:
-        raise Http404("No such portal.")
-    return portal

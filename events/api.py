@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, field_validator
@@ -21,10 +20,10 @@ from artsvp.api_support import (
     PageQuery,
     PublicId,
     errors,
-    get_or_404,
     paginate,
     text,
 )
+from events.access import access_event_by_public_id
 from events.models import Event
 from events.services import (
     MAX_CAPACITY,
@@ -39,7 +38,7 @@ from events.services import (
     update_event,
 )
 from events.times import available_timezones, check_event_time
-from organizations.api_auth import organization_of
+from organizations.api_auth import ApiRequest
 
 router = Router()
 
@@ -132,12 +131,6 @@ def event_out(event: Event) -> EventOut:
     )
 
 
-def access_event(request: HttpRequest, event_id: str) -> Event:
-    return get_or_404(
-        Event.objects.filter(organization=organization_of(request)), event_id, "event"
-    )
-
-
 def _invalid(field: str, message: str) -> ApiError:
     return ApiError(
         422,
@@ -153,8 +146,8 @@ def _field_errors(error: EventError) -> ApiError:
 
 
 @router.get("/events", response={200: EventPage, **errors(422)}, summary="List events")
-def list_events(request: HttpRequest, query: Query[EventListQuery]) -> EventPage:
-    events = Event.objects.filter(organization=organization_of(request))
+def list_events(request: ApiRequest, query: Query[EventListQuery]) -> EventPage:
+    events = Event.objects.filter(organization=request.organization)
     if not query.include_archived:
         events = events.filter(archived_at__isnull=True)
     items, next_cursor = paginate(events, query)
@@ -162,18 +155,18 @@ def list_events(request: HttpRequest, query: Query[EventListQuery]) -> EventPage
 
 
 @router.post("/events", response={201: EventOut, **errors(400, 422)}, summary="Create an event")
-def create_event_endpoint(request: HttpRequest, payload: EventIn) -> Status:
+def create_event_endpoint(request: ApiRequest, payload: EventIn) -> Status:
     details = EventDetails(**payload.model_dump())
     try:
-        event = create_event(organization_of(request), details=details)
+        event = create_event(request.organization, details=details)
     except EventError as error:
         raise _field_errors(error) from None
     return Status(201, event_out(event))
 
 
 @router.get("/events/{event_id}", response={200: EventOut, **errors(404)}, summary="Read an event")
-def get_event(request: HttpRequest, event_id: PublicId) -> EventOut:
-    return event_out(access_event(request, event_id))
+def get_event(request: ApiRequest, event_id: PublicId) -> EventOut:
+    return event_out(access_event_by_public_id(request.organization, event_id))
 
 
 @router.patch(
@@ -181,8 +174,8 @@ def get_event(request: HttpRequest, event_id: PublicId) -> EventOut:
     response={200: EventOut, **errors(400, 404, 422)},
     summary="Change an event; `archived` archives or restores it",
 )
-def patch_event(request: HttpRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
-    event = access_event(request, event_id)
+def patch_event(request: ApiRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
+    event = access_event_by_public_id(request.organization, event_id)
     changes = payload.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)
     # Explicit nulls mean "leave as is", except capacity, where null means "no limit".

@@ -154,7 +154,8 @@ class EventForm(forms.Form):
         return slug
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         zone_name = cleaned.get("timezone")
         if not zone_name:
             return cleaned

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,11 +15,11 @@ from events import services
 from events.access import access_event
 from events.forms import EventForm
 from events.page import event_page_context
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 
 
 @organization_view
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: OrganizationRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     events = request.organization.events.annotate(
         group_count=Count("portal_groups", distinct=True),
@@ -50,7 +50,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _last_timezone(request: HttpRequest) -> str:
+def _last_timezone(request: OrganizationRequest) -> str:
     """New events start in the zone of the organization's latest one: fairs rarely move."""
     latest = request.organization.events.order_by("-created_at").values("timezone").first()
     return latest["timezone"] if latest else "UTC"
@@ -58,7 +58,7 @@ def _last_timezone(request: HttpRequest) -> str:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: OrganizationRequest) -> HttpResponse:
     organization = request.organization
     form = EventForm(
         request.POST or None,
@@ -80,8 +80,8 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def event_edit(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     form = EventForm(request.POST or None, organization=request.organization, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,8 +99,8 @@ def event_edit(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 
 @organization_view
-def event_detail(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def event_detail(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     # The portal groups and the guest list link are parts the apps above register.
     return render(
         request,
@@ -111,8 +111,8 @@ def event_detail(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def event_archive(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = services.archive_event(access_event(request, event_slug))
+def event_archive(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = services.archive_event(access_event(request.organization, event_slug))
     messages.success(
         request,
         f"“{event.name}” is archived: it is hidden from the events list. "
@@ -123,7 +123,7 @@ def event_archive(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def event_unarchive(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = services.unarchive_event(access_event(request, event_slug))
+def event_unarchive(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = services.unarchive_event(access_event(request.organization, event_slug))
     messages.success(request, f"“{event.name}” is back in the events list.")
     return redirect("events:detail", request.organization.slug, event.slug)

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from django.db import connection, models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import AfterValidator, ConfigDict, StringConstraints
@@ -38,7 +38,6 @@ from artsvp.api_support import (
     When,
     api_enum,
     errors,
-    get_or_404,
     paginate,
     site_url,
     text,
@@ -47,13 +46,13 @@ from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
 from deliveries.services import DeliveryError
-from events.api import access_event
+from events.access import access_event_by_public_id
 from invites import guests, services
+from invites.access import access_invite, visible_invites
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
-from organizations.api_auth import actor_of, organization_of
-from portals.api import access_portal
-from portals.models import Portal
+from organizations.api_auth import ApiRequest, actor_of
+from portals.access import access_portal
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -248,20 +247,10 @@ def invite_out(invite: Invite) -> dict[str, Any]:
     return _invite_out(
         tuple(getattr(invite, column) for column in _COLUMNS),
         event_id=invite.event.public_id,
-        portal_id=invite.portal.public_id if invite.portal_id else None,
+        portal_id=invite.portal.public_id if invite.portal is not None else None,
         # A portal's links belong to its owner: the guest list's rule.
         with_link=invite.organizer_holds_link,
     )
-
-
-def visible_invites(request: HttpRequest) -> QuerySet[Invite]:
-    invites = Invite.objects.filter(organization=organization_of(request))
-    return invites.visible_to_organizer() | invites.filter(batch__method=InviteBatch.Method.API)
-
-
-def access_invite(request: HttpRequest, invite_id: str) -> Invite:
-    invites = visible_invites(request).select_related("event", "portal", "batch")
-    return get_or_404(invites, invite_id, "invite")
 
 
 # --- Generating --------------------------------------------------------------------------
@@ -290,7 +279,7 @@ def _request_hash(payload: GenerateIn) -> str:
 
 
 def _generation_options(
-    request: HttpRequest, payload: GenerateIn, idempotency_key: str | None
+    request: ApiRequest, payload: GenerateIn, idempotency_key: str | None
 ) -> dict[str, Any]:
     """What both generation services are told about an API request, besides its guests."""
     return {
@@ -303,7 +292,7 @@ def _generation_options(
 
 
 def _generated(
-    request: HttpRequest,
+    request: ApiRequest,
     batch: InviteBatch,
     payload: GenerateIn,
     *,
@@ -329,7 +318,7 @@ def _generated(
         .first()
     )
     if remaining is None:
-        remaining = balances(organization_of(request)).invite
+        remaining = balances(request.organization).invite
     head = json.dumps(
         {
             "batch_id": batch.public_id,
@@ -400,7 +389,7 @@ def _invites_json(batch: InviteBatch, *, event_id: str, portal_id: str | None) -
                     "with_link": with_link,
                 },
             )
-            return cursor.fetchone()[0]  # type: ignore[no-any-return]
+            return cursor.fetchone()[0]
     rows = Invite.objects.filter(batch=batch).order_by("id").values_list(*_COLUMNS)
     return json.dumps(
         [
@@ -431,12 +420,12 @@ GENERATE_DESCRIPTION = (
     "owner has not claimed it yet), `portal_revoked`.",
 )
 def generate_portal_invites(
-    request: HttpRequest,
+    request: ApiRequest,
     portal_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     batch = services.generate_invites(
         portal, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
@@ -452,12 +441,12 @@ def generate_portal_invites(
     description=GENERATE_DESCRIPTION + " No portal and no allocation are involved.",
 )
 def generate_event_invites(
-    request: HttpRequest,
+    request: ApiRequest,
     event_id: PublicId,
     payload: GenerateIn,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
-    event = access_event(request, event_id)
+    event = access_event_by_public_id(request.organization, event_id)
     batch = services.generate_organizer_invites(
         event, _guests(payload), **_generation_options(request, payload, idempotency_key)
     )
@@ -494,11 +483,13 @@ LIST_DESCRIPTION = (
     description=LIST_DESCRIPTION,
 )
 def list_portal_invites(
-    request: HttpRequest, portal_id: PublicId, filters: Query[InviteFilters]
+    request: ApiRequest, portal_id: PublicId, filters: Query[InviteFilters]
 ) -> dict[str, Any]:
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     invites = (
-        visible_invites(request).filter(portal=portal).select_related("event", "portal", "batch")
+        visible_invites(request.organization)
+        .filter(portal=portal)
+        .select_related("event", "portal", "batch")
     )
     return _page(invites, filters)
 
@@ -510,25 +501,26 @@ def list_portal_invites(
     description=LIST_DESCRIPTION + ' Filter by `source`: "organizer" or a portal id.',
 )
 def list_event_invites(
-    request: HttpRequest, event_id: PublicId, filters: Query[EventInviteFilters]
+    request: ApiRequest, event_id: PublicId, filters: Query[EventInviteFilters]
 ) -> dict[str, Any]:
-    event = access_event(request, event_id)
+    event = access_event_by_public_id(request.organization, event_id)
     invites = (
-        visible_invites(request).filter(event=event).select_related("event", "portal", "batch")
+        visible_invites(request.organization)
+        .filter(event=event)
+        .select_related("event", "portal", "batch")
     )
     if filters.source == "organizer":
         invites = invites.filter(portal__isnull=True)
     elif filters.source:
-        portals = Portal.objects.filter(organization=organization_of(request))
-        invites = invites.filter(portal=get_or_404(portals, filters.source, "portal"))
+        invites = invites.filter(portal=access_portal(request.organization, filters.source))
     return _page(invites, filters)
 
 
 @router.get(
     "/invites/{invite_id}", response={200: InviteOut, **errors(404)}, summary="Read an invite"
 )
-def get_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
-    return invite_out(access_invite(request, invite_id))
+def get_invite(request: ApiRequest, invite_id: PublicId) -> dict[str, Any]:
+    return invite_out(access_invite(request.organization, invite_id))
 
 
 # --- Sending and revoking ------------------------------------------------------------------
@@ -545,9 +537,9 @@ def get_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
     ),
 )
 def send_invite(
-    request: HttpRequest, invite_id: PublicId, payload: SendIn | None = None
+    request: ApiRequest, invite_id: PublicId, payload: SendIn | None = None
 ) -> dict[str, Any]:
-    invite = access_invite(request, invite_id)
+    invite = access_invite(request.organization, invite_id)
     payload = payload or SendIn()
     queue_invite_emails(
         [invite],
@@ -555,7 +547,7 @@ def send_invite(
         message=payload.message.strip(),
         actor=actor_of(request),
     )
-    return invite_out(access_invite(request, invite_id))
+    return invite_out(access_invite(request.organization, invite_id))
 
 
 @router.post(
@@ -565,8 +557,8 @@ def send_invite(
     description="Its allocation slot goes back to the portal; the credit is not refunded. "
     "409 `invite_answered` once the guest has answered.",
 )
-def revoke_invite(request: HttpRequest, invite_id: PublicId) -> dict[str, Any]:
-    invite = access_invite(request, invite_id)
+def revoke_invite(request: ApiRequest, invite_id: PublicId) -> dict[str, Any]:
+    invite = access_invite(request.organization, invite_id)
     revoked = services.revoke_invite(invite, actor=actor_of(request))
     revoked.event, revoked.portal, revoked.batch = invite.event, invite.portal, invite.batch
     return invite_out(revoked)

@@ -69,7 +69,7 @@ def placeholder_values(invite: Invite) -> dict[str, str]:
 
 def host_name(invite: Invite) -> str:
     """Who invites: the portal (an exhibitor, a sponsor) or the organizer."""
-    return invite.portal.name if invite.portal_id else invite.organization.name
+    return invite.portal.name if invite.portal is not None else invite.organization.name
 
 
 def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, Any]:

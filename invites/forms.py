@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -208,7 +208,8 @@ class RsvpForm(forms.Form):
                 initial=invite.plus_ones,
                 # Not needed to decline; the template shows no "(optional)" for it.
                 required=False,
-                empty_value=0,
+                # Django takes any empty value; django-stubs types it as a string.
+                empty_value=0,  # type: ignore[arg-type]
                 help_text=f"You may bring up to {invite.plus_ones_allowed}.",
             )
 
@@ -227,7 +228,7 @@ class GuestListFilterForm(forms.Form):
 
     def __init__(self, *args: Any, portals: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [
+        cast(forms.ChoiceField, self.fields["source"]).choices = [
             ("", "All sources"),
             ("organizer", "Organizer"),
             *portals,

@@ -62,6 +62,8 @@ class InviteBatch(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not a column: generating sets it on the batch it returns (an idempotent replay or not).
+    replayed: bool
 
     class Meta:
         ordering = ["-created_at"]
@@ -174,4 +176,4 @@ class Invite(models.Model):
     @property
     def source_name(self) -> str:
         """Who invited the guest, as the organizer's guest list names it."""
-        return self.portal.name if self.portal_id else "Organizer"
+        return self.portal.name if self.portal is not None else "Organizer"

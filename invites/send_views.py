@@ -48,7 +48,7 @@ from invites.sending import (
     queue_invite_emails,
     unsent_invites,
 )
-from organizations.access import organization_view, request_organization
+from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
 from portals.owner_sessions import owner_portal_or_404
 
@@ -227,8 +227,8 @@ def progress_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
 # --- The organizer ---------------------------------------------------------------------------
 
 
-def _organizer_target(request: HttpRequest, event: Event) -> SendTarget:
-    organization = request_organization(request)
+def _organizer_target(request: OrganizationRequest, event: Event) -> SendTarget:
+    organization = request.organization
     args = [organization.slug, event.slug]
     return SendTarget(
         invites=Invite.objects.filter(organization=organization, event=event)
@@ -251,22 +251,22 @@ def _organizer_target(request: HttpRequest, event: Event) -> SendTarget:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def organizer_send(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def organizer_send(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     return send_page(request, _organizer_target(request, event))
 
 
 @organization_view
 @require_GET
-def organizer_progress(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def organizer_progress(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     return progress_page(request, _organizer_target(request, event))
 
 
 @organization_view
 @require_GET
-def organizer_preview(request: HttpRequest, event_slug: str, key: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def organizer_preview(request: OrganizationRequest, event_slug: str, key: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     return preview_frame(request, _organizer_target(request, event), key)
 
 

@@ -260,7 +260,7 @@ def generate_organizer_invites(
             idempotency_key=idempotency_key,
             request_hash=request_hash,
         )
-        if batch.replayed:  # type: ignore[attr-defined]
+        if batch.replayed:
             return _checked_replay(batch, request_hash, portal_id=None, event_id=event.pk)
     return batch
 
@@ -309,7 +309,7 @@ def _replayed_batch(organization_id: int, idempotency_key: str | None) -> Invite
         # it otherwise) and this request is a new one.
         InviteBatch.objects.filter(pk=batch.pk).update(idempotency_key=None)
         return None
-    batch.replayed = True  # type: ignore[attr-defined]
+    batch.replayed = True
     return batch
 
 
@@ -364,7 +364,7 @@ def _create_batch(
         if replay is None:
             raise
         return replay
-    batch.replayed = False  # type: ignore[attr-defined]
+    batch.replayed = False
 
     ledger.consume(
         organization,

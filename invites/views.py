@@ -30,7 +30,7 @@ from invites.services import (
     revoke_invite,
     rsvp_closed_reason,
 )
-from organizations.access import organization_view
+from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
 
 GUESTS_PER_PAGE = 50
@@ -92,7 +92,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invite": invite,
             "event": event,
-            "host": invite.portal.name if invite.portal_id else invite.organization.name,
+            "host": invite.portal.name if invite.portal is not None else invite.organization.name,
             "form": form,
             "closed_reason": closed_reason,
             "answered": invite.status in (Invite.Status.ACCEPTED, Invite.Status.DECLINED),
@@ -105,16 +105,16 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _guest_list_filters(
-    request: HttpRequest, event: Event
+    request: OrganizationRequest, event: Event
 ) -> tuple[GuestListFilterForm, QuerySet[Invite]]:
     portals = list(
-        Portal.objects.filter(organization=request.organization, group__event=event)  # type: ignore[attr-defined]
+        Portal.objects.filter(organization=request.organization, group__event=event)
         .order_by("name")
         .values_list("public_id", "name")
     )
     form = GuestListFilterForm(request.GET or None, portals=portals)
     invites = (
-        Invite.objects.filter(organization=request.organization, event=event)  # type: ignore[attr-defined]
+        Invite.objects.filter(organization=request.organization, event=event)
         .visible_to_organizer()
         .select_related("portal", "batch")
     )
@@ -130,8 +130,8 @@ def _guest_list_filters(
 
 
 @organization_view
-def guest_list(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     filters, invites = _guest_list_filters(request, event)
     counts = invites.aggregate(
         invited=Count("id", filter=~Q(status=Invite.Status.REVOKED)),
@@ -175,8 +175,8 @@ def guest_list(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 
 @organization_view
-def guest_list_csv(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def guest_list_csv(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     _, invites = _guest_list_filters(request, event)
     base = request.build_absolute_uri("/").rstrip("/")
     response = organizer_invites_csv(
@@ -189,9 +189,9 @@ def guest_list_csv(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def organizer_generate(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
-    org_slug = request.organization.slug  # type: ignore[attr-defined]
+def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
+    org_slug = request.organization.slug
     page_url = reverse("invites:organizer_generate", args=[org_slug, event.slug])
     target = GenerationTarget(
         event=event,
@@ -209,11 +209,11 @@ def organizer_generate(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def organizer_revoke(request: HttpRequest, event_slug: str, invite_id: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def organizer_revoke(request: OrganizationRequest, event_slug: str, invite_id: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     invite = get_object_or_404(
         Invite,
-        organization=request.organization,  # type: ignore[attr-defined]
+        organization=request.organization,
         event=event,
         portal__isnull=True,
         public_id=invite_id,
@@ -225,6 +225,6 @@ def organizer_revoke(request: HttpRequest, event_slug: str, invite_id: str) -> H
     else:
         messages.success(request, f"The invite for {invite} was revoked.")
     return redirect(
-        reverse("invites:guest_list", args=[request.organization.slug, event.slug])  # type: ignore[attr-defined]
+        reverse("invites:guest_list", args=[request.organization.slug, event.slug])
         + "?source=organizer"
     )

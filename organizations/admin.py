@@ -7,8 +7,7 @@ from organizations.models import ApiKey, Membership, Organization, TeamInvitatio
 
 class MembershipInline(ServiceStateInline):
     model = Membership
-    fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "role", "created_at")
 
 
 @admin.register(Organization)

@@ -13,13 +13,13 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from artsvp.api_support import rate_limit_setting
-from organizations.access import organization_view, request_organization
+from organizations.access import OrganizationRequest, organization_view
 from organizations.api_key_services import NewApiKey, create_api_key, revoke_api_key
 from organizations.hooks import api_example_context
 from organizations.models import ApiKey
@@ -35,8 +35,8 @@ class ApiKeyForm(forms.Form):
 
 @organization_view(managers_only=True)
 @require_http_methods(["GET", "POST"])
-def api_keys(request: HttpRequest) -> HttpResponse:
-    organization = request_organization(request)
+def api_keys(request: OrganizationRequest) -> HttpResponse:
+    organization = request.organization
     form = ApiKeyForm()
     new_key: NewApiKey | None = None
     if request.method == "POST":

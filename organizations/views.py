@@ -15,7 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from artsvp import health
-from organizations.access import LAST_ORGANIZATION_SESSION_KEY, organization_view, require_owner
+from organizations.access import (
+    LAST_ORGANIZATION_SESSION_KEY,
+    AuthenticatedRequest,
+    OrganizationRequest,
+    organization_view,
+    require_owner,
+)
 from organizations.forms import InviteForm, OrganizationForm, RoleForm, TeammateForm
 from organizations.models import Membership, TeamInvitation
 from organizations.services import (
@@ -53,7 +59,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send the user to the organization they last worked in, or let them pick or create one."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
     if not memberships:
@@ -85,7 +91,7 @@ def _open_invitations_for(user: Any) -> list[TeamInvitation]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = create_organization(form.cleaned_data["name"], owner=request.user)
@@ -104,13 +110,13 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @organization_view
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: OrganizationRequest) -> HttpResponse:
     return redirect("events:list", request.organization.slug)
 
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: OrganizationRequest) -> HttpResponse:
     organization = request.organization
     form = OrganizationForm(request.POST or None, initial={"name": organization.name})
     if request.method == "POST":
@@ -129,7 +135,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _team_context(request: HttpRequest, invite_form: InviteForm | None = None) -> dict[str, Any]:
+def _team_context(
+    request: OrganizationRequest, invite_form: InviteForm | None = None
+) -> dict[str, Any]:
     organization = request.organization
     membership = request.membership
     members = list(organization.memberships.select_related("user").order_by("user__email"))
@@ -163,13 +171,13 @@ def _team_context(request: HttpRequest, invite_form: InviteForm | None = None) -
 
 @organization_view
 @require_GET
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: OrganizationRequest) -> HttpResponse:
     return render(request, "organizations/team.html", _team_context(request))
 
 
 @organization_view
 @require_POST
-def team_invite(request: HttpRequest) -> HttpResponse:
+def team_invite(request: OrganizationRequest) -> HttpResponse:
     require_owner(request)
     form = InviteForm(request.POST)
     if form.is_valid():
@@ -188,7 +196,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/team.html", _team_context(request, form), status=400)
 
 
-def _member_from_post(request: HttpRequest, form: TeammateForm) -> Membership:
+def _member_from_post(request: OrganizationRequest, form: TeammateForm) -> Membership:
     if not form.is_valid():
         raise Http404("No such member.")
     return get_object_or_404(
@@ -197,7 +205,7 @@ def _member_from_post(request: HttpRequest, form: TeammateForm) -> Membership:
     )
 
 
-def _invitation_from_post(request: HttpRequest) -> TeamInvitation:
+def _invitation_from_post(request: OrganizationRequest) -> TeamInvitation:
     form = TeammateForm(request.POST)
     if not form.is_valid():
         raise Http404("No such invitation.")
@@ -210,7 +218,7 @@ def _invitation_from_post(request: HttpRequest) -> TeamInvitation:
 
 @organization_view
 @require_POST
-def team_role(request: HttpRequest) -> HttpResponse:
+def team_role(request: OrganizationRequest) -> HttpResponse:
     require_owner(request)
     form = RoleForm(request.POST)
     member = _member_from_post(request, form)
@@ -226,7 +234,7 @@ def team_role(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_POST
-def team_remove(request: HttpRequest) -> HttpResponse:
+def team_remove(request: OrganizationRequest) -> HttpResponse:
     member = _member_from_post(request, TeammateForm(request.POST))
     leaving = member.pk == request.membership.pk
     if not leaving:
@@ -246,7 +254,7 @@ def team_remove(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_POST
-def invitation_cancel(request: HttpRequest) -> HttpResponse:
+def invitation_cancel(request: OrganizationRequest) -> HttpResponse:
     require_owner(request)
     invitation = _invitation_from_post(request)
     cancel_invitation(invitation)
@@ -256,7 +264,7 @@ def invitation_cancel(request: HttpRequest) -> HttpResponse:
 
 @organization_view
 @require_POST
-def invitation_resend(request: HttpRequest) -> HttpResponse:
+def invitation_resend(request: OrganizationRequest) -> HttpResponse:
     require_owner(request)
     try:
         invitation = resend_invitation(_invitation_from_post(request), invited_by=request.user)

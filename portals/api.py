@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSchema
@@ -20,14 +19,14 @@ from artsvp.api_support import (
     PublicId,
     api_enum,
     errors,
-    get_or_404,
     paginate,
     site_url,
     text,
 )
-from events.api import access_event
-from organizations.api_auth import actor_of, organization_of
+from events.access import access_event_by_public_id
+from organizations.api_auth import ApiRequest, actor_of
 from portals import services
+from portals.access import access_group, access_portal
 from portals.models import Portal, PortalGroup
 from portals.services import MAX_ALLOCATION, MAX_PLUS_ONES
 from portals.services import MAX_PORTAL_NAME_LENGTH as MAX_NAME_LENGTH
@@ -94,18 +93,13 @@ def group_out(group: PortalGroup, *, event_id: str) -> GroupOut:
     )
 
 
-def access_group(request: HttpRequest, group_id: str) -> PortalGroup:
-    groups = PortalGroup.objects.filter(organization=organization_of(request))
-    return get_or_404(groups.select_related("event"), group_id, "portal group")
-
-
 @router.get(
     "/events/{event_id}/portal-groups",
     response={200: GroupPage, **errors(404, 422)},
     summary="List an event's portal groups",
 )
-def list_groups(request: HttpRequest, event_id: PublicId, page: Query[PageQuery]) -> GroupPage:
-    event = access_event(request, event_id)
+def list_groups(request: ApiRequest, event_id: PublicId, page: Query[PageQuery]) -> GroupPage:
+    event = access_event_by_public_id(request.organization, event_id)
     items, next_cursor = paginate(PortalGroup.objects.filter(event=event), page)
     return GroupPage(
         items=[group_out(group, event_id=event.public_id) for group in items],
@@ -119,11 +113,11 @@ def list_groups(request: HttpRequest, event_id: PublicId, page: Query[PageQuery]
     summary="Create a portal group",
     description="409 `duplicate_group_name` when the event has a group of that name (any case).",
 )
-def create_group(request: HttpRequest, event_id: PublicId, payload: GroupIn) -> Status:
-    event = access_event(request, event_id)
+def create_group(request: ApiRequest, event_id: PublicId, payload: GroupIn) -> Status:
+    event = access_event_by_public_id(request.organization, event_id)
     settings = services.GroupSettings(
         name=payload.name.strip(),
-        kind=payload.kind.value,
+        kind=str(payload.kind),
         default_allocation=payload.default_allocation,
         default_plus_ones=payload.default_plus_ones,
         instructions=payload.instructions.strip(),
@@ -138,8 +132,8 @@ def create_group(request: HttpRequest, event_id: PublicId, payload: GroupIn) -> 
     response={200: GroupOut, **errors(404)},
     summary="Read a portal group",
 )
-def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
-    group = access_group(request, group_id)
+def get_group(request: ApiRequest, group_id: PublicId) -> GroupOut:
+    group = access_group(request.organization, group_id)
     return group_out(group, event_id=group.event.public_id)
 
 
@@ -149,8 +143,8 @@ def get_group(request: HttpRequest, group_id: PublicId) -> GroupOut:
     summary="Change a portal group (its portals keep their own allocations)",
     description="409 `duplicate_group_name` when another group of the event has that name.",
 )
-def patch_group(request: HttpRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
-    group = access_group(request, group_id)
+def patch_group(request: ApiRequest, group_id: PublicId, payload: GroupPatch) -> GroupOut:
+    group = access_group(request.organization, group_id)
     event_id = group.event.public_id
     group = services.update_group(
         group,
@@ -261,18 +255,13 @@ def portal_out(portal: Portal, *, group: PortalGroup) -> PortalOut:
     )
 
 
-def access_portal(request: HttpRequest, portal_id: str) -> Portal:
-    portals = Portal.objects.filter(organization=organization_of(request))
-    return get_or_404(portals.select_related("group__event"), portal_id, "portal")
-
-
 @router.get(
     "/portal-groups/{group_id}/portals",
     response={200: PortalPage, **errors(404, 422)},
     summary="List a group's portals",
 )
-def list_portals(request: HttpRequest, group_id: PublicId, page: Query[PageQuery]) -> PortalPage:
-    group = access_group(request, group_id)
+def list_portals(request: ApiRequest, group_id: PublicId, page: Query[PageQuery]) -> PortalPage:
+    group = access_group(request.organization, group_id)
     items, next_cursor = paginate(Portal.objects.filter(group=group), page)
     return PortalPage(
         items=[portal_out(portal, group=group) for portal in items], next_cursor=next_cursor
@@ -290,11 +279,11 @@ def list_portals(request: HttpRequest, group_id: PublicId, page: Query[PageQuery
     ),
 )
 def create_portals(
-    request: HttpRequest,
+    request: ApiRequest,
     group_id: PublicId,
     payload: Annotated[OneOrMorePortals, Body()],
 ) -> Status:
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     rows = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(rows) <= services.MAX_PORTALS_PER_IMPORT:
         raise ApiError(
@@ -321,8 +310,8 @@ def create_portals(
 @router.get(
     "/portals/{portal_id}", response={200: PortalOut, **errors(404)}, summary="Read a portal"
 )
-def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
-    portal = access_portal(request, portal_id)
+def get_portal(request: ApiRequest, portal_id: PublicId) -> PortalOut:
+    portal = access_portal(request.organization, portal_id)
     return portal_out(portal, group=portal.group)
 
 
@@ -336,8 +325,8 @@ def get_portal(request: HttpRequest, portal_id: PublicId) -> PortalOut:
         "`portal_not_assigned`). A revoked portal cannot be changed (409 `portal_revoked`)."
     ),
 )
-def patch_portal(request: HttpRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
-    portal = access_portal(request, portal_id)
+def patch_portal(request: ApiRequest, portal_id: PublicId, payload: PortalPatch) -> PortalOut:
+    portal = access_portal(request.organization, portal_id)
     group = portal.group
     # One service call, one transaction: every field is checked under the
     # portal's lock before any is written, so a refusal changes nothing.

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.csv_safe import csv_response, write_rows
 from deliveries.services import DeliveryError
-from events.access import access_event, access_group, access_portal
-from organizations.access import organization_view
+from events.access import access_event
+from organizations.access import OrganizationRequest, organization_view
 from portals import services
+from portals.access import access_group, access_portal
 from portals.csv_import import ParsedFile, parse_portal_csv
 from portals.errors import (
     AllocationBelowUsed,
@@ -49,8 +50,8 @@ def _portal_link(request: HttpRequest, portal: Portal) -> str:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request, event_slug)
+def group_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
     form = PortalGroupForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -70,8 +71,8 @@ def group_create(request: HttpRequest, event_slug: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     # The form writes into its instance while validating; the page keeps showing
     # the stored name if the input turns out invalid.
     form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
@@ -91,8 +92,8 @@ def group_edit(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     portals = list(group.portals.order_by("name", "id"))
     accepted = accepted_counts([portal.pk for portal in portals])
     for portal in portals:
@@ -105,7 +106,7 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
         "revoked": sum(1 for p in portals if p.is_revoked),
         "invites_used": sum(p.invites_used for p in portals),
         "invites_allocated": sum(p.allocation for p in portals),
-        "accepted": sum(p.accepted_count for p in portals),  # type: ignore[attr-defined]
+        "accepted": sum(p.accepted_count for p in portals),
     }
     return render(
         request,
@@ -125,8 +126,8 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_create(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = access_group(request, group_id)
+def portal_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    group = access_group(request.organization, group_id)
     form = PortalForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,9 +188,9 @@ def _parse(group: PortalGroup, data: bytes) -> ParsedFile:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Upload a CSV and see every row checked; nothing is saved on this step."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     form = PortalImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -214,9 +215,9 @@ def portal_import(request: HttpRequest, group_id: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Create the previewed portals, after checking the file again from scratch."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     form = PortalImportConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -246,9 +247,9 @@ def portal_import_confirm(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
+def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """An example file to fill in, with the group's default allocation."""
-    group = access_group(request, group_id)
+    group = access_group(request.organization, group_id)
     response = csv_response("portals-template.csv")
     write_rows(
         response,
@@ -265,8 +266,8 @@ def portal_import_template(request: HttpRequest, group_id: str) -> HttpResponse:
 
 
 @organization_view
-def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_detail(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     accepted = accepted_counts([portal.pk]).get(portal.pk, 0)
     return render(
         request,
@@ -284,8 +285,8 @@ def portal_detail(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     if portal.is_revoked:
         messages.error(request, str(PortalRevoked()))
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
@@ -322,8 +323,8 @@ def portal_edit(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_POST
-def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_send_link(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     try:
         services.send_portal_link(portal, actor=request.user)
     except (PortalError, DeliveryError) as error:
@@ -338,8 +339,8 @@ def portal_send_link(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
-    portal = access_portal(request, portal_id)
+def portal_change_owner(request: OrganizationRequest, portal_id: str) -> HttpResponse:
+    portal = access_portal(request.organization, portal_id)
     if not portal.is_assigned:
         error = PortalRevoked() if portal.is_revoked else PortalNotAssigned()
         messages.error(request, str(error))
@@ -372,9 +373,9 @@ def portal_change_owner(request: HttpRequest, portal_id: str) -> HttpResponse:
 
 @organization_view
 @require_http_methods(["GET", "POST"])
-def portal_revoke(request: HttpRequest, portal_id: str) -> HttpResponse:
+def portal_revoke(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     """Ask first (GET), revoke on POST."""
-    portal = access_portal(request, portal_id)
+    portal = access_portal(request.organization, portal_id)
     if request.method == "POST":
         try:
             services.revoke_portal(portal, actor=request.user)

@@ -37,7 +37,7 @@ def admin_sign_in_form(client: Client) -> str:
 
 
 def sign_in_through_admin(
-    client: Client, user: Any, password: str, *, form_url: str = "", **extra: str
+    client: Client, user: Any, password: str, *, form_url: str = "", **extra: Any
 ) -> Any:
     # "username" is the field of Django's admin form, "login" the one of allauth's.
     fields = {"username": user.username, "login": user.email, "password": password}

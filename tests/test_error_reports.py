@@ -131,7 +131,7 @@ def test_the_admin_email_for_a_500_contains_no_credential(
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["ops@example.com"]
-    parts = {"subject": email.subject, "text": email.body}
+    parts: dict[str, Any] = {"subject": email.subject, "text": email.body}
     parts.update({f"html:{kind}": content for content, kind in email.alternatives})
     assert "html:text/html" in parts
     for name, content in parts.items():

@@ -45,7 +45,7 @@ def frozen_allauth_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(allauth_ratelimit, "time", clock)
 
 
-def log_in(email: str, password: str, **headers: str) -> Any:
+def log_in(email: str, password: str, **headers: Any) -> Any:
     return Client(REMOTE_ADDR=headers.pop("REMOTE_ADDR", PROXY)).post(
         "/accounts/login/", {"login": email, "password": password}, **headers
     )
@@ -106,7 +106,7 @@ def test_behind_one_proxy_one_clients_failures_do_not_lock_out_another(bob, sett
 )
 def test_allauth_and_our_rate_limits_see_the_same_client(settings, monkeypatch, hops, forwarded):
     configure_hops(settings, monkeypatch, hops)
-    extra = {"REMOTE_ADDR": PROXY}
+    extra: dict[str, Any] = {"REMOTE_ADDR": PROXY}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     request = RequestFactory().post("/accounts/login/", **extra)

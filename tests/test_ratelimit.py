@@ -1,12 +1,14 @@
 """Per-client rate limits cannot be dodged by writing X-Forwarded-For."""
 
+from typing import Any
+
 from django.test import RequestFactory
 
 from artsvp.ratelimit import client_ip
 
 
 def request_from(remote_addr: str, forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": remote_addr}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote_addr}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/", **extra)

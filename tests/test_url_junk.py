@@ -159,10 +159,11 @@ def _regex_parts(regex: str) -> list[str | tuple[str]] | None:
 def walk(patterns: list[Any], prefix: tuple[str | tuple[str], ...] = ()) -> Iterator[Route]:
     for entry in patterns:
         pattern = entry.pattern
+        # _route and _regex are the patterns as written: private to Django, not in its stubs.
         if isinstance(pattern, RoutePattern):
-            parts: list[str | tuple[str]] | None = _route_parts(str(pattern._route))
+            parts: list[str | tuple[str]] | None = _route_parts(str(pattern._route))  # type: ignore[attr-defined]
         elif isinstance(pattern, RegexPattern):
-            parts = _regex_parts(pattern._regex)
+            parts = _regex_parts(pattern._regex)  # type: ignore[attr-defined]
         else:
             parts = None
         if parts is None:

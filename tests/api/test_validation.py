@@ -84,7 +84,7 @@ def _typed_body_fields() -> list[tuple[str, str, str, str]]:
 
     openapi = api.get_openapi_schema()
     components = openapi["components"]["schemas"]
-    cases = []
+    cases: list[Any] = []
     for method, path in WRITES:
         template = next(
             p

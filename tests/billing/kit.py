@@ -58,8 +58,9 @@ class FakeStripe:
     def created_sessions(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["method"] == "POST"]
 
-    def complete(self, session_id: str, *, paid: bool = True) -> dict[str, Any]:
+    def complete(self, session_id: str | None, *, paid: bool = True) -> dict[str, Any]:
         """What happens when the buyer pays on Stripe's page."""
+        assert session_id, "the purchase has no Checkout session"
         with self.lock:
             session = self.sessions[session_id]
             session["status"] = "complete"

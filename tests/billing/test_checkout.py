@@ -26,7 +26,7 @@ def test_buying_opens_a_checkout_priced_from_our_bundle(
     response = buy(alice_client, org, bundle)
 
     purchase = Purchase.objects.get(organization=org)
-    session = stripe_fake.sessions[purchase.stripe_checkout_session_id]
+    session = stripe_fake.sessions[purchase.stripe_checkout_session_id or ""]
     assert response.status_code == 303
     assert response["Location"] == session["url"]
     assert (purchase.kind, purchase.credits, purchase.total_price, purchase.currency) == (

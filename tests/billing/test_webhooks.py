@@ -58,7 +58,7 @@ def staff_mail() -> list[Any]:
 
 
 def post_signed(body: str, *, signature: str | None) -> Any:
-    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
+    headers: dict[str, Any] = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
     return Client().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -47,7 +48,7 @@ def invitation_email(org: Any, name: str) -> Delivery:
 
 
 @pytest.fixture
-def flaky(settings: Any) -> type[FlakyBackend]:
+def flaky(settings: Any) -> Iterator[type[FlakyBackend]]:
     settings.EMAIL_BACKEND = FLAKY
     FlakyBackend.script()
     yield FlakyBackend

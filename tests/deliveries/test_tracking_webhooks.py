@@ -116,7 +116,7 @@ def mailgun_failure(message_id: str, *, key: str = MAILGUN_KEY) -> bytes:
 
 
 def post(url: str, body: bytes, *, auth: str | None = basic_auth(SECRET), **extra: Any) -> Any:
-    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": auth} if auth else {}
     client = Client(raise_request_exception=False)
     return client.post(url, body, content_type="application/json", **headers, **extra)
 

@@ -257,7 +257,7 @@ def test_a_thousand_invite_emails_return_at_once_and_the_progress_follows_the_wo
         polls: list[str] = []
 
         def progress_done() -> bool:
-            page = alice_client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
+            page = alice_client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
             polls.append(page)
             return "hx-trigger" not in page
 

@@ -112,7 +112,7 @@ def test_progress_polls_while_emails_wait_and_stops_when_done(
     with django_capture_on_commit_callbacks(execute=False):
         alice_client.post(url, {"scope": "unsent", "step": "send", **DEFAULTS})
     progress_url = organizer_url("send_progress", event)
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
     waiting = alice_client.get(progress_url, **htmx).content.decode()
     assert 'hx-trigger="every 2s"' in waiting

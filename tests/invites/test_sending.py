@@ -22,6 +22,7 @@ from invites.sending import (
     unsent_invites,
     with_delivery_status,
 )
+from tests.mail import html_of
 
 SUBJECT = "You're invited to {{ event }}"
 MESSAGE = "Hello {{ name }},\n\n{{ portal }} invites you."
@@ -48,7 +49,7 @@ def test_an_invite_email_is_sent_by_the_task_after_commit(
     assert "Hello Ada Lovelace," in email.body
     assert "Galerie Nord invites you." in email.body
     assert f"http://127.0.0.1:8000/i/{portal_invite.token}/" in email.body
-    html = email.alternatives[0][0]
+    html = html_of(email)
     assert "Spring Fair" in html and "Galerie Nord" in html
     assert f"/i/{portal_invite.token}/" in html
     # The guest's answer reaches the exhibitor who invited them.

@@ -263,6 +263,7 @@ def test_revoking_returns_the_slot_but_not_the_credit(org, portal):
     assign(portal)
     batch = generate_invites(portal, guests(3), method=PASTE)
     invite = batch.invites.first()
+    assert invite is not None
 
     revoke_invite(invite)
     revoke_invite(invite)  # twice is harmless

@@ -15,6 +15,7 @@ from organizations.models import INVITATION_VALID_FOR, Membership, TeamInvitatio
 from organizations.services import change_role
 from tests.conftest import PASSWORD, client_for, make_user
 from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
+from tests.mail import html_of
 
 
 def url(name, org):
@@ -105,7 +106,7 @@ def test_an_owner_invites_by_email_and_the_invitee_joins_after_signing_up(
     assert message.to == ["Dave@Example.com"]
     assert "alice@example.com invited you to join Basel Art Week" in message.subject
     assert invitation_url(invitation) in message.body
-    assert invitation_url(invitation) in message.alternatives[0][0]
+    assert invitation_url(invitation) in html_of(message)
     assert message.reply_to == ["alice@example.com"]
 
     # Dave has no account: the link offers to sign up, and brings him back afterwards.

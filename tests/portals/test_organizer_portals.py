@@ -16,6 +16,7 @@ from portals import errors, services
 from portals.models import Portal
 from tests.conftest import give_credits
 from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
+from tests.mail import html_of
 from tests.portals.test_groups import add_invites
 
 
@@ -318,7 +319,7 @@ def test_the_link_is_emailed_to_the_contact_after_commit(
     assert group.instructions in message.body
     assert event.venue in message.body
     assert f" · Europe/Zurich ({event.local_starts_at:%Z})\n" in message.body
-    html = message.alternatives[0][0]
+    html = html_of(message)
     assert f'href="{link}"' in html
     assert group.instructions in html
 

@@ -288,7 +288,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     mail_before = len(mail.outbox)
     step(second, "post", reverse("owner:request_code", args=[portal.token]), {"email": owner_email})
     code_mail = mail.outbox[mail_before:]
-    code = re.search(r"\b(\d{6})\b", code_mail[-1].body).group(1)
+    code = re.search(r"\b(\d{6})\b", str(code_mail[-1].body)).group(1)
     step(second, "post", reverse("owner:enter_code", args=[portal.token]), {"code": code})
     clients["owner_by_code"] = second
 

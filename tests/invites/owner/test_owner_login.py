@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -32,7 +33,7 @@ def claimed(portal: Portal) -> Portal:
     return assign(portal)
 
 
-def ask_for_code(client: Client, portal: Portal, email: str, capture) -> object:
+def ask_for_code(client: Client, portal: Portal, email: str, capture) -> Any:
     with capture(execute=True):
         return client.post(reverse("owner:request_code", args=[portal.token]), {"email": email})
 

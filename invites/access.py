@@ -1,0 +1,29 @@
+"""Reach an organization's invites, for the organizer pages and the API alike.
+
+An organizer sees what the portal groups let them see
+(`Invite.objects.visible_to_organizer()`) and every invite made through the API.
+A missing invite and another organization's are both a 404, which the API
+answers as its JSON `not_found`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from artsvp.ids import is_public_id
+from invites.models import Invite, InviteBatch
+from organizations.models import Organization
+
+
+def visible_invites(organization: Organization) -> QuerySet[Invite]:
+    invites = Invite.objects.filter(organization=organization)
+    return invites.visible_to_organizer() | invites.filter(batch__method=InviteBatch.Method.API)
+
+
+def access_invite(organization: Organization, public_id: str) -> Invite:
+    invites = visible_invites(organization).select_related("event", "portal", "batch")
+    invite = invites.filter(public_id=public_id).first() if is_public_id(public_id) else None
+    if invite is None:
+        raise Http404("No such invite.")
+    return invite

@@ -1,0 +1,31 @@
+"""Reach a portal group or a portal from an organization, for the organizer pages
+and the API alike.
+
+Both raise 404 for a missing object and for another organization's, so an
+outsider learns nothing about what exists elsewhere; the API answers the Http404
+as its JSON `not_found`.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from artsvp.ids import is_public_id
+from organizations.models import Organization
+from portals.models import Portal, PortalGroup
+
+
+def access_group(organization: Organization, public_id: str) -> PortalGroup:
+    groups = PortalGroup.objects.select_related("event").filter(organization=organization)
+    group = groups.filter(public_id=public_id).first() if is_public_id(public_id) else None
+    if group is None:
+        raise Http404("No such portal group.")
+    return group
+
+
+def access_portal(organization: Organization, public_id: str) -> Portal:
+    portals = Portal.objects.select_related("group__event").filter(organization=organization)
+    portal = portals.filter(public_id=public_id).first() if is_public_id(public_id) else None
+    if portal is None:
+        raise Http404("No such portal.")
+    return portal
