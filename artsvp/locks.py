@@ -199,9 +199,9 @@ def lock_row(
     queryset: QuerySet[_M, _R], *, no_key: bool = False, skip_locked: bool = False
 ) -> _R | None:
     """Lock and return the queryset's first row (in its order, else by primary key), or None."""
-    return _for_update(queryset, no_key=no_key, skip_locked=skip_locked).first()  # type: ignore[no-any-return]
+    return _for_update(queryset, no_key=no_key, skip_locked=skip_locked).first()
 
 
 def lock_existing_row(queryset: QuerySet[_M, _R], *, no_key: bool = False) -> _R:
     """Lock and return the queryset's one row; raises the model's DoesNotExist like get()."""
-    return _for_update(queryset, no_key=no_key, skip_locked=False).get()  # type: ignore[no-any-return]
+    return _for_update(queryset, no_key=no_key, skip_locked=False).get()

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import select_template
 from django.utils.cache import add_never_cache_headers
@@ -47,6 +48,10 @@ class _NoReferrerCsrf(CsrfViewMiddleware):
 _no_referrer_csrf = decorator_from_middleware(_NoReferrerCsrf)
 
 
+# Any response: a page, a file download (StreamingHttpResponse).
+R = TypeVar("R", bound=HttpResponseBase)
+
+
 def secret_link_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page whose URL holds a secret token: private, no Referer, CSRF by token."""
     # decorator_from_middleware's stub answers "a response or a view"; it is the view.
@@ -60,24 +65,24 @@ def secret_link_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
-def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def private_page(view: Callable[..., R]) -> Callable[..., R]:
     """A page that lists secret links: never cached or indexed."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
         return mark_private(view(request, *args, **kwargs))
 
     return wrapper
 
 
-def mark_private(response: HttpResponse) -> HttpResponse:
+def mark_private(response: R) -> R:
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def mark_secret(response: HttpResponse) -> HttpResponse:
+def mark_secret(response: R) -> R:
     mark_private(response)
     response["Referrer-Policy"] = "no-referrer"
     return response

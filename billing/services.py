@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -262,7 +263,7 @@ def fulfil_purchase(
             # A refund Stripe announced before this fulfilment waited in the inbox.
             intent = locked.stripe_payment_intent_id
             for hook in _fulfilled_hooks:
-                transaction.on_commit(lambda hook=hook: hook(intent))
+                transaction.on_commit(partial(hook, intent))
     logger.info("Purchase %s fulfilled via %s", locked.public_id, via)
     return locked
 

@@ -24,7 +24,9 @@ from deliveries.rendering import build_delivery_message
 
 
 class Channel(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The value of `Delivery.channel` this channel sends."""
 
     def validate_recipient(self, recipient: str) -> bool:
         """Whether `recipient` is an address this channel can send to."""

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
-from deliveries.webhooks import guarded_view_class, provider_tracking_pattern
+from deliveries.webhooks import guarded_view_class, provider_tracking_pattern, view_class_of
 
 
 def _webhook_secrets() -> list[str]:
@@ -41,9 +41,9 @@ def check_tracking_webhook(app_configs: Any = None, **kwargs: Any) -> list[Error
                 id="artsvp.E001",
             )
         )
-    callback = pattern.callback
+    view_class, initkwargs = view_class_of(pattern.callback)
     try:
-        guarded_view_class(callback.view_class)(**callback.view_initkwargs)
+        guarded_view_class(view_class)(**initkwargs)
     except ImproperlyConfigured as exc:
         errors.append(
             Error(

@@ -50,6 +50,8 @@ def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
     How long a dead broker can hold the caller is set by
     CELERY_BROKER_TRANSPORT_OPTIONS and CELERY_TASK_PUBLISH_RETRY_POLICY.
     """
+    # (the task's arguments, the rows that call hands over)
+    calls: list[tuple[tuple[Any, ...], list[int]]]
     if fan_out and len(delivery_ids) > FAN_OUT_ABOVE:
         task = _task(FAN_OUT_TASK)
         batches = [

@@ -29,8 +29,10 @@ from typing import Any
 from anymail.exceptions import AnymailInsecureWebhookWarning, AnymailWebhookValidationFailure
 from anymail.urls import urlpatterns as anymail_urlpatterns
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path
+from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,14 @@ def provider_tracking_pattern(esp: str) -> URLPattern | None:
     return next((pattern for pattern in anymail_urlpatterns if pattern.name == name), None)
 
 
-def guarded_view_class(view_class: type) -> type:
+def view_class_of(callback: Callable[..., Any]) -> tuple[type[View], dict[str, Any]]:
+    """The class and arguments behind a function made by `View.as_view()`."""
+    # as_view() sets these two attributes on the function it returns; the stubs
+    # type a URL pattern's callback as a plain callable.
+    return callback.view_class, callback.view_initkwargs  # type: ignore[attr-defined]
+
+
+def guarded_view_class(view_class: type[View]) -> type[View]:
     """A subclass of a provider's webhook view whose failures to authenticate
     or to read the body are told apart from failures to apply the events."""
 
@@ -86,12 +95,14 @@ def guarded_view_class(view_class: type) -> type:
     return Guarded
 
 
-def guarded_tracking_view(view_class: type, **initkwargs: Any) -> Callable[..., HttpResponse]:
+def guarded_tracking_view(
+    view_class: type[View], **initkwargs: Any
+) -> Callable[..., HttpResponseBase]:
     view = guarded_view_class(view_class).as_view(**initkwargs)
 
     @csrf_exempt
     @functools.wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except (SuspiciousOperation, MalformedWebhook) as exc:
@@ -107,6 +118,6 @@ def tracking_urlpatterns(esp: str) -> list[URLPattern]:
     pattern = provider_tracking_pattern(esp)
     if pattern is None:
         return []
-    callback = pattern.callback
-    view = guarded_tracking_view(callback.view_class, **callback.view_initkwargs)
-    return [path(str(pattern.pattern), view, name=pattern.name)]
+    view_class, initkwargs = view_class_of(pattern.callback)
+    view = guarded_tracking_view(view_class, **initkwargs)
+    return [path(str(pattern.pattern), view, name=pattern.name or "")]

@@ -92,6 +92,8 @@ def preview_invite_email(invite: Invite, *, subject: str, message: str) -> Rende
 
 @email_context(INVITE_TEMPLATE)
 def _invite_email_context(delivery: Delivery) -> dict[str, Any]:
+    if delivery.object_id is None:
+        raise SkipDelivery("The invite no longer exists.")
     invite = (
         Invite.objects.select_related("event", "portal", "organization")
         .filter(pk=delivery.object_id)
@@ -111,6 +113,8 @@ def _invite_email_context(delivery: Delivery) -> dict[str, Any]:
 def _mark_invite_sent(delivery: Delivery) -> None:
     # Only a created invite moves: an opened or answered one keeps its state
     # when a reminder goes.
+    if delivery.object_id is None:
+        return
     Invite.objects.filter(pk=delivery.object_id, status=Invite.Status.CREATED).update(
         status=Invite.Status.SENT, updated_at=timezone.now()
     )

@@ -35,7 +35,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from artsvp.secret_pages import private_page
 from deliveries.models import Delivery
-from deliveries.services import DeliveryError, pending_send_progress, send_progress
+from deliveries.services import (
+    DeliveryError,
+    DeliveryProgress,
+    pending_send_progress,
+    send_progress,
+)
 from events.access import access_event
 from events.models import Event
 from invites.emails import preview_invite_email
@@ -210,6 +215,7 @@ def progress_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
     carries no trigger, so the polling stops by itself.
     """
     send_id = request.GET.get("send", "")
+    progress: DeliveryProgress | None
     if send_id:
         progress = send_progress(send_id, deliveries=target.deliveries)
         if not progress.total:

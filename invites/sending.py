@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -41,6 +41,20 @@ from deliveries.services import (
 from invites.emails import INVITE_TEMPLATE
 from invites.models import Invite, InviteBatch
 from portals.models import Portal
+
+if TYPE_CHECKING:
+    # Types only (django-stubs' helper for annotated rows): not installed in production.
+    from django_stubs_ext import WithAnnotations
+
+
+class DeliveryStatus(TypedDict):
+    """What `with_delivery_status` adds to each invite."""
+
+    delivery_status: str | None
+    delivery_error: str | None
+    delivery_sends: int
+    sends_left: int
+
 
 MAX_SENDS_PER_INVITE = 5
 
@@ -242,7 +256,9 @@ def sends_left(invite: Invite) -> int:
     return max(0, MAX_SENDS_PER_INVITE - _invite_sends(invite.pk).count())
 
 
-def with_delivery_status(invites: QuerySet[Invite]) -> QuerySet[Invite]:
+def with_delivery_status(
+    invites: QuerySet[Invite],
+) -> QuerySet[WithAnnotations[Invite, DeliveryStatus]]:
     """Annotate each invite with its email state, in the same query, for lists.
 
     `delivery_status` (of the latest invite email, None when never emailed),
@@ -279,7 +295,7 @@ def invite_progress(scope: InviteBatch | QuerySet[Invite]) -> DeliveryProgress:
     emailed, for a progress bar (a batch's, or any invites')."""
     if isinstance(scope, InviteBatch):
         scope = scope.invites.all()
-    annotated = with_delivery_status(scope).filter(delivery_status__isnull=False)
+    annotated = with_delivery_status(scope).exclude(delivery_status=None)
     rows = annotated.order_by().values("delivery_status").annotate(n=Count("pk"))
     counts = {row["delivery_status"]: row["n"] for row in rows}
     return DeliveryProgress(counts=counts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -175,7 +175,7 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
 
 
 @organization_view
-def guest_list_csv(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHttpResponse:
     event = access_event(request.organization, event_slug)
     _, invites = _guest_list_filters(request, event)
     base = request.build_absolute_uri("/").rstrip("/")

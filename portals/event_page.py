@@ -5,7 +5,7 @@ Registered with events' page registry (events/page.py) in PortalsConfig.ready().
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -14,8 +14,22 @@ from events.models import Event
 from events.page import register_event_page_part
 from portals.models import Portal, PortalGroup
 
+if TYPE_CHECKING:
+    # Types only (django-stubs' helper for annotated rows): not installed in production.
+    from django_stubs_ext import WithAnnotations
 
-def groups_with_counts(event: Event) -> QuerySet[PortalGroup]:
+
+class GroupCounts(TypedDict):
+    """What `groups_with_counts` adds to each group."""
+
+    portal_count: int
+    assigned_count: int
+    revoked_count: int
+    invites_used: int
+    invites_allocated: int
+
+
+def groups_with_counts(event: Event) -> QuerySet[WithAnnotations[PortalGroup, GroupCounts]]:
     """The event's portal groups with their portal and invite totals, in one query."""
     assigned = Q(portals__status=Portal.Status.ASSIGNED)
     return event.portal_groups.annotate(

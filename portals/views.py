@@ -8,7 +8,7 @@ through portals/services.py.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -91,14 +91,28 @@ def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class PortalRow:
+    """One line of the group page: the portal, its secret link, its accepted guests."""
+
+    portal: Portal
+    link: str
+    accepted_count: int
+
+
 @organization_view
 def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
     portals = list(group.portals.order_by("name", "id"))
     accepted = accepted_counts([portal.pk for portal in portals])
-    for portal in portals:
-        portal.accepted_count = accepted.get(portal.pk, 0)  # type: ignore[attr-defined]
-        portal.link = _portal_link(request, portal)  # type: ignore[attr-defined]
+    rows = [
+        PortalRow(
+            portal=portal,
+            link=_portal_link(request, portal),
+            accepted_count=accepted.get(portal.pk, 0),
+        )
+        for portal in portals
+    ]
     summary = {
         "portals": len(portals),
         "assigned": sum(1 for p in portals if p.is_assigned),
@@ -106,7 +120,7 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
         "revoked": sum(1 for p in portals if p.is_revoked),
         "invites_used": sum(p.invites_used for p in portals),
         "invites_allocated": sum(p.allocation for p in portals),
-        "accepted": sum(p.accepted_count for p in portals),
+        "accepted": sum(row.accepted_count for row in rows),
     }
     return render(
         request,
@@ -114,7 +128,7 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
         {
             "group": group,
             "event": group.event,
-            "portals": portals,
+            "portals": rows,
             "summary": summary,
             "nav_section": "events",
         },

@@ -107,7 +107,7 @@ def queue_message(
     if reply_to:
         _validate_address(reply_to, channel=Delivery.Channel.EMAIL)
     delivery = Delivery(
-        organization=organization,
+        organization_id=organization.pk if organization is not None else None,
         channel=channel,
         template=template,
         recipient=to,

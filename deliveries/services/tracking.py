@@ -14,7 +14,7 @@ from deliveries.models import Delivery
 logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
-_MESSAGE_ID_LENGTH = Delivery._meta.get_field("provider_message_id").max_length
+_MESSAGE_ID_LENGTH: int = Delivery._meta.get_field("provider_message_id").max_length or 255
 
 _TRACKED_PROBLEMS = {
     EventType.BOUNCED: Status.BOUNCED,

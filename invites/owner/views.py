@@ -13,7 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -126,7 +126,7 @@ def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse
 
 
 @private_page
-def export_invites(request: HttpRequest, public_id: str) -> HttpResponse:
+def export_invites(request: HttpRequest, public_id: str) -> StreamingHttpResponse:
     portal = owner_portal_or_404(request, public_id)
     if portal.is_revoked:
         raise Http404("This portal has been revoked.")

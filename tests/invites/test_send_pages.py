@@ -253,6 +253,7 @@ def test_the_send_page_query_count_does_not_grow_with_the_selection(
 
 @pytest.fixture
 def owner(portal_invite: Invite) -> Client:
+    assert portal_invite.portal is not None
     return owner_client(portal_invite.portal)
 
 

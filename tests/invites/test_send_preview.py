@@ -119,6 +119,7 @@ def test_the_portal_owners_preview_frame_works_only_with_the_owners_session(
     client: Client, portal_invite: Invite
 ) -> None:
     portal = portal_invite.portal
+    assert portal is not None
     portal_invite.guest_name = PAYLOAD
     portal_invite.save()
     owner = owner_client(portal)

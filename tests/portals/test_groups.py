@@ -167,7 +167,7 @@ def test_group_page_lists_portals_with_state_owner_usage_and_accepted(
     response = alice_client.get(reverse("portals:group_detail", args=[org.slug, group.public_id]))
 
     page = response.content.decode()
-    rows = {p.name: p for p in response.context["portals"]}
+    rows = {row.portal.name: row for row in response.context["portals"]}
     assert rows["Studio Aalto"].accepted_count == 3
     assert rows["Galerie Nord"].accepted_count == 0
     assert '<span class="badge assigned">Assigned</span>' in page

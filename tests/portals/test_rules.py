@@ -108,6 +108,7 @@ def _counter_writes(tree: ast.AST) -> list[int]:
         elif isinstance(node, ast.AugAssign | ast.AnnAssign):
             targets = [node.target]
         if any(isinstance(t, ast.Attribute) and t.attr == "invites_used" for t in targets):
+            assert isinstance(node, ast.stmt)
             lines.append(node.lineno)
         if (
             isinstance(node, ast.Call)
