@@ -27,7 +27,7 @@ control_socket_disable = True
 
 
 class RedactingLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]  # gunicorn ships no type hints
         # Every field a format can name (request line, path, query, Referer,
         # headers, environ) goes through the same rule.
         return {
@@ -35,7 +35,7 @@ class RedactingLogger(Logger):
             for name, value in super().atoms(resp, req, environ, request_time).items()
         }
 
-    def setup(self, cfg) -> None:  # type: ignore[no-untyped-def]
+    def setup(self, cfg) -> None:  # type: ignore[no-untyped-def]  # gunicorn ships no type hints
         super().setup(cfg)
         # The error log names request URIs too ("Error handling request /p/...").
         for log in (self.error_log, self.access_log):

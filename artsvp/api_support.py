@@ -249,4 +249,4 @@ When = Annotated[
 def api_enum(name: str, choices: type[TextChoices]) -> type[StrEnum]:
     """A model's choices as an enum with its own OpenAPI name (Portal.Status and
     Invite.Status would both be "Status" and overwrite each other in the schema)."""
-    return StrEnum(name, {value: value for value in choices.values})  # type: ignore[return-value]
+    return StrEnum(name, {value: value for value in choices.values})  # type: ignore[return-value]  # the functional StrEnum API returns type[Enum] in typeshed

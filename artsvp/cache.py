@@ -99,7 +99,7 @@ class FallbackRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         # RedisCache sets _servers and _cache itself; django-stubs does not declare them.
-        self._location = ",".join(self._servers)  # type: ignore[attr-defined]
+        self._location = ",".join(self._servers)  # type: ignore[attr-defined]  # RedisCache's private server list, not in the stubs
         self._retry_after = float(params.get("RETRY_AFTER", DEFAULT_RETRY_AFTER))
         self._outage = _outage_for(self._location)
         # LocMemCache keeps its data per name, module-wide: every thread of
@@ -122,7 +122,7 @@ class FallbackRedisCache(RedisCache):
 
     def ping(self) -> bool:
         """Ask Redis itself; raises what an unreachable Redis raises."""
-        return bool(self._cache.get_client(write=True).ping())  # type: ignore[attr-defined]
+        return bool(self._cache.get_client(write=True).ping())  # type: ignore[attr-defined]  # django-redis-style client method the stubs do not declare
 
     def _guarded(self, name: str, *args: Any, **kwargs: Any) -> Any:
         fallback: Callable[..., Any] = getattr(self._fallback, name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def hit(key: str, *, limit: int, window: int) -> RateLimit:
     )
 
 
-def client_ip(request) -> str:  # type: ignore[no-untyped-def]
+def client_ip(request: HttpRequest) -> str:
     """The client's address, as far as we can trust it.
 
     X-Forwarded-For is written by whoever sends the request, so a client could

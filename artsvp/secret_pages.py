@@ -38,11 +38,11 @@ class _NoReferrerCsrf(CsrfViewMiddleware):
     # Two private hooks of Django's CsrfViewMiddleware (stable since 4.0), which
     # django-stubs does not declare.
     def _origin_verified(self, request: HttpRequest) -> bool:
-        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)  # type: ignore[misc]
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)  # type: ignore[misc]  # a private method of Django's CSRF middleware, untyped in the stubs
 
     def _check_referer(self, request: HttpRequest) -> None:
         if request.META.get("HTTP_REFERER"):
-            super()._check_referer(request)  # type: ignore[misc]
+            super()._check_referer(request)  # type: ignore[misc]  # a private method of Django's CSRF middleware, untyped in the stubs
 
 
 _no_referrer_csrf = decorator_from_middleware(_NoReferrerCsrf)

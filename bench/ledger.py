@@ -98,7 +98,7 @@ def run_workers(work: Callable[[int, Any], int], seconds: float = SECONDS_PER_RO
         barrier = context.Barrier(WORKERS + 1)
         stop = context.Event()
         counts = context.Array("q", WORKERS)
-        start = context.Process  # type: ignore[assignment]
+        start = context.Process  # type: ignore[assignment]  # a multiprocessing context's Process class, typed per start method
 
     def runner(number: int) -> None:
         barrier.wait()

@@ -23,7 +23,7 @@ class PurchaseOut(Schema):
     credits: int
     total_price: Decimal
     currency: str
-    status: PurchaseStatus  # type: ignore[valid-type]
+    status: PurchaseStatus  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     credits_granted: int
     created_at: datetime
     paid_at: datetime | None

@@ -116,7 +116,7 @@ def create_checkout_session(
     )
     try:
         session = client().v1.checkout.sessions.create(
-            params=params,  # type: ignore[arg-type]
+            params=params,  # type: ignore[arg-type]  # stripe's TypedDict params do not accept a plain dict
             options={"idempotency_key": f"checkout-session:{purchase.public_id}"},
         )
     except stripe.StripeError as error:

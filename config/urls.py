@@ -6,7 +6,7 @@ from config.api import api
 
 # Before admin.site.urls builds its URL list: the admin's login page hands over
 # to allauth's rate-limited login (artsvp/admin_login.py).
-admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.login = admin_login  # type: ignore[method-assign]  # the stubs declare login a method; replacing it is the point
 
 urlpatterns = [
     path("admin/", admin.site.urls),

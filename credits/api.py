@@ -26,7 +26,7 @@ class EntryOut(Schema):
     kind: CreditKind
     amount: int
     balance_after: int
-    reason: CreditReason  # type: ignore[valid-type]
+    reason: CreditReason  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     memo: str
     purchase_id: str | None
     portal_id: str | None
@@ -36,7 +36,7 @@ class EntryOut(Schema):
 
 class EntryQuery(PageQuery):
     kind: CreditKind | None = None
-    reason: CreditReason | None = None  # type: ignore[valid-type]
+    reason: CreditReason | None = None  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
 
 
 class EntryPage(Schema):

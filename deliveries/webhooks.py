@@ -62,7 +62,7 @@ def guarded_view_class(view_class: type[View]) -> type[View]:
     """A subclass of a provider's webhook view whose failures to authenticate
     or to read the body are told apart from failures to apply the events."""
 
-    class Guarded(view_class):  # type: ignore[misc, valid-type]
+    class Guarded(view_class):  # type: ignore[misc, valid-type]  # a class built from a value: the providers' view classes
         def __init__(self, **kwargs: Any) -> None:
             # The missing secret is refused below and reported by the deploy
             # check; anymail's warning on every request would add nothing.

@@ -14,27 +14,21 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from artsvp.locks import lock_existing_row, locking_transaction
+from artsvp.models_meta import max_length_of
 from events.models import Event
 from events.times import localize
 from organizations.models import Organization
 
-
-def _max_length(name: str) -> int:
-    column = Event._meta.get_field(name)
-    assert isinstance(column, models.CharField) and column.max_length is not None
-    return column.max_length
-
-
 # What an event may hold: the form, the API schema and the database use these.
-MAX_NAME_LENGTH = _max_length("name")
-SLUG_MAX_LENGTH = _max_length("slug")
-MAX_TIMEZONE_LENGTH = _max_length("timezone")
-MAX_VENUE_LENGTH = _max_length("venue")
+MAX_NAME_LENGTH = max_length_of(Event, "name")
+SLUG_MAX_LENGTH = max_length_of(Event, "slug")
+MAX_TIMEZONE_LENGTH = max_length_of(Event, "timezone")
+MAX_VENUE_LENGTH = max_length_of(Event, "venue")
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_CAPACITY = 10_000_000
 # "new" would be shadowed by the create page's URL, /o/<org>/events/new/.

@@ -156,7 +156,7 @@ class InviteOut(Schema):
     metadata: dict[str, Any]
     plus_ones_allowed: int
     plus_ones: int
-    status: InviteStatus  # type: ignore[valid-type]
+    status: InviteStatus  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     created_at: datetime
     updated_at: datetime
 
@@ -176,7 +176,7 @@ class InvitePage(Schema):
 
 
 class InviteFilters(PageQuery):
-    status: InviteStatus | None = None  # type: ignore[valid-type]
+    status: InviteStatus | None = None  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     updated_since: When | None = Field(None, description="Only invites changed at or after this.")
 
 

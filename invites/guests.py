@@ -16,8 +16,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models
 
+from artsvp.models_meta import max_length_of
 from invites.models import Invite
 
 # The organizer's invites bring at most as many extra guests as a portal group may allow.
@@ -42,13 +42,7 @@ __all__ = [
 ]
 
 
-def _max_length(name: str) -> int:
-    column = Invite._meta.get_field(name)
-    assert isinstance(column, models.CharField) and column.max_length is not None
-    return column.max_length
-
-
-MAX_NAME_LENGTH = _max_length("guest_name")
+MAX_NAME_LENGTH = max_length_of(Invite, "guest_name")
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 # A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV

@@ -32,6 +32,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
+from artsvp.models_meta import max_length_of
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 # One request may generate this many invites; the API benchmark uses 10,000.
 MAX_BATCH_SIZE = 10_000
-MAX_IDEMPOTENCY_KEY_LENGTH: int = InviteBatch._meta.get_field("idempotency_key").max_length  # type: ignore[assignment]
+MAX_IDEMPOTENCY_KEY_LENGTH = max_length_of(InviteBatch, "idempotency_key")
 # How long an idempotency key answers with its first batch. Clients retry
 # within minutes; after a day the key may be used again for a new request.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)

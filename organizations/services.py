@@ -169,9 +169,10 @@ def remove_member(membership: Membership) -> None:
     """Take someone off the team (or let them leave); the last owner cannot go."""
     with locking_transaction():
         _lock_organization(membership.organization)
-        membership = Membership.objects.filter(pk=membership.pk).first()  # type: ignore[assignment]
-        if membership is None:
+        current = Membership.objects.filter(pk=membership.pk).first()
+        if current is None:
             return
+        membership = current
         if membership.is_owner and _owner_count(membership.organization) <= 1:
             raise LastOwnerError()
         membership.delete()

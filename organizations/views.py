@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -135,6 +136,20 @@ def settings_page(request: OrganizationRequest) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class MemberRow:
+    member: Membership
+    is_last_owner: bool
+    is_me: bool
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation: TeamInvitation
+    expired: bool
+    link: str
+
+
 def _team_context(
     request: OrganizationRequest, invite_form: InviteForm | None = None
 ) -> dict[str, Any]:
@@ -142,24 +157,32 @@ def _team_context(
     membership = request.membership
     members = list(organization.memberships.select_related("user").order_by("user__email"))
     owner_count = sum(1 for member in members if member.is_owner)
-    invitations: list[TeamInvitation] = []
+    invitations: list[InvitationRow] = []
     if membership.is_manager:
-        invitations = list(
-            organization.team_invitations.filter(accepted_at__isnull=True).select_related(
-                "invited_by"
-            )
+        pending = organization.team_invitations.filter(accepted_at__isnull=True).select_related(
+            "invited_by"
         )
-        for invitation in invitations:
-            invitation.expired = is_expired(invitation)  # type: ignore[attr-defined]
-            invitation.link = request.build_absolute_uri(  # type: ignore[attr-defined]
-                reverse("organizations:invitation", args=[invitation.token])
+        invitations = [
+            InvitationRow(
+                invitation=invitation,
+                expired=is_expired(invitation),
+                link=request.build_absolute_uri(
+                    reverse("organizations:invitation", args=[invitation.token])
+                ),
             )
-    for member in members:
-        # The last owner can neither leave nor be demoted; the page says so up front.
-        member.is_last_owner = member.is_owner and owner_count == 1  # type: ignore[attr-defined]
-        member.is_me = member.pk == membership.pk  # type: ignore[attr-defined]
+            for invitation in pending
+        ]
+    rows = [
+        MemberRow(
+            member=member,
+            # The last owner can neither leave nor be demoted; the page says so up front.
+            is_last_owner=member.is_owner and owner_count == 1,
+            is_me=member.pk == membership.pk,
+        )
+        for member in members
+    ]
     return {
-        "members": members,
+        "members": rows,
         "invitations": invitations,
         "invite_form": invite_form or InviteForm(),
         "roles": Membership.Role.choices,

@@ -44,7 +44,7 @@ class GroupOut(Schema):
     id: str
     event_id: str
     name: str
-    kind: GroupKind  # type: ignore[valid-type]
+    kind: GroupKind  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     default_allocation: int
     default_plus_ones: int
     instructions: str
@@ -59,7 +59,7 @@ class GroupPage(Schema):
 
 class GroupIn(InputSchema):
     name: str = text(120, default=..., blank=False)
-    kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]
+    kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION, strict=True)
     default_plus_ones: int = Field(0, ge=0, le=MAX_PLUS_ONES, strict=True)
     instructions: str = text(5000, description="Shown to portal owners in their portal.")
@@ -72,7 +72,7 @@ class GroupIn(InputSchema):
 
 class GroupPatch(InputSchema):
     name: str | None = text(120, default=None, blank=False)
-    kind: GroupKind | None = None  # type: ignore[valid-type]
+    kind: GroupKind | None = None  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
     default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES, strict=True)
     instructions: str | None = text(5000, default=None)
@@ -165,7 +165,7 @@ class PortalOut(Schema):
     id: str
     name: str
     url: str = Field(..., description="The portal's secret link: whoever has it can claim it.")
-    status: PortalStatus  # type: ignore[valid-type]
+    status: PortalStatus  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     owner_email: str
     allocation: int
     invites_used: int

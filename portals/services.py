@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
+from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
 from deliveries.services import queue_email
 from events.models import Event
@@ -46,7 +47,7 @@ MAX_PORTALS_PER_IMPORT = 2000
 MAX_ALLOCATION = 100_000
 MAX_PLUS_ONES = 50
 MAX_GROUP_NAME_LENGTH = 120
-MAX_PORTAL_NAME_LENGTH: int = Portal._meta.get_field("name").max_length  # type: ignore[assignment]
+MAX_PORTAL_NAME_LENGTH = max_length_of(Portal, "name")
 # A portal CSV: 2,000 rows of names and addresses fit well within it.
 MAX_IMPORT_BYTES = 1024 * 1024
 

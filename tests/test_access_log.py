@@ -162,7 +162,7 @@ def test_django_logs_redact_team_invitations_and_reset_keys(db):
         if any(isinstance(f, RedactTokensFilter) for f in handler.filters)
     )
     stream = io.StringIO()
-    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]  # StreamHandler.setStream on the configured handler, typed as Handler
     invitation = secrets.token_urlsafe(32)
     try:
         try:
@@ -171,7 +171,7 @@ def test_django_logs_redact_team_invitations_and_reset_keys(db):
             logging.getLogger("tests").exception("Not Found: %s", f"/invitations/{invitation}/")
         Client().get(f"/i/{invitation}/")
     finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
+        handler.setStream(previous)  # type: ignore[attr-defined]  # StreamHandler.setStream on the configured handler, typed as Handler
     output = stream.getvalue()
     assert "Not Found: /invitations/[redacted]/" in output
     assert "ValueError: lookup failed for /invitations/[redacted]/" in output

@@ -12,7 +12,7 @@ from artsvp.csv_reading import CsvFileError, column_key, read_csv, read_upload
 
 def reason(data: bytes, **options: object) -> str:
     with pytest.raises(CsvFileError) as caught:
-        table = read_csv(data, max_bytes=options.pop("max_bytes", 1000), **options)  # type: ignore[arg-type]
+        table = read_csv(data, max_bytes=options.pop("max_bytes", 1000), **options)  # type: ignore[arg-type]  # options are keyword arguments of read_csv, typed loosely for the parametrized cases
         list(table.rows())
     return caught.value.reason
 

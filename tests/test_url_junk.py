@@ -161,9 +161,9 @@ def walk(patterns: list[Any], prefix: tuple[str | tuple[str], ...] = ()) -> Iter
         pattern = entry.pattern
         # _route and _regex are the patterns as written: private to Django, not in its stubs.
         if isinstance(pattern, RoutePattern):
-            parts: list[str | tuple[str]] | None = _route_parts(str(pattern._route))  # type: ignore[attr-defined]
+            parts: list[str | tuple[str]] | None = _route_parts(str(pattern._route))  # type: ignore[attr-defined]  # URL patterns' private route, the only way to list converters
         elif isinstance(pattern, RegexPattern):
-            parts = _regex_parts(pattern._regex)  # type: ignore[attr-defined]
+            parts = _regex_parts(pattern._regex)  # type: ignore[attr-defined]  # URL patterns' private regex, the only way to list converters
         else:
             parts = None
         if parts is None:

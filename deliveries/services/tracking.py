@@ -9,12 +9,13 @@ from anymail.signals import AnymailTrackingEvent, EventType
 from django.utils import timezone
 
 from artsvp.locks import lock_row, locking_transaction
+from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
 
 logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
-_MESSAGE_ID_LENGTH: int = Delivery._meta.get_field("provider_message_id").max_length or 255
+_MESSAGE_ID_LENGTH = max_length_of(Delivery, "provider_message_id")
 
 _TRACKED_PROBLEMS = {
     EventType.BOUNCED: Status.BOUNCED,

@@ -44,4 +44,4 @@ def in_event_zone(event: Event, value: object, fmt: str = f"{DAY}, {TIME}") -> s
     """Any datetime of the event (an assignment, an answer) shown in the event's zone."""
     if value is None:
         return ""
-    return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]
+    return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]  # Event.tz is a property the stubs cannot see through the template tag

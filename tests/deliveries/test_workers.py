@@ -49,7 +49,7 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-test_database_url.__test__ = False  # type: ignore[attr-defined]
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # pytest reads __test__ on any object
 
 
 class Workers:

@@ -50,7 +50,7 @@ def world(
         cache.clear()
         mail.outbox = []
         atomic = transaction.atomic()
-        atomic._from_testcase = True  # type: ignore[attr-defined]
+        atomic._from_testcase = True  # type: ignore[attr-defined]  # Django's private flag that lets TestCase atomics nest durable blocks
         atomic.__enter__()
         try:
             yield build_world(_payload_stripe, TestCase.captureOnCommitCallbacks)

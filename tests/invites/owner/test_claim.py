@@ -268,12 +268,12 @@ def test_portal_tokens_never_reach_the_logs(portal):
     assert handlers, "settings.LOGGING must put the redacting filter on the console handler"
     handler = handlers[0]
     stream = io.StringIO()
-    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]  # StreamHandler.setStream on the configured handler, typed as Handler
     try:
         Client().get(f"/p/{portal.token}x/")  # an unknown token: Django logs "Not Found: ..."
         Client().get(f"/i/{portal.token}y/")
     finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
+        handler.setStream(previous)  # type: ignore[attr-defined]  # StreamHandler.setStream on the configured handler, typed as Handler
     output = stream.getvalue()
     assert "Not Found" in output
     assert "/p/[redacted]" in output and "/i/[redacted]" in output
