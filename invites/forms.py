@@ -173,6 +173,9 @@ class BlankLinksForm(GenerationForm):
 
 
 class CsvConfirmForm(forms.Form):
+    """Confirms the CSV upload previewed under `preview` (a session key)."""
+
+    method = InviteBatch.Method.CSV
     preview = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 

@@ -134,14 +134,13 @@ def _generate(
     guests: list[GuestInput],
     blank: int,
     idempotency_key: str | None,
-    method: str | None = None,
 ) -> HttpResponse | None:
     """Run the service; a redirect on success, None (errors on `form`) on refusal."""
     try:
         batch = target.generate(
             guests,
             blank=blank,
-            method=method or form.method,  # type: ignore[union-attr]
+            method=form.method,
             idempotency_key=idempotency_key,
         )
     except AllocationExceeded as error:
@@ -258,7 +257,6 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
         guests=guests,
         blank=0,
         idempotency_key=f"web:{submission}",
-        method=InviteBatch.Method.CSV,
     )
     if done is not None:
         previews.pop(submission, None)

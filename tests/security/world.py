@@ -434,7 +434,9 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
 
     # --- Guests answer -----------------------------------------------------------------
     def invite(**filters: Any) -> Invite:
-        return Invite.objects.filter(**filters).order_by("created_at", "id").first()  # type: ignore[return-value]
+        found = Invite.objects.filter(**filters).order_by("created_at", "id").first()
+        assert found is not None, filters
+        return found
 
     blanks = list(
         Invite.objects.filter(
