@@ -39,7 +39,7 @@ UPDATE over a join would also lock the joined rows, in an order of the
 planner's choosing and outside this list. Several rows of one table are
 locked in primary-key order, so two such locks cannot cross.
 
-Races of different operations on the same rows (tests/test_locks.py,
+Races of different operations on the same rows (tests/artsvp/test_locks.py,
 tests/portals/test_races.py, tests/organizations/test_invitation_races.py)
 run on PostgreSQL to catch an order the helpers cannot see: the implicit
 locks of UPDATE and of foreign-key checks.

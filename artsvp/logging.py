@@ -9,7 +9,7 @@ logging (`RedactTokensFilter` on the handlers in settings.LOGGING, and
 gunicorn's access and error logs (`gunicorn.conf.py`) both call `redact()`.
 
 The rule needs no configured Django, so gunicorn's master process can use it
-before the app is loaded. `tests/test_access_log.py` walks the URLconf and fails when
+before the app is loaded. `tests/artsvp/test_access_log.py` walks the URLconf and fails when
 a URL parameter that carries a secret is not covered by `SECRET_PATH_PREFIXES`,
 or when a new parameter name is not classified as secret or public.
 """

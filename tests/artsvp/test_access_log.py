@@ -32,7 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from artsvp.converters import TokenConverter
 from artsvp.logging import SECRET_PATH_PREFIXES, RedactTokensFilter, redact
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every URL parameter of the project, sorted into bearer secrets and the rest.
 # A new parameter name fails test_every_url_parameter_is_classified until it is

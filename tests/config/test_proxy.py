@@ -21,7 +21,7 @@ from django.test import Client, RequestFactory
 from artsvp.ratelimit import client_ip
 from tests.conftest import PASSWORD
 
-SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "settings.py"
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
 PROXY = "10.0.0.2"
 
 

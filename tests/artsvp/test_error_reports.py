@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import path
 from django.utils.log import AdminEmailHandler
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def password(label: str) -> str:
@@ -119,7 +119,7 @@ def force_500(client: Client) -> Any:
     )
 
 
-@pytest.mark.urls("tests.test_error_reports")
+@pytest.mark.urls("tests.artsvp.test_error_reports")
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_the_admin_email_for_a_500_contains_no_credential(
