@@ -30,6 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -55,7 +56,7 @@ from invites.sending import (
 )
 from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
-from portals.owner_sessions import owner_portal_or_404
+from portals.owner_sessions import live_owner_portal_or_404
 
 # More than any page lets one select; a guard against absurd requests.
 MAX_SELECTION = 5000
@@ -246,7 +247,7 @@ def _organizer_target(request: OrganizationRequest, event: Event) -> SendTarget:
         send_url=reverse("invites:send", args=args),
         progress_url=reverse("invites:send_progress", args=args),
         back_url=reverse("invites:guest_list", args=args),
-        back_label="Back to the guest list",
+        back_label=gettext("Back to the guest list"),
         page_template="invites/send/organizer_send.html",
         progress_template="invites/send/organizer_progress.html",
         actor=request.user,
@@ -291,7 +292,7 @@ def _owner_target(portal: Portal) -> SendTarget:
         send_url=reverse("owner:send", args=args),
         progress_url=reverse("owner:send_progress", args=args),
         back_url=reverse("owner:dashboard", args=args),
-        back_label="Back to your invites",
+        back_label=gettext("Back to your invites"),
         page_template="invites/send/owner_send.html",
         progress_template="invites/send/owner_progress.html",
         actor=portal.owner_email,
@@ -300,26 +301,19 @@ def _owner_target(portal: Portal) -> SendTarget:
     )
 
 
-def _owner_portal(request: HttpRequest, public_id: str) -> Portal:
-    portal = owner_portal_or_404(request, public_id)
-    if portal.status == Portal.Status.REVOKED:
-        raise Http404("This portal has been revoked.")
-    return portal
-
-
 @private_page
 @require_http_methods(["GET", "POST"])
 def owner_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    return send_page(request, _owner_target(_owner_portal(request, public_id)))
+    return send_page(request, _owner_target(live_owner_portal_or_404(request, public_id)))
 
 
 @private_page
 @require_GET
 def owner_progress(request: HttpRequest, public_id: str) -> HttpResponse:
-    return progress_page(request, _owner_target(_owner_portal(request, public_id)))
+    return progress_page(request, _owner_target(live_owner_portal_or_404(request, public_id)))
 
 
 @private_page
 @require_GET
 def owner_preview(request: HttpRequest, public_id: str, key: str) -> HttpResponse:
-    return preview_frame(request, _owner_target(_owner_portal(request, public_id)), key)
+    return preview_frame(request, _owner_target(live_owner_portal_or_404(request, public_id)), key)

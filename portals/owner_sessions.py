@@ -54,3 +54,13 @@ def owner_portal_or_404(request: HttpRequest, public_id: str) -> Portal:
     if portal is None or not has_owner_access(request, portal):
         raise Http404("No such portal.")
     return portal
+
+
+def live_owner_portal_or_404(request: HttpRequest, public_id: str) -> Portal:
+    """`owner_portal_or_404`, and 404 too once the portal is revoked: for the
+    downloads and sends a revoked portal no longer offers (its pages show the
+    revoked page instead)."""
+    portal = owner_portal_or_404(request, public_id)
+    if portal.is_revoked:
+        raise Http404("This portal has been revoked.")
+    return portal

@@ -13,7 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,7 +27,7 @@ from invites.models import Invite
 from invites.sending import with_delivery_status
 from invites.services import InviteNotRevocable, revoke_invite
 from portals.models import Portal
-from portals.owner_sessions import owner_portal_or_404, sign_out_owner
+from portals.owner_sessions import live_owner_portal_or_404, owner_portal_or_404, sign_out_owner
 
 INVITES_PER_PAGE = 50
 
@@ -127,9 +127,7 @@ def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse
 
 @private_page
 def export_invites(request: HttpRequest, public_id: str) -> StreamingHttpResponse:
-    portal = owner_portal_or_404(request, public_id)
-    if portal.is_revoked:
-        raise Http404("This portal has been revoked.")
+    portal = live_owner_portal_or_404(request, public_id)
     invites = Invite.objects.filter(portal=portal).order_by("created_at", "id")
     base = request.build_absolute_uri("/").rstrip("/")
     return portal_invites_csv(
