@@ -8,7 +8,6 @@ from django.shortcuts import render
 from billing.catalog import price_lists
 from billing.models import Purchase
 from credits import ledger
-from credits.context_processors import LOW_CREDIT_THRESHOLD
 from credits.statement import RowBuilder, statement_entries
 from organizations.access import OrganizationRequest, organization_view
 
@@ -37,7 +36,6 @@ def billing_page(request: OrganizationRequest) -> HttpResponse:
             "nav_section": "settings",
             "settings_tab": "billing",
             "balances": ledger.balances(organization),
-            "low_credit_threshold": LOW_CREDIT_THRESHOLD,
             "price_lists": price_lists(),
             "purchases": purchases,
             "recent_rows": list(recent),
