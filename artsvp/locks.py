@@ -20,7 +20,8 @@ holding the first):
   event holds FOR UPDATE: so portal and credit account come before event;
 - Stripe fulfilment, refunds, disputes: credit account -> purchase
   (billing/services.py);
-- an RSVP: event -> invite; revoking an invite: portal -> invite
+- an RSVP: event -> entry window -> invite (a multi-use link, then the
+  answer it creates); revoking an invite: portal -> invite
   (invites/services.py);
 - emailing invites: invite -> delivery (queueing, then the worker).
 
@@ -69,6 +70,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "credits.CreditAccount",
     "billing.Purchase",
     "events.Event",
+    "events.EntryWindow",
     "invites.Invite",
     "deliveries.Delivery",
 )

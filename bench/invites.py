@@ -104,7 +104,7 @@ def make_portal(organization: Organization, n: int) -> Portal:
     from credits.models import CreditEntry, CreditKind
     from events.models import Event
     from portals.claiming import claim_portal
-    from portals.models import Portal, PortalGroup
+    from portals.services import GroupSettings, create_group, create_portal
 
     starts = timezone.now() + timedelta(days=30)
     event = Event.objects.create(
@@ -114,10 +114,8 @@ def make_portal(organization: Organization, n: int) -> Portal:
         starts_at=starts,
         ends_at=starts + timedelta(days=2),
     )
-    group = PortalGroup.objects.create(organization=organization, event=event, name="Exhibitors")
-    portal = Portal.objects.create(
-        organization=organization, group=group, name=f"Gallery {n}", allocation=SIZE
-    )
+    group = create_group(event, settings=GroupSettings(name="Exhibitors"))
+    portal = create_portal(group, name=f"Gallery {n}", allocation=SIZE)
     for kind, amount in ((CreditKind.PORTAL, 1), (CreditKind.INVITE, SIZE)):
         ledger.grant_now(
             organization,

@@ -3,6 +3,16 @@
 An event's times are stored in UTC and shown in the event's own time zone
 (`timezone`, an IANA name): an art fair in Basel opens at 11:00 Basel time
 for every viewer. An archived event keeps its data and disappears from lists.
+
+Answers close at `answers_close_at` (default: the event's end, so that the
+guests of a multi-day fair can still answer on its second day).
+
+An entry window is a timed slot of an event ("VIP Preview, Thu 11:00-15:00,
+200 places"). Which invite types a window admits is recorded on the type
+(portals.InviteType.windows): a window that lists no type admits every
+invite. `capacity` counts accepted guests with their plus-ones; it is
+checked under the window's row lock (invites/answers.py), and lowering it
+never cancels anyone (an over-full window simply shows as full).
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ import zoneinfo
 from datetime import datetime
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
 from artsvp.ids import new_public_id
@@ -29,6 +40,8 @@ class Event(models.Model):
     description = models.TextField(blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
     rsvp_open = models.BooleanField(default=True)
+    # Empty: answers close when the event ends.
+    answers_close_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,3 +78,48 @@ class Event(models.Model):
     @property
     def has_started(self) -> bool:
         return dj_timezone.now() >= self.starts_at
+
+    @property
+    def answers_deadline(self) -> datetime:
+        """When guests can no longer answer (or change their answer)."""
+        return self.answers_close_at or self.ends_at
+
+    @property
+    def answers_closed(self) -> bool:
+        return dj_timezone.now() >= self.answers_deadline
+
+
+class EntryWindow(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="entry_windows")
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    label = models.CharField(max_length=80)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # Guests (with their plus-ones) the window admits; empty: no limit of its own.
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "label", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "event", Lower("label"), name="entry_window_label_unique_per_event"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="entry_window_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return self.starts_at.astimezone(self.event.tz)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return self.ends_at.astimezone(self.event.tz)

@@ -20,7 +20,7 @@ class InviteAdmin(ServiceStateAdmin):
     list_display = ["__str__", "event", "portal", "status", "plus_ones", "created_at"]
     list_filter = ["status"]
     search_fields = ["guest_name", "guest_email", "public_id"]
-    raw_id_fields = ["organization", "event", "batch", "portal"]
+    raw_id_fields = ["organization", "event", "batch", "portal", "parent"]
     exclude = ["token"]
     # The guest's answer, the allocation slot and the credit belong to the
     # services (invites/services.py); only the guest's details can be corrected.
@@ -29,8 +29,16 @@ class InviteAdmin(ServiceStateAdmin):
         "event",
         "batch",
         "portal",
+        "parent",
         "public_id",
         "status",
+        "invite_type",
+        "entry_window",
+        "golden",
+        "needs_approval",
+        "shared_with_organizer",
+        "uses",
+        "uses_taken",
         "plus_ones_allowed",
         "plus_ones",
         "opened_at",

@@ -29,13 +29,26 @@ class InviteRow:
     tags: Sequence[str] = ()
     metadata: dict[str, Any] | None = None
     plus_ones_allowed: int = 0
+    label: str = ""
+    invite_type_id: int | None = None
+    golden: bool = False
+    needs_approval: bool = False
+    uses: int = 1
 
 
 # The COPY's columns come from the model, so a new field cannot be left out:
 # every concrete column but the id. The batch's own values, then each row's;
 # every other column gets its field's default, evaluated once per batch or,
 # for a callable default, once per row.
-BATCH_VALUES = ("organization_id", "event_id", "batch_id", "portal_id", "created_at", "updated_at")
+BATCH_VALUES = (
+    "organization_id",
+    "event_id",
+    "batch_id",
+    "portal_id",
+    "shared_with_organizer",
+    "created_at",
+    "updated_at",
+)
 ROW_VALUES = (
     "public_id",
     "token",
@@ -44,6 +57,11 @@ ROW_VALUES = (
     "tags",
     "metadata",
     "plus_ones_allowed",
+    "label",
+    "invite_type_id",
+    "golden",
+    "needs_approval",
+    "uses",
 )
 _FIELDS = {field.attname: field for field in Invite._meta.concrete_fields if not field.primary_key}
 _DEFAULTED = [field for name, field in _FIELDS.items() if name not in {*BATCH_VALUES, *ROW_VALUES}]
@@ -67,12 +85,22 @@ def insert_invites(
     event_id: int,
     batch_id: int,
     portal_id: int | None,
+    shared_with_organizer: bool,
     now: datetime,
 ) -> None:
     """Insert one invite per row, each with a fresh public id and secret token."""
     public_ids = new_public_ids(len(rows))
     if connection.vendor == "postgresql":
-        _copy(rows, public_ids, organization_id, event_id, batch_id, portal_id, now)
+        batch_values = (
+            organization_id,
+            event_id,
+            batch_id,
+            portal_id,
+            shared_with_organizer,
+            now,
+            now,
+        )
+        _copy(rows, public_ids, batch_values)
         return
     Invite.objects.bulk_create(
         [
@@ -81,6 +109,7 @@ def insert_invites(
                 event_id=event_id,
                 batch_id=batch_id,
                 portal_id=portal_id,
+                shared_with_organizer=shared_with_organizer,
                 public_id=public_id,
                 token=new_secret_token(),
                 guest_name=row.guest_name,
@@ -88,6 +117,11 @@ def insert_invites(
                 tags=list(row.tags),
                 metadata=dict(row.metadata or {}),
                 plus_ones_allowed=row.plus_ones_allowed,
+                label=row.label,
+                invite_type_id=row.invite_type_id,
+                golden=row.golden,
+                needs_approval=row.needs_approval,
+                uses=row.uses,
             )
             for row, public_id in zip(rows, public_ids, strict=True)
         ],
@@ -95,16 +129,7 @@ def insert_invites(
     )
 
 
-def _copy(
-    rows: Sequence[InviteRow],
-    public_ids: list[str],
-    organization_id: int,
-    event_id: int,
-    batch_id: int,
-    portal_id: int | None,
-    now: datetime,
-) -> None:
-    batch_values = (organization_id, event_id, batch_id, portal_id, now, now)
+def _copy(rows: Sequence[InviteRow], public_ids: list[str], batch_values: tuple[Any, ...]) -> None:
     prefix = (
         *batch_values,
         *(_copy_value(field, field.get_default()) for field in _BATCH_DEFAULTS),
@@ -122,6 +147,11 @@ def _copy(
                     json.dumps(list(row.tags)),
                     json.dumps(row.metadata or {}),
                     row.plus_ones_allowed,
+                    row.label,
+                    row.invite_type_id,
+                    row.golden,
+                    row.needs_approval,
+                    row.uses,
                     *(_copy_value(field, field.get_default()) for field in _ROW_DEFAULTS),
                 )
             )

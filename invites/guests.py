@@ -27,6 +27,7 @@ __all__ = [
     "MAX_BLANK_LINKS",
     "MAX_CSV_BYTES",
     "MAX_CSV_ROWS",
+    "MAX_LABEL_LENGTH",
     "MAX_METADATA_BYTES",
     "MAX_METADATA_DEPTH",
     "MAX_NAME_LENGTH",
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_PLUS_ONES",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
+    "MAX_USES",
     "GuestInput",
     "GuestProblem",
     "check_guest",
@@ -43,6 +45,9 @@ __all__ = [
 
 
 MAX_NAME_LENGTH = max_length_of(Invite, "guest_name")
+MAX_LABEL_LENGTH = max_length_of(Invite, "label")
+# One link for a whole team; more than this is a public registration page.
+MAX_USES = 500
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 # A guest's metadata (API field, CSV columns) as compact UTF-8 JSON: one CSV
@@ -63,8 +68,17 @@ class GuestInput:
     email: str = ""
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
-    # None: the default (the portal group's plus-ones, 0 for the organizer).
+    # None: the default (the invite type's plus-ones, 0 for the organizer).
     plus_ones: int | None = None
+    label: str = ""
+    # The invite type's code; None: the batch's type (required when the
+    # portal's group has more than one).
+    invite_type: str | None = None
+    # How many people may answer the link (a multi-use link when > 1).
+    uses: int = 1
+    # None: the invite type's default (False for the organizer's untyped invites).
+    golden: bool | None = None
+    needs_approval: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +92,9 @@ class GuestProblem:
 def check_guest(guest: GuestInput, *, max_plus_ones: int) -> list[GuestProblem]:
     """Everything wrong with `guest`, in the order users read it; empty when it may be invited."""
     problems: list[GuestProblem] = []
-    if not guest.name.strip() and not guest.email.strip():
-        problems.append(GuestProblem("name", "give a name or an email address."))
+    if not guest.name.strip() and not guest.email.strip() and not guest.label.strip():
+        # A label alone makes a blank link the guest fills in ("Galerie Nord team").
+        problems.append(GuestProblem("name", "give a name, an email address or a label."))
     if len(guest.name) > MAX_NAME_LENGTH:
         problems.append(
             GuestProblem("name", f"the name is longer than {MAX_NAME_LENGTH} characters.")
@@ -89,6 +104,12 @@ def check_guest(guest: GuestInput, *, max_plus_ones: int) -> list[GuestProblem]:
             validate_email(guest.email)
         except ValidationError:
             problems.append(GuestProblem("email", f"{guest.email!r} is not a valid email address."))
+    if len(guest.label) > MAX_LABEL_LENGTH:
+        problems.append(
+            GuestProblem("label", f"the label is longer than {MAX_LABEL_LENGTH} characters.")
+        )
+    if not 1 <= guest.uses <= MAX_USES:
+        problems.append(GuestProblem("uses", f"uses must be between 1 and {MAX_USES}."))
     problem = tags_problem(guest.tags)
     if problem:
         problems.append(GuestProblem("tags", problem))

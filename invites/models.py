@@ -5,14 +5,29 @@ guest fills in). It comes from a batch: one request that generated n invites
 and used n invite credits in one ledger entry (`invite-batch:<id>`). The
 batch's source is a portal or, when `portal` is empty, the organizer.
 
-Status: created -> sent -> opened -> accepted | declined; any unanswered
-invite can be revoked (its allocation slot goes back to the portal, the
-credit does not: it was used when the invite was generated).
+Status: created -> sent -> opened -> accepted | declined | pending (an
+invite that needs approval waits for the organizer, who makes it accepted or
+declined); any unanswered invite can be revoked (its places go back to the
+portal's allocation, the credit does not: it was used when the invite was
+generated).
+
+An invite has a type (portals.InviteType; the organizer's own invites have
+none unless the organizer gives one), the flags copied from its type when it
+was generated (`golden`: skips capacity; `needs_approval`), and the entry
+window the guest chose (events.EntryWindow) when the event has windows.
+
+A multi-use link (`uses` > 1) is answered by several people: each answer is
+an invite of its own (`parent` = the link) that inherits the link's label,
+tags, metadata, source and type; `uses_taken` counts them, under the link's
+row lock. The answers use no credit and no allocation: the link paid one
+credit and took `uses` places of its type when it was generated.
 
 Who sees what: the portal owner sees every invite of their portal. The
 organizer sees the organizer's own invites, and a portal's invites once the
-guest accepted, unless the portal group shares all invites
-(`Invite.objects.visible_to_organizer()`). A portal's links belong to its
+guest accepted (or is waiting for approval), unless the invite was generated
+while its portal group shared all invites (`shared_with_organizer`, recorded
+at generation: turning sharing on later applies to new invites only;
+`Invite.objects.visible_to_organizer()`). A portal's links belong to its
 owner: the organizer (pages, exports, API keys) gets the link only of the
 invites the organization generated itself (`organizer_holds_link`).
 
@@ -25,12 +40,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.db.models.functions import Lower
 
 from artsvp.ids import new_public_id, new_secret_token
 from deliveries.models import Delivery
-from events.models import Event
+from events.models import EntryWindow, Event
 from organizations.models import Organization
-from portals.models import Portal
+from portals.models import InviteType, Portal
 
 
 class InviteBatch(models.Model):
@@ -91,8 +107,8 @@ class InviteQuerySet(models.QuerySet["Invite"]):
         """The organizer's own invites, and portal invites the portal group lets them see."""
         return self.filter(
             models.Q(portal__isnull=True)
-            | models.Q(portal__group__share_all_invites=True)
-            | models.Q(status=Invite.Status.ACCEPTED)
+            | models.Q(shared_with_organizer=True)
+            | models.Q(status__in=(Invite.Status.ACCEPTED, Invite.Status.PENDING))
         )
 
     def live(self) -> InviteQuerySet:
@@ -106,6 +122,7 @@ class Invite(models.Model):
         OPENED = "opened", "Opened"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
+        PENDING = "pending", "Pending approval"
         REVOKED = "revoked", "Revoked"
 
     # Not answered yet: the guest may still answer, the owner may still revoke.
@@ -128,6 +145,23 @@ class Invite(models.Model):
     plus_ones_allowed = models.PositiveSmallIntegerField(default=0)
     plus_ones = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    invite_type = models.ForeignKey(
+        InviteType, on_delete=models.PROTECT, null=True, blank=True, related_name="invites"
+    )
+    entry_window = models.ForeignKey(
+        EntryWindow, on_delete=models.PROTECT, null=True, blank=True, related_name="invites"
+    )
+    golden = models.BooleanField(default=False)
+    needs_approval = models.BooleanField(default=False)
+    # The organizer-visibility rule in force when the invite was generated.
+    shared_with_organizer = models.BooleanField(default=False)
+    # A multi-use link: how many people may answer it, and how many have.
+    uses = models.PositiveIntegerField(default=1)
+    uses_taken = models.PositiveIntegerField(default=0)
+    # Set on an answer to a multi-use link: the link it came through.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
     guest_note = models.CharField(max_length=500, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -151,6 +185,17 @@ class Invite(models.Model):
                 condition=models.Q(plus_ones__lte=models.F("plus_ones_allowed")),
                 name="invite_plus_ones_within_allowance",
             ),
+            models.CheckConstraint(
+                condition=models.Q(uses__gte=1) & models.Q(uses_taken__lte=models.F("uses")),
+                name="invite_uses_taken_within_uses",
+            ),
+            # One answer per email address on a multi-use link.
+            models.UniqueConstraint(
+                "parent",
+                Lower("guest_email"),
+                condition=models.Q(parent__isnull=False) & ~models.Q(guest_email=""),
+                name="invite_one_answer_per_email_per_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +213,14 @@ class Invite(models.Model):
     def organizer_holds_link(self) -> bool:
         """`organizer_holds_link` for this invite; load it with select_related("batch")."""
         return organizer_holds_link(portal_id=self.portal_id, batch_method=self.batch.method)
+
+    @property
+    def is_multi_use(self) -> bool:
+        return self.uses > 1
+
+    @property
+    def uses_left(self) -> int:
+        return self.uses - self.uses_taken
 
     @property
     def is_unanswered(self) -> bool:

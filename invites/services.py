@@ -49,7 +49,7 @@ from invites.guests import (
     metadata_problem,
 )
 from invites.models import Invite, InviteBatch
-from portals.models import Portal
+from portals.models import InviteType, Portal
 from portals.notifications import notify_credit_shortage
 from portals.rules import ensure_live, release_allocation, reserve_allocation
 
@@ -176,12 +176,18 @@ def generate_invites(
     guests: Sequence[GuestInput],
     *,
     blank: int = 0,
+    invite_type: str | None = None,
     method: str,
     actor: Any = None,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> InviteBatch:
     """Generate invites for `guests` plus `blank` blank links from the portal's allocation.
+
+    `invite_type` (a code of the portal's group) is the type of the blank links
+    and of every guest that names none; it is required when the group has more
+    than one type. Each invite takes its `uses` places of its type's allocation
+    (all or nothing across types) and one invite credit.
 
     All or nothing. Raises AllocationExceeded, PortalNotAssigned, PortalRevoked,
     InvalidGuests, IdempotencyKeyReused, IdempotencyKeyMismatch or
@@ -191,29 +197,33 @@ def generate_invites(
     request behind the key (the API hashes its whole body); by default, a hash
     of the guests, blank links and method.
     """
-    allowance = portal.group.default_plus_ones
-    _check_request(guests, blank, max_plus_ones=allowance, method=method)
+    types = _group_types(portal)
+    rows = _rows_for_portal(guests, blank, types=types, default_code=invite_type, method=method)
     if idempotency_key:
-        request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
+        request_hash = request_hash or _request_hash(
+            guests, blank=blank, method=method, invite_type=invite_type
+        )
+    places: dict[int, int] = {}
+    for row in rows:
+        assert row.invite_type_id is not None
+        places[row.invite_type_id] = places.get(row.invite_type_id, 0) + row.uses
     try:
         with locking_transaction():
             # Every generation for this portal serialises here, so two batches
             # cannot both fit in the allocation that only one of them fits.
-            locked = lock_existing_row(Portal.objects.filter(pk=portal.pk))
+            locked = lock_existing_row(Portal.objects.select_related("group").filter(pk=portal.pk))
             replay = _replayed_batch(locked.organization_id, idempotency_key)
             if replay is not None:
                 return _checked_replay(replay, request_hash, portal_id=locked.pk)
             ensure_live(locked)
-            size = len(guests) + blank
             # Before paying: a batch that does not fit is refused as such.
-            reserve_allocation(locked, size)
+            reserve_allocation(locked, places)
             batch = _create_batch(
                 organization=portal.organization,
-                event_id=portal.group.event_id,
+                event_id=locked.group.event_id,
                 portal=locked,
-                guests=guests,
-                blank=blank,
-                default_plus_ones=allowance,
+                rows=rows,
+                shared_with_organizer=locked.group.share_all_invites,
                 method=method,
                 actor=actor,
                 idempotency_key=idempotency_key,
@@ -230,6 +240,89 @@ def generate_invites(
     return batch
 
 
+def _group_types(portal: Portal) -> dict[str, InviteType]:
+    """The invite types a portal may generate now: its group's, not archived, by code."""
+    return {
+        invite_type.code: invite_type
+        for invite_type in InviteType.objects.filter(
+            group_id=portal.group_id, archived_at__isnull=True
+        )
+    }
+
+
+def _rows_for_portal(
+    guests: Sequence[GuestInput],
+    blank: int,
+    *,
+    types: dict[str, InviteType],
+    default_code: str | None,
+    method: str,
+) -> list[InviteRow]:
+    """The rows to insert, each with its type's defaults; raises InvalidGuests
+    naming every problem (guest number, field) before anything is locked."""
+    InviteBatch.Method(method)
+    errors = _size_errors(len(guests), blank)
+    only = next(iter(types.values())) if len(types) == 1 else None
+    default_type: InviteType | None = only
+    if default_code:
+        default_type = types.get(default_code)
+        if default_type is None:
+            errors.append(_unknown_type(default_code, types))
+    rows: list[InviteRow] = []
+    for number, guest in enumerate(guests, start=1):
+        invite_type = default_type
+        if guest.invite_type:
+            invite_type = types.get(guest.invite_type)
+            if invite_type is None:
+                errors.append(f"Guest {number}: " + _unknown_type(guest.invite_type, types))
+                continue
+        if invite_type is None:
+            if default_code is None:
+                errors.append(f"Guest {number}: choose an invite type.")
+            continue
+        for problem in check_guest(guest, max_plus_ones=invite_type.plus_ones_allowed):
+            errors.append(f"Guest {number}: {problem.message}")
+        rows.append(_row(guest, invite_type))
+    if blank > 0:
+        if default_type is None:
+            if default_code is None:
+                errors.append("Choose an invite type for the blank links.")
+        else:
+            rows.extend([_row(GuestInput(), default_type)] * blank)
+    if errors:
+        raise InvalidGuests(errors)
+    return rows
+
+
+def _unknown_type(code: str, types: dict[str, InviteType]) -> str:
+    known = ", ".join(sorted(types)) or "none"
+    return f"there is no invite type {code!r} in this portal's group (types: {known})."
+
+
+def _row(guest: GuestInput, invite_type: InviteType | None) -> InviteRow:
+    default_plus_ones = invite_type.plus_ones_allowed if invite_type is not None else 0
+    return InviteRow(
+        guest_name=guest.name.strip(),
+        guest_email=guest.email.strip(),
+        tags=list(guest.tags),
+        metadata=dict(guest.metadata),
+        plus_ones_allowed=default_plus_ones if guest.plus_ones is None else guest.plus_ones,
+        label=guest.label.strip(),
+        invite_type_id=invite_type.pk if invite_type is not None else None,
+        golden=(
+            guest.golden
+            if guest.golden is not None
+            else bool(invite_type is not None and invite_type.golden)
+        ),
+        needs_approval=(
+            guest.needs_approval
+            if guest.needs_approval is not None
+            else bool(invite_type is not None and invite_type.needs_approval)
+        ),
+        uses=guest.uses,
+    )
+
+
 def generate_organizer_invites(
     event: Event,
     guests: Sequence[GuestInput],
@@ -242,10 +335,20 @@ def generate_organizer_invites(
 ) -> InviteBatch:
     """The organizer's own invites for `event`: no portal, no allocation, one credit each.
 
-    Raises InvalidGuests, IdempotencyKeyReused, IdempotencyKeyMismatch or
-    ledger.InsufficientCredits. `request_hash` as for generate_invites.
+    They have no invite type. Raises InvalidGuests, IdempotencyKeyReused,
+    IdempotencyKeyMismatch or ledger.InsufficientCredits. `request_hash` as
+    for generate_invites.
     """
-    _check_request(guests, blank, max_plus_ones=MAX_PLUS_ONES, method=method)
+    InviteBatch.Method(method)
+    errors = _size_errors(len(guests), blank)
+    for number, guest in enumerate(guests, start=1):
+        if guest.invite_type:
+            errors.append(f"Guest {number}: the organizer's own invites have no invite type.")
+        for problem in check_guest(guest, max_plus_ones=MAX_PLUS_ONES):
+            errors.append(f"Guest {number}: {problem.message}")
+    if errors:
+        raise InvalidGuests(errors)
+    rows = [_row(guest, None) for guest in guests] + [_row(GuestInput(), None)] * max(blank, 0)
     if idempotency_key:
         request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
     with locking_transaction():
@@ -253,9 +356,8 @@ def generate_organizer_invites(
             organization=event.organization,
             event_id=event.pk,
             portal=None,
-            guests=guests,
-            blank=blank,
-            default_plus_ones=0,
+            rows=rows,
+            shared_with_organizer=True,
             method=method,
             actor=actor,
             idempotency_key=idempotency_key,
@@ -266,33 +368,30 @@ def generate_organizer_invites(
     return batch
 
 
-def _check_request(
-    guests: Sequence[GuestInput], blank: int, *, max_plus_ones: int, method: str
-) -> None:
-    InviteBatch.Method(method)
+def _size_errors(guests: int, blank: int) -> list[str]:
     errors: list[str] = []
     if blank < 0:
         errors.append("The number of blank links cannot be negative.")
-    size = len(guests) + max(blank, 0)
+    size = guests + max(blank, 0)
     if size == 0:
         errors.append("Add at least one guest or one blank link.")
     if size > MAX_BATCH_SIZE:
         errors.append(f"At most {MAX_BATCH_SIZE:,} invites can be generated at once.")
-    for number, guest in enumerate(guests, start=1):
-        for problem in check_guest(guest, max_plus_ones=max_plus_ones):
-            errors.append(f"Guest {number}: {problem.message}")
-    if errors:
-        raise InvalidGuests(errors)
+    return errors
 
 
-def _request_hash(guests: Sequence[GuestInput], *, blank: int, method: str) -> str:
+def _request_hash(
+    guests: Sequence[GuestInput], *, blank: int, method: str, invite_type: str | None = None
+) -> str:
     """The request behind an idempotency key, canonically: the same guests give the same hash."""
-    canonical = json.dumps(
-        {"method": method, "blank": blank, "guests": [asdict(guest) for guest in guests]},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    body: dict[str, Any] = {
+        "method": method,
+        "blank": blank,
+        "guests": [asdict(guest) for guest in guests],
+    }
+    if invite_type:
+        body["invite_type"] = invite_type
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -334,16 +433,15 @@ def _create_batch(
     organization: Any,
     event_id: int,
     portal: Portal | None,
-    guests: Sequence[GuestInput],
-    blank: int,
-    default_plus_ones: int,
+    rows: Sequence[InviteRow],
+    shared_with_organizer: bool,
     method: str,
     actor: Any,
     idempotency_key: str | None,
     request_hash: str | None,
 ) -> InviteBatch:
     """Insert the batch, pay for it, insert its invites. Runs inside the caller's transaction."""
-    size = len(guests) + blank
+    size = len(rows)
     try:
         # A savepoint: a concurrent request with the same key that committed
         # first makes this insert fail, and we hand back its batch instead.
@@ -367,6 +465,7 @@ def _create_batch(
         return replay
     batch.replayed = False
 
+    # One credit per generated invite, whatever its type or number of uses.
     ledger.consume(
         organization,
         CreditKind.INVITE,
@@ -377,24 +476,13 @@ def _create_batch(
         actor=actor if getattr(actor, "pk", None) else None,
         memo=f"{size} invite(s) for {portal.name if portal else 'the organizer'}",
     )
-
-    rows = [
-        InviteRow(
-            guest_name=guest.name.strip(),
-            guest_email=guest.email.strip(),
-            tags=list(guest.tags),
-            metadata=dict(guest.metadata),
-            plus_ones_allowed=(default_plus_ones if guest.plus_ones is None else guest.plus_ones),
-        )
-        for guest in guests
-    ]
-    rows.extend([InviteRow(plus_ones_allowed=default_plus_ones)] * blank)
     insert_invites(
         rows,
         organization_id=organization.pk,
         event_id=event_id,
         batch_id=batch.pk,
         portal_id=portal.pk if portal else None,
+        shared_with_organizer=shared_with_organizer,
         now=timezone.now(),
     )
     logger.info(
@@ -429,8 +517,10 @@ def revoke_invite(invite: Invite, *, actor: Any = None) -> Invite:
         locked.status = Invite.Status.REVOKED
         locked.revoked_at = now
         locked.save(update_fields=["status", "revoked_at", "updated_at"])
-        if locked.portal is not None:
-            release_allocation(locked.portal, 1)
+        if locked.portal is not None and locked.invite_type_id is not None:
+            # The link's places that nobody took go back (all of them for a
+            # single-use invite).
+            release_allocation(locked.portal, locked.invite_type_id, locked.uses_left)
     logger.info(
         "Invite %s revoked by %s", locked.public_id, getattr(actor, "pk", None) or "the owner"
     )

@@ -50,17 +50,38 @@ class AllocationExceeded(PortalError):
 
     code = "allocation_exceeded"
 
-    def __init__(self, *, requested: int, remaining: int) -> None:
+    def __init__(
+        self,
+        *,
+        requested: int,
+        remaining: int,
+        invite_type: str | None = None,
+        invite_type_code: str | None = None,
+    ) -> None:
         self.requested = requested
         self.remaining = remaining
-        asked = ngettext(
-            "You asked for %(requested)d invite", "You asked for %(requested)d invites", requested
-        ) % {"requested": requested}
-        left = ngettext(
-            "only %(remaining)d remains in your allocation",
-            "only %(remaining)d remain in your allocation",
-            remaining,
-        ) % {"remaining": remaining}
+        self.invite_type = invite_type
+        self.invite_type_code = invite_type_code
+        if invite_type:
+            asked = ngettext(
+                "You asked for %(requested)d %(type)s invite",
+                "You asked for %(requested)d %(type)s invites",
+                requested,
+            ) % {"requested": requested, "type": invite_type}
+            left = ngettext(
+                "only %(remaining)d remains", "only %(remaining)d remain", remaining
+            ) % {"remaining": remaining}
+        else:
+            asked = ngettext(
+                "You asked for %(requested)d invite",
+                "You asked for %(requested)d invites",
+                requested,
+            ) % {"requested": requested}
+            left = ngettext(
+                "only %(remaining)d remains in your allocation",
+                "only %(remaining)d remain in your allocation",
+                remaining,
+            ) % {"remaining": remaining}
         super().__init__(
             gettext("%(asked)s but %(left)s (%(shortfall)d short).")
             % {"asked": asked, "left": left, "shortfall": self.shortfall}
@@ -72,7 +93,11 @@ class AllocationExceeded(PortalError):
 
     @property
     def details(self) -> dict[str, Any]:
-        return {"requested": self.requested, "remaining": self.remaining}
+        return {
+            "requested": self.requested,
+            "remaining": self.remaining,
+            "invite_type": self.invite_type_code,
+        }
 
 
 class AllocationBelowUsed(PortalError):

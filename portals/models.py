@@ -9,12 +9,25 @@ A portal is one exhibitor's, sponsor's or partner's space. Its life:
 unassigned -> assigned (an owner email claimed it; one portal credit used)
 -> revoked (no refund). Creating a portal uses no credit.
 
+Invite types are the tiers of a group ("VIP Preview", "VIP", "Public
+days"): 1 to MAX_INVITE_TYPES per group, a code unique in the group, the
+plus-ones an invite of the type allows, its defaults (golden, needs
+approval), the entry windows it admits, and the allocation a new portal gets
+of it. A type with invites is archived, never deleted. Every group has at
+least one type; a group that never adds a second one works as before.
+
+A portal's allocation is one `PortalAllocation` row per type of its group
+(`size`, `used`: places, so a multi-use link of 5 uses takes 5 of them);
+`Portal.allocation` and `Portal.invites_used` are their sums, kept by the
+same writes in portals/rules.py under the portal's row lock.
+
 Invariants (also database constraints):
 - group names are unique per event and portal names per group, ignoring
   case (services.py checks them first, to answer with a domain error);
-- 0 <= invites_used <= allocation: `invites_used` counts live generated
-  invites and only changes under the portal's row lock, through
-  portals/rules.py (reserve_allocation, release_allocation, change_allocation);
+- 0 <= used <= size per type and 0 <= invites_used <= allocation in all:
+  they count the places of live generated invites and only change under the
+  portal's row lock, through portals/rules.py (reserve_allocation,
+  release_allocation, change_allocation, add_allocation);
 - an assigned portal has an owner email and an assignment time.
 
 The portal owner has no account. The browser that claims a portal is signed
@@ -34,7 +47,7 @@ from django.db.models.functions import Lower
 
 from artsvp.ids import new_public_id, new_secret_token
 from credits.models import CreditKind
-from events.models import Event
+from events.models import EntryWindow, Event
 from organizations.models import Organization
 
 
@@ -79,6 +92,47 @@ class PortalGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+MAX_INVITE_TYPES = 10
+
+
+class InviteType(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PortalGroup, on_delete=models.CASCADE, related_name="invite_types")
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    name = models.CharField(max_length=80)
+    # Short, unique in the group: the CSV's `type` column and `allocation_<code>`.
+    code = models.SlugField(max_length=30)
+    # What a new portal of the group gets of this type.
+    default_allocation = models.PositiveIntegerField(default=10)
+    plus_ones_allowed = models.PositiveSmallIntegerField(default=0)
+    # Defaults for the invites of this type.
+    golden = models.BooleanField(
+        default=False, help_text="Golden invites skip the event's and the window's capacity."
+    )
+    needs_approval = models.BooleanField(
+        default=False,
+        help_text="Answers wait as pending until the organizer approves or declines them.",
+    )
+    # The entry windows this type admits (a window no type lists admits everyone).
+    windows = models.ManyToManyField(EntryWindow, blank=True, related_name="invite_types")
+    position = models.PositiveSmallIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="invite_type_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Portal(models.Model):
@@ -146,6 +200,36 @@ class Portal(models.Model):
     @property
     def path(self) -> str:
         return f"/p/{self.token}/"
+
+
+class PortalAllocation(models.Model):
+    """How many places of one invite type a portal may give out, and how many it has."""
+
+    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="allocations")
+    invite_type = models.ForeignKey(
+        InviteType, on_delete=models.PROTECT, related_name="allocations"
+    )
+    size = models.PositiveIntegerField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["invite_type__position", "invite_type_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portal", "invite_type"], name="portal_allocation_once_per_type"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used__lte=models.F("size")),
+                name="portal_allocation_used_within_size",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.used}/{self.size} {self.invite_type_id} for {self.portal_id}"
+
+    @property
+    def remaining(self) -> int:
+        return self.size - self.used
 
 
 class OwnerCode(models.Model):

@@ -6,14 +6,17 @@ a revocation, a claim or another batch committed a moment ago is seen. The
 services of portals/ and invites/ call these instead of writing their own
 status checks.
 
-The allocation counters: `invites_used` changes only here, by
-reserve_allocation (a batch is generated) and release_allocation (an invite is
-revoked); `allocation` changes only through change_allocation, which never
-goes below what is used. The CHECK `invites_used <= allocation` in the
-database backs both.
+The allocation counters, per invite type (PortalAllocation) and their sums on
+the portal: `used` changes only here, by reserve_allocation (a batch is
+generated) and release_allocation (an invite is revoked); `size` changes only
+through change_allocation, which never goes below what is used, and
+new_portal_allocations (a portal is created). The CHECKs `used <= size` and
+`invites_used <= allocation` in the database back them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.db.models import F
@@ -26,7 +29,7 @@ from portals.errors import (
     PortalNotAssigned,
     PortalRevoked,
 )
-from portals.models import Portal
+from portals.models import InviteType, Portal, PortalAllocation
 
 
 def _assert_locked() -> None:
@@ -57,41 +60,101 @@ def ensure_claimable(portal: Portal) -> None:
         raise PortalAlreadyAssigned()
 
 
-def reserve_allocation(portal: Portal, count: int) -> None:
-    """Count `count` new invites against the portal's allocation.
-    Raises AllocationExceeded (naming what was asked and what remains)."""
+def reserve_allocation(portal: Portal, places: Mapping[int, int]) -> None:
+    """Count new invites against the portal's allocation: `places` maps an invite
+    type's id to the places its invites take (a multi-use link takes its uses).
+    All or nothing across types. Raises AllocationExceeded naming the first type
+    that does not fit (by name when the group has more than one type)."""
+    _assert_locked()
+    if any(count < 0 for count in places.values()):
+        raise ValueError("A reservation is 0 or more places.")
+    wanted = {type_id: count for type_id, count in places.items() if count}
+    if not wanted:
+        return
+    allocations = _allocations(portal)
+    for type_id, count in wanted.items():
+        allocation = allocations.get(type_id)
+        remaining = allocation.remaining if allocation is not None else 0
+        if count > remaining:
+            invite_type = (
+                allocation.invite_type
+                if allocation is not None
+                else InviteType.objects.get(pk=type_id)
+            )
+            raise AllocationExceeded(
+                requested=count,
+                remaining=remaining,
+                invite_type=invite_type.name if len(allocations) > 1 else None,
+                invite_type_code=invite_type.code,
+            )
+    for type_id, count in wanted.items():
+        _add_to_used(portal, allocations[type_id], count)
+
+
+def release_allocation(portal: Portal, invite_type_id: int, count: int) -> None:
+    """Give `count` places of a type back to the allocation (revoked invites)."""
     _assert_locked()
     if count < 0:
-        raise ValueError("A reservation is 0 or more invites.")
-    if count > portal.remaining:
-        raise AllocationExceeded(requested=count, remaining=portal.remaining)
-    _add_to_used(portal, count)
+        raise ValueError("A release is 0 or more places.")
+    if not count:
+        return
+    allocation = _allocations(portal)[invite_type_id]
+    _add_to_used(portal, allocation, -min(count, allocation.used))
 
 
-def release_allocation(portal: Portal, count: int) -> None:
-    """Give `count` places back to the allocation (revoked invites)."""
+def change_allocation(portal: Portal, invite_type_id: int, size: int) -> None:
+    """Set the portal's allocation of one type, never below the places it has used
+    (the row is created if the type is new to the portal). Raises AllocationBelowUsed."""
     _assert_locked()
-    if count < 0:
-        raise ValueError("A release is 0 or more invites.")
-    _add_to_used(portal, -count)
-
-
-def change_allocation(portal: Portal, allocation: int) -> None:
-    """Set the allocation on `portal`, never below the invites already generated;
-    the caller saves it with the portal's other changed fields.
-    Raises AllocationBelowUsed."""
-    _assert_locked()
-    if allocation < 0:
+    if size < 0:
         raise ValueError("An allocation is 0 or more.")
-    if allocation < portal.invites_used:
-        raise AllocationBelowUsed(used=portal.invites_used, requested=allocation)
-    portal.allocation = allocation
-
-
-def _add_to_used(portal: Portal, delta: int) -> None:
-    # An UPDATE of the column, not a save(): only this counter and the
-    # timestamp are written, whatever else the caller holds in memory.
+    allocation = _allocations(portal).get(invite_type_id)
+    if allocation is None:
+        allocation = PortalAllocation.objects.create(
+            portal=portal, invite_type_id=invite_type_id, size=0, used=0
+        )
+    if size < allocation.used:
+        raise AllocationBelowUsed(used=allocation.used, requested=size)
+    delta = size - allocation.size
+    if not delta:
+        return
+    PortalAllocation.objects.filter(pk=allocation.pk).update(size=size)
+    allocation.size = size
     now = timezone.now()
+    Portal.objects.filter(pk=portal.pk).update(allocation=F("allocation") + delta, updated_at=now)
+    portal.allocation += delta
+    portal.updated_at = now
+
+
+def new_portal_allocations(
+    portals: Sequence[Portal], sizes: Sequence[Mapping[int, int]]
+) -> list[PortalAllocation]:
+    """The allocation rows of portals just inserted (under their group's lock):
+    one per type in `sizes[i]` (type id -> size); their `allocation` was set to the sum."""
+    rows = [
+        PortalAllocation(portal=portal, invite_type_id=type_id, size=size)
+        for portal, portal_sizes in zip(portals, sizes, strict=True)
+        for type_id, size in portal_sizes.items()
+    ]
+    return PortalAllocation.objects.bulk_create(rows)
+
+
+def _allocations(portal: Portal) -> dict[int, PortalAllocation]:
+    # Read under the portal's lock: every write of these rows holds it too.
+    return {
+        allocation.invite_type_id: allocation
+        for allocation in PortalAllocation.objects.filter(portal=portal).select_related(
+            "invite_type"
+        )
+    }
+
+
+def _add_to_used(portal: Portal, allocation: PortalAllocation, delta: int) -> None:
+    # UPDATEs of the columns, not save(): only the counters and the timestamp
+    # are written, whatever else the caller holds in memory.
+    now = timezone.now()
+    PortalAllocation.objects.filter(pk=allocation.pk).update(used=F("used") + delta)
+    allocation.used += delta
     Portal.objects.filter(pk=portal.pk).update(
         invites_used=F("invites_used") + delta, updated_at=now
     )

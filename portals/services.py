@@ -17,8 +17,8 @@ transaction (update_group, update_portal), from the pages and the API alike.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -37,8 +37,13 @@ from portals.errors import (
     InvalidGroupSettings,
     NoContactEmail,
 )
-from portals.models import Portal, PortalGroup
-from portals.rules import change_allocation, ensure_live, ensure_not_revoked
+from portals.models import InviteType, Portal, PortalGroup
+from portals.rules import (
+    change_allocation,
+    ensure_live,
+    ensure_not_revoked,
+    new_portal_allocations,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +69,24 @@ class GroupSettings:
 
 @dataclass(frozen=True)
 class PortalRow:
-    """One portal to create; no allocation means the group's default."""
+    """One portal to create. `allocations` maps invite type codes to sizes;
+    `allocation` is the size of the group's first type; a type given neither
+    gets its default."""
 
     name: str
     allocation: int | None = None
     contact_email: str = ""
+    allocations: Mapping[str, int] = field(default_factory=dict)
+
+
+# The type every group starts with (and the one existing groups were given).
+DEFAULT_TYPE_NAME = "Standard"
+DEFAULT_TYPE_CODE = "standard"
+
+
+def live_types(group: PortalGroup) -> list[InviteType]:
+    """The group's invite types that portals may use, in the group's order."""
+    return list(InviteType.objects.filter(group=group, archived_at__isnull=True))
 
 
 def check_group_name(event: Event, name: str, *, exclude: PortalGroup | None = None) -> None:
@@ -126,7 +144,22 @@ def create_group(event: Event, *, settings: GroupSettings) -> PortalGroup:
         instructions=settings.instructions,
         share_all_invites=settings.share_all_invites,
     )
-    return _save_group(group)
+    with transaction.atomic():
+        _save_group(group)
+        add_default_type(group)
+    return group
+
+
+def add_default_type(group: PortalGroup) -> InviteType:
+    """A new group's one invite type, with the group's defaults."""
+    return InviteType.objects.create(
+        organization_id=group.organization_id,
+        group=group,
+        name=DEFAULT_TYPE_NAME,
+        code=DEFAULT_TYPE_CODE,
+        default_allocation=group.default_allocation,
+        plus_ones_allowed=group.default_plus_ones,
+    )
 
 
 def update_group(
@@ -156,10 +189,18 @@ def update_group(
         # Lock and re-read: two changes of different settings at once both
         # land, and neither writes back the other's stale value.
         locked = _lock_group(group)
-        for field, value in changes.items():
+        for name_, value in changes.items():
             if value is not None:
-                setattr(locked, field, value)
-        return _save_group(locked)
+                setattr(locked, name_, value)
+        _save_group(locked)
+        types = live_types(locked)
+        if len(types) == 1:
+            # A group of one type: its defaults are the group's.
+            InviteType.objects.filter(pk=types[0].pk).update(
+                default_allocation=locked.default_allocation,
+                plus_ones_allowed=locked.default_plus_ones,
+            )
+        return locked
 
 
 def _lock_group(group: PortalGroup) -> PortalGroup:
@@ -198,7 +239,11 @@ def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal
     if len(rows) > MAX_PORTALS_PER_IMPORT:
         raise ValueError(f"At most {MAX_PORTALS_PER_IMPORT} portals per import.")
     for row in rows:
-        if not row.name.strip() or (row.allocation is not None and row.allocation < 0):
+        if (
+            not row.name.strip()
+            or (row.allocation is not None and row.allocation < 0)
+            or any(size < 0 for size in row.allocations.values())
+        ):
             raise ValueError(f"Invalid portal row: {row!r}")
     with locking_transaction():
         locked = _lock_group(group)
@@ -213,24 +258,40 @@ def import_portals(group: PortalGroup, rows: Sequence[PortalRow]) -> list[Portal
             taken.add(key)
         if duplicates:
             raise DuplicatePortalName(duplicates)
+        types = live_types(locked)
+        sizes = [_sizes(row, types) for row in rows]
         portals = [
             Portal(
                 organization_id=locked.organization_id,
                 group=locked,
                 name=row.name.strip(),
-                allocation=(
-                    row.allocation if row.allocation is not None else locked.default_allocation
-                ),
+                allocation=sum(portal_sizes.values()),
                 contact_email=row.contact_email.strip(),
             )
-            for row in rows
+            for row, portal_sizes in zip(rows, sizes, strict=True)
         ]
         try:
             with transaction.atomic():
-                return Portal.objects.bulk_create(portals)
+                created = Portal.objects.bulk_create(portals)
         except IntegrityError:
             # The unique index folds case a little differently from casefold().
             raise DuplicatePortalName([row.name.strip() for row in rows]) from None
+        new_portal_allocations(created, sizes)
+        return created
+
+
+def _sizes(row: PortalRow, types: Sequence[InviteType]) -> dict[int, int]:
+    """A new portal's allocation per type id: the row's, else each type's default."""
+    unknown = set(row.allocations) - {invite_type.code for invite_type in types}
+    if unknown:
+        raise ValueError(f"Unknown invite types: {sorted(unknown)}")
+    sizes: dict[int, int] = {}
+    for position, invite_type in enumerate(types):
+        size = row.allocations.get(invite_type.code)
+        if size is None and position == 0:
+            size = row.allocation
+        sizes[invite_type.pk] = invite_type.default_allocation if size is None else size
+    return sizes
 
 
 def update_portal(
@@ -238,6 +299,7 @@ def update_portal(
     *,
     name: str | None = None,
     allocation: int | None = None,
+    allocations: Mapping[int, int] | None = None,
     contact_email: str | None = None,
     owner_email: str | None = None,
     revoke: bool = False,
@@ -246,7 +308,9 @@ def update_portal(
     """Change any of the portal's fields, all or none, in one transaction; None
     leaves a field as it is, "" removes the contact email.
 
-    The allocation never drops below what is used; a new owner email needs an
+    `allocations` maps invite type ids of the portal's group to sizes;
+    `allocation` is the size of the group's first type. An allocation never
+    drops below what its type has used; a new owner email needs an
     assigned portal (it uses no credit: the claim used it); revoking closes
     the portal for good. Raises PortalRevoked, PortalNotAssigned,
     AllocationBelowUsed or DuplicatePortalName, having changed nothing.
@@ -254,7 +318,7 @@ def update_portal(
     if allocation is not None and allocation < 0:
         raise ValueError("An allocation is 0 or more.")
     if not revoke and all(
-        value is None for value in (name, allocation, contact_email, owner_email)
+        value is None for value in (name, allocation, allocations, contact_email, owner_email)
     ):
         return portal
     with locking_transaction():
@@ -271,9 +335,19 @@ def update_portal(
             ensure_live(locked)
             locked.owner_email = owner_email.strip()
             fields.append("owner_email")
+        sizes = dict(allocations or {})
         if allocation is not None:
-            change_allocation(locked, allocation)
-            fields.append("allocation")
+            types = live_types(locked.group)
+            if types:
+                sizes.setdefault(types[0].pk, allocation)
+        if sizes:
+            known = set(
+                InviteType.objects.filter(group_id=locked.group_id).values_list("pk", flat=True)
+            )
+            if set(sizes) - known:
+                raise ValueError("An allocation names an invite type of another group.")
+            for type_id, size in sizes.items():
+                change_allocation(locked, type_id, size)
         if name is not None:
             name = name.strip()
             if name.casefold() in taken_names(locked.group, exclude=locked):

@@ -24,7 +24,8 @@ from credits.models import CreditEntry, CreditKind
 from events.models import Event
 from organizations.models import Membership, Organization
 from organizations.services import create_organization
-from portals.models import Portal, PortalGroup
+from portals.models import InviteType, Portal, PortalAllocation, PortalGroup
+from portals.services import add_default_type
 
 PASSWORD = "correct horse battery staple"
 
@@ -110,9 +111,50 @@ def event(org: Organization) -> Event:
     )
 
 
+def make_group(**fields: Any) -> PortalGroup:
+    """A group row as given, with the one invite type every group has."""
+    group = PortalGroup.objects.create(**fields)
+    add_default_type(group)
+    return group
+
+
+def make_portal(**fields: Any) -> Portal:
+    """A portal row as given (`allocation` and `invites_used` are its group's first
+    type's), with one allocation row per type of its group, as services create them."""
+    group = fields["group"]
+    fields.setdefault("organization", group.organization)
+    portal = Portal.objects.create(**fields)
+    types = list(InviteType.objects.filter(group=group, archived_at__isnull=True))
+    PortalAllocation.objects.bulk_create(
+        PortalAllocation(
+            portal=portal,
+            invite_type=invite_type,
+            size=portal.allocation if position == 0 else 0,
+            used=portal.invites_used if position == 0 else 0,
+        )
+        for position, invite_type in enumerate(types)
+    )
+    return portal
+
+
+def set_allocation(portal: Portal, size: int, *, used: int | None = None) -> None:
+    """Set the portal's allocation (of its group's first type) as a test's setup,
+    keeping the per-type row and the portal's sums equal."""
+    allocation = PortalAllocation.objects.filter(portal=portal).order_by(
+        "invite_type__position", "invite_type_id"
+    )[0]
+    used = allocation.used if used is None else used
+    PortalAllocation.objects.filter(pk=allocation.pk).update(size=size, used=used)
+    others = PortalAllocation.objects.filter(portal=portal).exclude(pk=allocation.pk)
+    Portal.objects.filter(pk=portal.pk).update(
+        allocation=size + sum(other.size for other in others),
+        invites_used=used + sum(other.used for other in others),
+    )
+
+
 @pytest.fixture
 def group(event: Event) -> PortalGroup:
-    return PortalGroup.objects.create(
+    return make_group(
         organization=event.organization,
         event=event,
         name="Exhibitors",
@@ -125,8 +167,7 @@ def group(event: Event) -> PortalGroup:
 
 @pytest.fixture
 def portal(group: PortalGroup) -> Portal:
-    return Portal.objects.create(
-        organization=group.organization,
+    return make_portal(
         group=group,
         name="Galerie Nord",
         allocation=10,
@@ -144,12 +185,10 @@ def other_portal(other_org: Organization) -> Portal:
         starts_at=starts,
         ends_at=starts + timedelta(days=1),
     )
-    other_group = PortalGroup.objects.create(
+    other_group = make_group(
         organization=other_org, event=other_event, name="Sponsors", kind="sponsor"
     )
-    return Portal.objects.create(
-        organization=other_org, group=other_group, name="Charlie's Sponsor", allocation=5
-    )
+    return make_portal(group=other_group, name="Charlie's Sponsor", allocation=5)
 
 
 def give_credits(organization: Organization, *, portal: int = 0, invite: int = 0) -> None:

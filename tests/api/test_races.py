@@ -21,7 +21,7 @@ from organizations.api_key_services import NewApiKey
 from organizations.models import Organization
 from portals.models import Portal
 from tests.api.conftest import ApiClient
-from tests.conftest import give_credits
+from tests.conftest import give_credits, set_allocation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,7 @@ def assert_ledger_clean(organization: Organization) -> None:
 def test_forty_requests_for_twenty_five_credits_create_exactly_twenty_five_invites(
     org: Organization, assigned_portal: Portal, alice_key: NewApiKey
 ) -> None:
-    Portal.objects.filter(pk=assigned_portal.pk).update(allocation=100)
+    set_allocation(assigned_portal, 100)
     give_credits(org, invite=25)
     path = f"/portals/{assigned_portal.public_id}/invites"
 

@@ -30,14 +30,14 @@ from organizations.models import Organization
 from portals import services as portals
 from portals.errors import PortalRevoked
 from portals.models import Portal, PortalGroup
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, live_invites, race
 
 
 def test_every_table_in_the_order_is_a_model() -> None:
     for label in LOCK_ORDER:
         apps.get_model(label)
-    assert len(set(LOCK_ORDER)) == len(LOCK_ORDER) == 10
+    assert len(set(LOCK_ORDER)) == len(LOCK_ORDER) == 11
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,9 +162,7 @@ def test_an_rsvp_a_revocation_and_a_new_batch_race_without_deadlock(
     give_credits(org, invite=2 * ROUNDS)
     for round_number in range(ROUNDS):
         portal = assign(
-            Portal.objects.create(
-                organization=org, group=group, name=f"Race {round_number}", allocation=10
-            )
+            make_portal(organization=org, group=group, name=f"Race {round_number}", allocation=10)
         )
         batch = invites.generate_invites(
             portal, [invites.GuestInput(name="Ada", email="ada@example.com")], method="single"
@@ -200,9 +198,7 @@ def test_revoking_a_portal_while_its_owner_generates_and_the_organizer_edits(
     give_credits(org, invite=ROUNDS)
     for round_number in range(ROUNDS):
         portal = assign(
-            Portal.objects.create(
-                organization=org, group=group, name=f"Edit {round_number}", allocation=5
-            )
+            make_portal(organization=org, group=group, name=f"Edit {round_number}", allocation=5)
         )
         results = together(
             partial(portals.revoke_portal, portal, actor=None),

@@ -22,7 +22,7 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from invites.models import InviteBatch
 from organizations.models import Organization
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 
 pytestmark = pytest.mark.django_db
 
@@ -342,12 +342,11 @@ def test_the_statement_is_paginated_fifty_to_a_page(
 def test_the_statements_query_count_does_not_grow_with_its_rows(
     alice_client: Client, org: Organization, event: Any, group: Any, alice: Any
 ) -> None:
-    from portals.models import Portal
 
     def add_rows(count: int) -> None:
         give_credits(org, portal=count, invite=count)
         for number in range(count):
-            portal = Portal.objects.create(
+            portal = make_portal(
                 organization=org, group=group, name=f"Portal {count}.{number}", allocation=5
             )
             consume(org, "portal", 1, portal=portal, actor=alice, reason="portal_assignment")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
-from portals.models import PortalGroup
+from tests.conftest import make_group
 
 
 def event_data(**overrides):
@@ -107,7 +107,7 @@ def test_list_query_count_does_not_grow_with_events(
         alice_client.get(url)
     for n in range(3, 30):
         event = make_event(org, f"Fair {n}", starts_in_days=n + 1)
-        PortalGroup.objects.create(organization=org, event=event, name="Exhibitors")
+        make_group(organization=org, event=event, name="Exhibitors")
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = alice_client.get(url)
     assert response.content.decode().count("Fair ") >= 30

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from invites.models import Invite
 from invites.services import GuestInput, generate_invites, generate_organizer_invites, respond
-from portals.models import CreditShortageNotice, Portal, PortalGroup
-from tests.conftest import give_credits
+from portals.models import CreditShortageNotice, PortalGroup
+from tests.conftest import give_credits, set_allocation
 from tests.invites.helpers import assign, balance
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,12 @@ def guest_list(org, event) -> str:
 
 def generate_url(org, event) -> str:
     return reverse("invites:organizer_generate", args=[org.slug, event.slug])
+
+
+def shared_from_the_start(group):
+    """As if the group had shared all invites when its portals generated them."""
+    PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+    Invite.objects.filter(portal__group=group).update(shared_with_organizer=True)
 
 
 @pytest.fixture
@@ -70,13 +76,24 @@ class TestPrivacy:
         body = b"".join(export.streaming_content).decode("utf-8-sig")
         assert "Accepted Guest" in body and "Waiting Guest" not in body
 
-    def test_a_group_sharing_all_invites_shows_every_invite(
-        self, org, event, group, world, alice_client
+    def test_invites_generated_while_the_group_shares_all_invites_are_all_shown(
+        self, org, event, group, portal, alice_client
     ):
         PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        assign(portal, "owner@example.com")
+        generate_invites(portal, [GuestInput(name="Shared Guest")], method="single")
         page = text(alice_client.get(guest_list(org, event)))
-        for name in ("Accepted Guest", "Declined Guest", "Waiting Guest", "Press Person"):
-            assert name in page
+        assert "Shared Guest" in page
+
+    def test_sharing_turned_on_later_applies_to_new_invites_only(
+        self, org, event, group, world, portal, alice_client
+    ):
+        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        generate_invites(portal, [GuestInput(name="Later Guest")], method="single")
+        page = text(alice_client.get(guest_list(org, event)))
+        assert "Later Guest" in page and "Accepted Guest" in page
+        # Generated under the old rule: still private to the portal's owner.
+        assert "Declined Guest" not in page and "Waiting Guest" not in page
 
     def test_the_portal_owner_always_sees_their_own_invites(self, world, portal):
         from tests.invites.helpers import owner_client
@@ -111,14 +128,14 @@ class TestGuestList:
     def test_counts_invited_accepted_plus_ones_declined(
         self, org, event, group, world, alice_client
     ):
-        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        shared_from_the_start(group)
         response = alice_client.get(guest_list(org, event))
         counts = response.context["counts"]
         assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "declined": 1}
         assert "2 people expected" in text(response)
 
     def test_filters_by_source_and_state(self, org, event, group, portal, world, alice_client):
-        PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        shared_from_the_start(group)
         organizer_only = text(alice_client.get(guest_list(org, event), {"source": "organizer"}))
         assert "Press Person" in organizer_only and "Waiting Guest" not in organizer_only
         portal_only = text(alice_client.get(guest_list(org, event), {"source": portal.public_id}))
@@ -161,7 +178,7 @@ class TestGuestList:
         generate_invites(portal, [GuestInput(name="First")], method="single")
         with django_assert_max_num_queries(30) as few:
             alice_client.get(guest_list(org, event))
-        Portal.objects.filter(pk=portal.pk).update(allocation=100)
+        set_allocation(portal, 100)
         generate_invites(portal, [GuestInput(name=f"G{i}") for i in range(60)], method="paste")
         generate_organizer_invites(
             event, [GuestInput(name=f"O{i}") for i in range(20)], method="paste"

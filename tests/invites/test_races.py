@@ -17,7 +17,7 @@ from invites.services import (
 )
 from portals.errors import AllocationExceeded
 from portals.models import Portal
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, balance, entries, race
 
 
@@ -59,7 +59,7 @@ def test_three_portals_generating_at_once_never_exceed_the_credits(org, group):
     give_credits(org, invite=25)
     portals = [
         assign(
-            Portal.objects.create(organization=org, group=group, name=f"Booth {i}", allocation=20),
+            make_portal(organization=org, group=group, name=f"Booth {i}", allocation=20),
             f"booth{i}@example.com",
         )
         for i in range(3)

@@ -15,6 +15,7 @@ from invites.models import Invite
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails, with_delivery_status
 from portals.models import Portal
 from portals.owner_sessions import SESSION_KEY
+from tests.conftest import set_allocation
 
 pytestmark = pytest.mark.django_db
 
@@ -408,7 +409,7 @@ def test_the_owner_dashboard_shows_each_invites_email_state_in_a_fixed_number_of
     assert "4 sends left" in page
     assert "Not emailed" in page and f"?invite={never.public_id}" in page
 
-    Portal.objects.filter(pk=portal.pk).update(allocation=100)
+    set_allocation(portal, 100)
     more = make_invites(30, portal=portal, emails=[f"more{n}@example.com" for n in range(30)])
     email_some(more[:15], django_capture_on_commit_callbacks)
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -31,7 +31,7 @@ from invites.services import (
 )
 from portals.errors import AllocationExceeded, PortalNotAssigned, PortalRevoked
 from portals.models import CreditShortageNotice, Portal
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, balance, entries, live_invites
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +197,7 @@ def test_an_idempotency_key_cannot_be_reused_for_another_portal(org, group, port
     give_credits(org, invite=10)
     assign(portal)
     second = assign(
-        Portal.objects.create(organization=org, group=group, name="Second", allocation=5),
+        make_portal(organization=org, group=group, name="Second", allocation=5),
         "second@example.com",
     )
     generate_invites(portal, guests(1), method=SINGLE, idempotency_key="same")

@@ -40,7 +40,7 @@ def test_the_allocation_refusal_names_the_numbers() -> None:
 
     assert str(refused) == "You asked for 8 invites but only 6 remain in your allocation (2 short)."
     assert refused.shortfall == 2
-    assert refused.details == {"requested": 8, "remaining": 6}
+    assert refused.details == {"requested": 8, "remaining": 6, "invite_type": None}
     assert str(errors.AllocationExceeded(requested=1, remaining=0)) == (
         "You asked for 1 invite but only 0 remain in your allocation (1 short)."
     )

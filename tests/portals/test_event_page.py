@@ -3,11 +3,12 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from portals.models import Portal, PortalGroup
+from portals.models import Portal
+from tests.conftest import make_group, make_portal
 
 
 def test_detail_lists_groups_with_their_counts(alice_client, org, event, group, portal):
-    Portal.objects.create(
+    make_portal(
         organization=org,
         group=group,
         name="Studio Aalto",
@@ -17,7 +18,7 @@ def test_detail_lists_groups_with_their_counts(alice_client, org, event, group, 
         owner_email="o@aalto.example",
         assigned_at=timezone.now(),
     )
-    PortalGroup.objects.create(organization=org, event=event, name="Sponsors", kind="sponsor")
+    make_group(organization=org, event=event, name="Sponsors", kind="sponsor")
 
     response = alice_client.get(reverse("events:detail", args=[org.slug, event.slug]))
 

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invites.models import Invite, InviteBatch
-from portals.models import Portal, PortalGroup
-from tests.conftest import give_credits
+from portals.models import Portal, PortalAllocation, PortalGroup
+from tests.conftest import give_credits, make_group, make_portal
 
 
 def group_data(**overrides):
@@ -23,7 +23,7 @@ def group_data(**overrides):
 
 
 def assigned_portal(group, name, *, allocation=10, used=0, owner="owner@example.com"):
-    return Portal.objects.create(
+    return make_portal(
         organization=group.organization,
         group=group,
         name=name,
@@ -37,6 +37,7 @@ def assigned_portal(group, name, *, allocation=10, used=0, owner="owner@example.
 
 def add_invites(portal, *, accepted=0, declined=0, created=0):
     total = accepted + declined + created
+    allocation = PortalAllocation.objects.filter(portal=portal).select_related("invite_type")[0]
     batch = InviteBatch.objects.create(
         organization=portal.organization,
         event=portal.group.event,
@@ -55,11 +56,13 @@ def add_invites(portal, *, accepted=0, declined=0, created=0):
             event=portal.group.event,
             batch=batch,
             portal=portal,
+            invite_type=allocation.invite_type,
             status=status,
         )
         for status in statuses
     )
     Portal.objects.filter(pk=portal.pk).update(invites_used=total)
+    PortalAllocation.objects.filter(pk=allocation.pk).update(used=total)
 
 
 # --- Create and edit -----------------------------------------------------------
@@ -134,7 +137,7 @@ def test_a_group_may_keep_its_own_name_when_edited(alice_client, org, group):
 
 
 def test_invalid_group_edit_changes_nothing(alice_client, org, event, group):
-    PortalGroup.objects.create(organization=org, event=event, name="Sponsors")
+    make_group(organization=org, event=event, name="Sponsors")
     before = PortalGroup.objects.values().get(pk=group.pk)
 
     response = alice_client.post(
@@ -155,7 +158,7 @@ def test_group_page_lists_portals_with_state_owner_usage_and_accepted(
 ):
     claimed = assigned_portal(group, "Studio Aalto", allocation=8, owner="mia@aalto.example")
     add_invites(claimed, accepted=3, declined=1, created=2)
-    revoked = Portal.objects.create(
+    revoked = make_portal(
         organization=org,
         group=group,
         name="Zed Gallery",

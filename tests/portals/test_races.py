@@ -19,7 +19,7 @@ from invites.models import Invite
 from invites.services import GuestInput, generate_invites
 from portals import claiming, errors, services
 from portals.models import Portal, PortalGroup
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, live_invites, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,7 @@ def unexpected(results: list[Any], *expected: type[Exception]) -> list[Any]:
 
 
 def fresh_portal(group: PortalGroup, round_number: int) -> Portal:
-    return Portal.objects.create(
+    return make_portal(
         organization=group.organization, group=group, name=f"Race {round_number}", allocation=10
     )
 

@@ -18,7 +18,7 @@ from portals.errors import (
     PortalNotAssigned,
     PortalRevoked,
 )
-from portals.models import Portal
+from portals.models import InviteType, Portal, PortalAllocation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,37 +69,90 @@ def test_the_rules_refuse_to_decide_outside_a_transaction(portal: Portal) -> Non
     with pytest.raises(AssertionError, match="lock"):
         rules.ensure_not_revoked(portal)
     with pytest.raises(AssertionError, match="lock"):
-        rules.reserve_allocation(portal, 1)
+        rules.reserve_allocation(portal, {_first_type(portal).pk: 1})
+
+
+def _first_type(portal: Portal) -> InviteType:
+    return InviteType.objects.filter(group=portal.group).order_by("position", "id")[0]
 
 
 def test_a_reservation_counts_against_the_allocation(portal: Portal) -> None:
+    standard = _first_type(portal).pk
     with transaction.atomic():
-        rules.reserve_allocation(portal, 7)
+        rules.reserve_allocation(portal, {standard: 7})
         assert (portal.invites_used, portal.remaining) == (7, 3)
 
         with pytest.raises(AllocationExceeded) as refused:
-            rules.reserve_allocation(portal, 4)
+            rules.reserve_allocation(portal, {standard: 4})
         assert (refused.value.requested, refused.value.remaining) == (4, 3)
 
-        rules.release_allocation(portal, 2)
+        rules.release_allocation(portal, standard, 2)
     portal.refresh_from_db()
     assert portal.invites_used == 5
+    assert PortalAllocation.objects.get(portal=portal).used == 5
 
 
 def test_the_allocation_never_goes_below_what_is_used(portal: Portal) -> None:
+    standard = _first_type(portal).pk
     with transaction.atomic():
-        rules.reserve_allocation(portal, 4)
+        rules.reserve_allocation(portal, {standard: 4})
         with pytest.raises(AllocationBelowUsed) as refused:
-            rules.change_allocation(portal, 3)
+            rules.change_allocation(portal, standard, 3)
         assert (refused.value.used, refused.value.requested) == (4, 3)
 
-        rules.change_allocation(portal, 4)
+        rules.change_allocation(portal, standard, 4)
         assert portal.allocation == 4
 
 
+def _two_types(portal: Portal) -> tuple[int, int]:
+    """The portal's group gets a second type, "VIP Preview", with 2 places for the portal."""
+    standard = _first_type(portal)
+    vip = InviteType.objects.create(
+        organization=portal.organization,
+        group=portal.group,
+        name="VIP Preview",
+        code="vip-preview",
+        position=1,
+    )
+    with transaction.atomic():
+        rules.change_allocation(portal, vip.pk, 2)
+    return standard.pk, vip.pk
+
+
+def test_a_reservation_across_types_is_all_or_nothing(portal: Portal) -> None:
+    standard, vip = _two_types(portal)
+    with transaction.atomic():
+        with pytest.raises(AllocationExceeded) as refused:
+            rules.reserve_allocation(portal, {standard: 5, vip: 3})
+        assert str(refused.value) == (
+            "You asked for 3 VIP Preview invites but only 2 remain (1 short)."
+        )
+        assert refused.value.details == {
+            "requested": 3,
+            "remaining": 2,
+            "invite_type": "vip-preview",
+        }
+    portal.refresh_from_db()
+    assert (portal.allocation, portal.invites_used) == (12, 0)
+    assert sorted(PortalAllocation.objects.filter(portal=portal).values_list("used", flat=True)) == [
+        0,
+        0,
+    ]
+
+    with transaction.atomic():
+        rules.reserve_allocation(portal, {standard: 5, vip: 2})
+    portal.refresh_from_db()
+    assert (portal.allocation, portal.invites_used, portal.remaining) == (12, 7, 5)
+    assert PortalAllocation.objects.get(portal=portal, invite_type_id=vip).remaining == 0
+
+
+COUNTERS = {"invites_used", "used"}
+
+
 def _counter_writes(tree: ast.AST) -> list[int]:
-    """Lines that write invites_used: `x.invites_used = / +=`, `.update(invites_used=...)`,
-    a save or bulk_update naming it, or SQL that SETs it."""
+    """Lines that write the allocation counters (a portal's invites_used, a
+    PortalAllocation's used): `x.invites_used = / +=`, `.update(used=...)`,
+    a save or bulk_update naming them, or SQL that SETs them."""
     lines = []
     for node in ast.walk(tree):
         targets: list[ast.expr] = []
@@ -107,7 +160,13 @@ def _counter_writes(tree: ast.AST) -> list[int]:
             targets = node.targets
         elif isinstance(node, ast.AugAssign | ast.AnnAssign):
             targets = [node.target]
-        if any(isinstance(t, ast.Attribute) and t.attr == "invites_used" for t in targets):
+        if any(
+            isinstance(t, ast.Attribute)
+            and t.attr in COUNTERS
+            # An error or a dataclass keeping the figure it reports writes no counter.
+            and not (isinstance(t.value, ast.Name) and t.value.id == "self")
+            for t in targets
+        ):
             assert isinstance(node, ast.stmt)
             lines.append(node.lineno)
         if (
@@ -115,10 +174,10 @@ def _counter_writes(tree: ast.AST) -> list[int]:
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in {"update", "bulk_update", "update_or_create", "save"}
             and any(
-                kw.arg == "invites_used"
+                kw.arg in COUNTERS
                 or (
                     isinstance(kw.value, ast.List | ast.Tuple)
-                    and "invites_used" in ast.dump(kw.value)
+                    and any(repr(counter) in ast.dump(kw.value) for counter in COUNTERS)
                 )
                 for kw in node.keywords
             )
@@ -127,7 +186,7 @@ def _counter_writes(tree: ast.AST) -> list[int]:
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
-            and re.search(r"SET\s.*invites_used\s*=", node.value, re.IGNORECASE | re.DOTALL)
+            and re.search(r"SET\s.*\b(invites_)?used\s*=", node.value, re.IGNORECASE | re.DOTALL)
         ):
             lines.append(node.lineno)
     return lines

@@ -23,7 +23,7 @@ from portals.claiming import claim_portal
 from portals.errors import PortalAlreadyAssigned, PortalRevoked
 from portals.models import CreditShortageNotice, Portal
 from portals.notifications import notify_credit_shortage
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal
 from tests.deliveries.outbox import RolledBack, deliveries_of
 from tests.invites.helpers import balance, entries, race
 from tests.mail import html_of
@@ -330,7 +330,7 @@ def test_twenty_simultaneous_claims_of_one_portal_make_one_owner(org, portal):
 def test_five_credits_let_exactly_five_of_fifteen_portals_be_claimed(org, group):
     give_credits(org, portal=5)
     portals = [
-        Portal.objects.create(organization=org, group=group, name=f"Booth {i}", allocation=5)
+        make_portal(organization=org, group=group, name=f"Booth {i}", allocation=5)
         for i in range(15)
     ]
 

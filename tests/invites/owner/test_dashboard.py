@@ -17,7 +17,7 @@ from credits.models import CreditKind
 from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_invites, respond
 from portals.models import CreditShortageNotice, Portal
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_portal, set_allocation
 from tests.invites.helpers import assign, balance, live_invites, owner_client
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ class TestDashboard:
         generate_invites(owned, [], blank=2, method="blank")
         with django_assert_max_num_queries(20) as few:
             browser.get(dashboard_url(owned))
-        Portal.objects.filter(pk=owned.pk).update(allocation=200)
+        set_allocation(owned, 200)
         generate_invites(
             owned, [GuestInput(name=f"G{i}", tags=["a"]) for i in range(60)], method="paste"
         )
@@ -124,7 +124,7 @@ class TestDashboard:
 class TestIsolation:
     def test_a_portal_owner_cannot_see_another_portal(self, org, group, owned, browser):
         other = assign(
-            Portal.objects.create(organization=org, group=group, name="Other", allocation=5),
+            make_portal(organization=org, group=group, name="Other", allocation=5),
             "other@example.com",
         )
         invite = generate_invites(
@@ -216,7 +216,7 @@ class TestGenerating:
         assert balance(org) == 96
 
     def test_the_allocation_refusal_says_which_limit_and_by_how_much(self, org, owned, browser):
-        Portal.objects.filter(pk=owned.pk).update(allocation=50, invites_used=0)
+        set_allocation(owned, 50, used=0)
         generate_invites(owned, [], blank=20, method="blank")
         response = post_form(browser, owned, "blank", {"count": 50})
         assert response.status_code == 200
@@ -323,7 +323,7 @@ class TestCsvUpload:
         assert "José Müller" in text(preview)
 
     def test_a_refusal_at_confirmation_keeps_the_preview_and_says_why(self, org, owned, browser):
-        Portal.objects.filter(pk=owned.pk).update(allocation=1)
+        set_allocation(owned, 1)
         self.upload(browser, owned, "name\nA\nB\n")
         response = browser.post(add_url(owned), {"method": "csv-confirm", "preview": "csv-1"})
         assert response.status_code == 409

@@ -23,6 +23,7 @@ from portals.claiming import (
     request_owner_code,
 )
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
+from tests.conftest import make_portal
 from tests.invites.helpers import OWNER_EMAIL, assign, owner_client
 
 pytestmark = pytest.mark.django_db
@@ -160,9 +161,7 @@ def test_a_code_for_another_portal_does_not_work(
     claimed, group, django_capture_on_commit_callbacks
 ):
     second = assign(
-        Portal.objects.create(
-            organization=group.organization, group=group, name="Second", allocation=5
-        )
+        make_portal(organization=group.organization, group=group, name="Second", allocation=5)
     )
     browser = Client()
     ask_for_code(browser, second, OWNER_EMAIL, django_capture_on_commit_callbacks)
