@@ -80,6 +80,7 @@ class TestPrivacy:
         self, org, event, group, portal, alice_client
     ):
         PortalGroup.objects.filter(pk=group.pk).update(share_all_invites=True)
+        give_credits(org, portal=1, invite=1)
         assign(portal, "owner@example.com")
         generate_invites(portal, [GuestInput(name="Shared Guest")], method="single")
         page = text(alice_client.get(guest_list(org, event)))
