@@ -185,3 +185,59 @@ class NoContactEmail(PortalError):
                 "and send it yourself."
             )
         )
+
+
+class DuplicateInviteTypeCode(PortalError):
+    """Invite type codes are unique in their group (also a database constraint)."""
+
+    code = "duplicate_invite_type_code"
+
+    def __init__(self, code: str) -> None:
+        self.type_code = code
+        super().__init__(
+            gettext("This group already has an invite type with the code “%(code)s”.")
+            % {"code": code}
+        )
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"fields": {"code": [str(self)]}, "invite_type": self.type_code}
+
+
+class TooManyInviteTypes(PortalError):
+    """A group has at most MAX_INVITE_TYPES live types."""
+
+    code = "too_many_invite_types"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            ngettext(
+                "A portal group has at most %(limit)d invite type: archive one first.",
+                "A portal group has at most %(limit)d invite types: archive one first.",
+                limit,
+            )
+            % {"limit": limit}
+        )
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+
+class LastInviteType(PortalError):
+    """Every group keeps at least one live invite type."""
+
+    code = "last_invite_type"
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext("This is the group's only invite type: a group needs at least one.")
+        )
+
+
+class InviteTypeArchived(PortalError):
+    code = "invite_type_archived"
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This invite type is archived: it can no longer be changed."))
