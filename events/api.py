@@ -19,6 +19,7 @@ from artsvp.api_support import (
     InputSchema,
     PageQuery,
     PublicId,
+    When,
     errors,
     paginate,
     text,
@@ -59,6 +60,10 @@ class EventOut(Schema):
     description: str
     capacity: int | None
     rsvp_open: bool
+    answers_close_at: datetime | None = Field(
+        ..., description="When guests can no longer answer; null: when the event ends."
+    )
+    answers_deadline: datetime = Field(..., description="answers_close_at, or the event's end.")
     archived: bool
     created_at: datetime
     updated_at: datetime
@@ -92,6 +97,9 @@ class EventIn(InputSchema):
     description: str = text(MAX_DESCRIPTION_LENGTH)
     capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool = Field(True, strict=True)
+    answers_close_at: When | None = Field(
+        None, description="When answers close (any time, even before the start); null: at the end."
+    )
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
 
@@ -106,6 +114,7 @@ class EventPatch(InputSchema):
     description: str | None = text(MAX_DESCRIPTION_LENGTH, default=None)
     capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool | None = Field(None, strict=True)
+    answers_close_at: When | None = Field(None, description="null: when the event ends.")
     archived: bool | None = Field(None, strict=True, description="true hides the event from lists.")
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
@@ -124,6 +133,10 @@ def event_out(event: Event) -> EventOut:
         id=event.public_id,
         starts_at=event.starts_at.astimezone(UTC),
         ends_at=event.ends_at.astimezone(UTC),
+        answers_close_at=(
+            event.answers_close_at.astimezone(UTC) if event.answers_close_at else None
+        ),
+        answers_deadline=event.answers_deadline.astimezone(UTC),
         archived=event.is_archived,
         created_at=event.created_at,
         updated_at=event.updated_at,
@@ -178,8 +191,11 @@ def patch_event(request: ApiRequest, event_id: PublicId, payload: EventPatch) ->
     event = access_event_by_public_id(request.organization, event_id)
     changes = payload.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)
-    # Explicit nulls mean "leave as is", except capacity, where null means "no limit".
-    kept = {k: v for k, v in changes.items() if v is not None or k == "capacity"}
+    # Explicit nulls mean "leave as is", except capacity, where null means "no limit",
+    # and answers_close_at, where it means "when the event ends".
+    kept = {
+        k: v for k, v in changes.items() if v is not None or k in ("capacity", "answers_close_at")
+    }
     try:
         return event_out(update_event(event, changes=kept, archived=archived))
     except EventError as error:

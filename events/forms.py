@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import BaseTemporalField
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from events.services import (
@@ -117,6 +118,14 @@ class EventForm(forms.Form):
     description = forms.CharField(
         required=False, max_length=MAX_DESCRIPTION_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
     )
+    answers_close_at = WallClockField(
+        label=_("Answers close at"),
+        required=False,
+        help_text=_(
+            "Guests can answer (and change their answer) until then, in the event's time "
+            "zone. Leave empty: until the event ends."
+        ),
+    )
     rsvp_open = forms.BooleanField(
         label="RSVP open: guests can accept or decline their invitations",
         required=False,
@@ -139,6 +148,11 @@ class EventForm(forms.Form):
                 "capacity": instance.capacity,
                 "description": instance.description,
                 "rsvp_open": instance.rsvp_open,
+                "answers_close_at": (
+                    instance.answers_close_at.astimezone(instance.tz).replace(tzinfo=None)
+                    if instance.answers_close_at
+                    else None
+                ),
             }
         super().__init__(*args, **kwargs)
 
@@ -160,7 +174,7 @@ class EventForm(forms.Form):
         if not zone_name:
             return cleaned
         zone = zoneinfo.ZoneInfo(zone_name)
-        for name in ("starts_at", "ends_at"):
+        for name in ("starts_at", "ends_at", "answers_close_at"):
             wall_clock = cleaned.get(name)
             if wall_clock is None:
                 continue
@@ -195,4 +209,5 @@ class EventForm(forms.Form):
             description=data["description"].strip(),
             capacity=data["capacity"],
             rsvp_open=data["rsvp_open"],
+            answers_close_at=data.get("answers_close_at"),
         )

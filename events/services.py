@@ -80,6 +80,8 @@ class EventDetails:
     description: str = ""
     capacity: int | None = None
     rsvp_open: bool = True
+    # Empty: answers close when the event ends (Event.answers_deadline).
+    answers_close_at: datetime | None = None
 
 
 def slug_is_taken(organization: Organization, slug: str, *, exclude: Event | None = None) -> bool:
@@ -103,12 +105,13 @@ def suggest_slug(organization: Organization, name: str, *, exclude: Event | None
 
 def _checked(details: EventDetails) -> EventDetails:
     """`details` with wall-clock times read in the event's zone (11:00 means 11:00
-    at the venue); raises NonexistentLocalTime or InvalidEventTimes."""
+    at the venue); raises NonexistentLocalTime or InvalidEventTimes. Answers may
+    close at any time, before the start too (an RSVP deadline a week ahead)."""
     zone = zoneinfo.ZoneInfo(details.timezone)
     times: dict[str, Any] = {}
-    for name in ("starts_at", "ends_at"):
-        value: datetime = getattr(details, name)
-        if value.tzinfo is None:
+    for name in ("starts_at", "ends_at", "answers_close_at"):
+        value: datetime | None = getattr(details, name)
+        if value is not None and value.tzinfo is None:
             aware = localize(value, zone)
             if aware is None:
                 raise NonexistentLocalTime(name, details.timezone)

@@ -26,6 +26,8 @@ def test_it_lists_the_organizations_events_newest_first(api: ApiClient, event: E
         "description": "Contemporary art from 200 galleries.",
         "capacity": None,
         "rsvp_open": True,
+        "answers_close_at": None,
+        "answers_deadline": items[1]["ends_at"],
         "archived": False,
         "created_at": items[1]["created_at"],
         "updated_at": items[1]["updated_at"],
@@ -161,3 +163,20 @@ def test_another_organization_cannot_read_or_change_the_event(
     )
     event.refresh_from_db()
     assert event.name == "Spring Fair"
+
+
+def test_the_api_sets_and_clears_the_deadline(api: ApiClient, org) -> None:
+    created = api.post("/events", {**EVENT_BODY, "answers_close_at": "2031-10-03T20:00:00"})
+    body = created.json()
+    assert body["answers_close_at"] == "2031-10-03T18:00:00Z"
+    assert body["answers_deadline"] == "2031-10-03T18:00:00Z"
+
+    cleared = api.patch(f"/events/{body['id']}", {"answers_close_at": None}).json()
+    assert cleared["answers_close_at"] is None
+    assert cleared["answers_deadline"] == cleared["ends_at"]
+
+
+def test_the_api_refuses_a_deadline_out_of_range(api: ApiClient, event) -> None:
+    response = api.patch(f"/events/{event.public_id}", {"answers_close_at": "1999-01-01T00:00:00Z"})
+    assert response.status_code == 422
+    assert "answers_close_at" in response.json()["details"]["fields"]
