@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from artsvp.ids import is_public_id
-from events.models import Event
+from events.models import EntryWindow, Event
 from organizations.models import Organization
 
 
@@ -41,3 +41,16 @@ def _event(organization: Organization, queryset: QuerySet[Event] | None, **looku
     if event is None:
         raise Http404("No such event.")
     return event
+
+
+def access_window(
+    organization: Organization, public_id: str, *, event: Event | None = None
+) -> EntryWindow:
+    """The organization's entry window (of `event`, when given)."""
+    windows = EntryWindow.objects.select_related("event").filter(organization=organization)
+    if event is not None:
+        windows = windows.filter(event=event)
+    window = windows.filter(public_id=public_id).first() if is_public_id(public_id) else None
+    if window is None:
+        raise Http404("No such entry window.")
+    return window

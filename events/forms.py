@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from functools import cache
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.fields import BaseTemporalField
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from events.fields import WallClockField
 from events.models import Event
 from events.services import (
     MAX_CAPACITY,
@@ -22,7 +20,7 @@ from events.services import (
     slug_is_taken,
     suggest_slug,
 )
-from events.times import available_timezones, localize, validate_event_time
+from events.times import available_timezones, localize
 from organizations.models import Organization
 
 # Shown first in the time zone menu: where art fairs mostly happen.
@@ -50,7 +48,6 @@ COMMON_TIMEZONES = [
     "Asia/Tokyo",
     "Australia/Sydney",
 ]
-DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 @cache
@@ -64,31 +61,6 @@ def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         ("Common", [(name, label(name)) for name in common]),
         ("All time zones", [(name, label(name)) for name in everything]),
     ]
-
-
-class WallClockField(forms.DateTimeField):
-    """A date and time without a zone (an <input type="datetime-local">).
-
-    Django would read it in the server's zone; the event form reads it in the
-    zone the organizer picked instead, so 11:00 means 11:00 at the venue.
-    """
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT)
-    input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-    default_validators = [validate_event_time]
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        if value in self.empty_values:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.replace(tzinfo=None)
-        try:
-            parsed = parse_datetime(str(value).strip())
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            parsed = BaseTemporalField.to_python(self, value)
-        return parsed.replace(tzinfo=None) if parsed else None
 
 
 class EventForm(forms.Form):

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from artsvp.ids import is_public_id
 from organizations.models import Organization
-from portals.models import Portal, PortalGroup
+from portals.models import InviteType, Portal, PortalGroup
 
 
 def access_group(organization: Organization, public_id: str) -> PortalGroup:
@@ -29,3 +29,17 @@ def access_portal(organization: Organization, public_id: str) -> Portal:
     if portal is None:
         raise Http404("No such portal.")
     return portal
+
+
+def access_invite_type(
+    organization: Organization, public_id: str, *, group: PortalGroup | None = None
+) -> InviteType:
+    """The organization's invite type (of `group`, when given: a type reached
+    through another group's URL is a 404 too)."""
+    types = InviteType.objects.select_related("group__event").filter(organization=organization)
+    if group is not None:
+        types = types.filter(group=group)
+    invite_type = types.filter(public_id=public_id).first() if is_public_id(public_id) else None
+    if invite_type is None:
+        raise Http404("No such invite type.")
+    return invite_type

@@ -1,18 +1,21 @@
-"""The event page's portal part: its portal groups with their counts, and the totals.
+"""The event page's portal parts: its portal groups with their counts and the
+totals, and its entry windows with the places taken and the types they admit.
 
 Registered with events' page registry (events/page.py) in PortalsConfig.ready().
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from events.models import Event
+from events.models import EntryWindow, Event
 from events.page import register_event_page_part
-from portals.models import Portal, PortalGroup
+from events.windows import taken_places
+from portals.models import InviteType, Portal, PortalGroup
 
 if TYPE_CHECKING:
     # Types only (django-stubs' helper for annotated rows): not installed in production.
@@ -52,8 +55,56 @@ def portal_groups_context(event: Event) -> dict[str, Any]:
     return {"groups": groups, "totals": totals}
 
 
+@dataclass(frozen=True)
+class WindowRow:
+    window: EntryWindow
+    taken: int
+    # "Exhibitors · VIP Preview"; empty: the window admits every invite.
+    types: list[str]
+
+    @property
+    def is_full(self) -> bool:
+        return self.window.capacity is not None and self.taken >= self.window.capacity
+
+    @property
+    def over_by(self) -> int:
+        """Places taken beyond a capacity lowered after guests accepted."""
+        capacity = self.window.capacity
+        return max(0, self.taken - capacity) if capacity is not None else 0
+
+
+def entry_windows_context(event: Event) -> dict[str, Any]:
+    """The event's windows, in three queries whatever their number."""
+    windows = list(
+        EntryWindow.objects.filter(event=event).prefetch_related(
+            Prefetch(
+                "invite_types",
+                queryset=InviteType.objects.filter(archived_at__isnull=True).select_related(
+                    "group"
+                ),
+            )
+        )
+    )
+    taken = taken_places([window.pk for window in windows])
+    rows = [
+        WindowRow(
+            window=window,
+            taken=taken.get(window.pk, 0),
+            types=[f"{t.group.name} · {t.name}" for t in window.invite_types.all()],
+        )
+        for window in windows
+    ]
+    return {"entry_windows": rows}
+
+
 register_event_page_part(
     "portals",
     context=portal_groups_context,
     templates={"summary": "portals/_event_totals.html", "body": "portals/_event_groups.html"},
+)
+
+register_event_page_part(
+    "entry_windows",
+    context=entry_windows_context,
+    templates={"body": "portals/_event_windows.html"},
 )

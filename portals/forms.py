@@ -6,10 +6,23 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from events.models import Event
-from portals.errors import DuplicateGroupName
-from portals.models import Portal, PortalGroup
+from events.models import EntryWindow, Event
+from portals.errors import (
+    AllocationBelowUsed,
+    DuplicateGroupName,
+    DuplicateInviteTypeCode,
+    PortalError,
+)
+from portals.invite_types import (
+    MAX_TYPE_CODE_LENGTH,
+    MAX_TYPE_NAME_LENGTH,
+    TypeSettings,
+)
+from portals.models import InviteType, Portal, PortalAllocation, PortalGroup
 from portals.services import (
     MAX_ALLOCATION,
     MAX_IMPORT_BYTES,
@@ -18,6 +31,7 @@ from portals.services import (
     MAX_PORTALS_PER_IMPORT,
     GroupSettings,
     check_group_name,
+    live_types,
     taken_names,
 )
 
@@ -91,20 +105,23 @@ class PortalGroupForm(forms.ModelForm):
 
 
 class PortalForm(forms.Form):
+    """A portal's name, contact and allocation: one "Allocation" field, or one per
+    live invite type ("Allocation — VIP Preview") when its group has several."""
+
     name = forms.CharField(
         max_length=MAX_PORTAL_NAME_LENGTH,
-        help_text="The exhibitor's, sponsor's or partner's name, as its owner will see it.",
+        help_text=_("The exhibitor's, sponsor's or partner's name, as its owner will see it."),
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
     allocation = forms.IntegerField(
-        label="Invite allocation",
+        label=_("Invite allocation"),
         min_value=0,
         max_value=MAX_ALLOCATION,
-        help_text="How many invites this portal may generate.",
+        help_text=_("How many invites this portal may generate."),
     )
     contact_email = forms.EmailField(
         required=False,
-        help_text="Where to send the portal's link. The owner is whoever claims the link.",
+        help_text=_("Where to send the portal's link. The owner is whoever claims the link."),
     )
 
     def __init__(
@@ -112,8 +129,15 @@ class PortalForm(forms.Form):
     ) -> None:
         self.group = group
         self.instance = instance
+        self.types = live_types(group)
+        self.per_type = len(self.types) > 1
+        rows = (
+            {row.invite_type_id: row for row in instance.allocations.all()}
+            if instance is not None
+            else {}
+        )
         if "initial" not in kwargs:
-            kwargs["initial"] = (
+            initial: dict[str, Any] = (
                 {
                     "name": instance.name,
                     "allocation": instance.allocation,
@@ -122,24 +146,91 @@ class PortalForm(forms.Form):
                 if instance is not None
                 else {"allocation": group.default_allocation}
             )
+            for invite_type in self.types:
+                row = rows.get(invite_type.pk)
+                initial[self.type_field(invite_type)] = (
+                    row.size if row is not None else invite_type.default_allocation
+                )
+            kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        if instance is None:
-            self.fields["allocation"].required = False
-            self.fields["allocation"].help_text = (
-                "How many invites this portal may generate. "
-                f"Leave empty for the group's default ({group.default_allocation})."
+        if self.per_type:
+            del self.fields["allocation"]
+            for invite_type in self.types:
+                row = rows.get(invite_type.pk)
+                used = row.used if row is not None else 0
+                self.fields[self.type_field(invite_type)] = forms.IntegerField(
+                    label=gettext("Allocation — %(type)s") % {"type": invite_type.name},
+                    min_value=0,
+                    max_value=MAX_ALLOCATION,
+                    required=instance is not None,
+                    help_text=_allocation_help(instance, used, invite_type.default_allocation),
+                )
+            self.order_fields(["name", *(self.type_field(t) for t in self.types)])
+        else:
+            self.fields["allocation"].required = instance is not None
+            self.fields["allocation"].help_text = _allocation_help(
+                instance,
+                instance.invites_used if instance is not None else 0,
+                group.default_allocation,
             )
-        elif instance.invites_used:
-            self.fields["allocation"].help_text = (
-                f"How many invites this portal may generate. {instance.invites_used} "
-                f"already generated, so at least {instance.invites_used}."
-            )
+
+    @staticmethod
+    def type_field(invite_type: InviteType) -> str:
+        return f"allocation_{invite_type.code}"
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
         if name.casefold() in taken_names(self.group, exclude=self.instance):
-            raise ValidationError("This group already has a portal with this name.")
+            raise ValidationError(gettext("This group already has a portal with this name."))
         return name
+
+    def allocations(self) -> dict[int, int]:
+        """The sizes typed, by invite type id (an empty field: the type's default)."""
+        if not self.per_type:
+            allocation = self.cleaned_data.get("allocation")
+            return {self.types[0].pk: allocation} if allocation is not None and self.types else {}
+        sizes = {t.pk: self.cleaned_data.get(self.type_field(t)) for t in self.types}
+        return {type_id: size for type_id, size in sizes.items() if size is not None}
+
+    def allocations_by_code(self) -> dict[str, int]:
+        codes = {t.pk: t.code for t in self.types}
+        return {codes[type_id]: size for type_id, size in self.allocations().items()}
+
+    def add_below_used(self, error: AllocationBelowUsed) -> None:
+        """The service's refusal next to the type it is about (the first whose size
+        is below what it used, read again now)."""
+        if not self.per_type:
+            self.add_error("allocation", str(error))
+            return
+        used = {
+            row.invite_type_id: row.used
+            for row in PortalAllocation.objects.filter(portal=self.instance)
+        }
+        for invite_type in self.types:
+            size = self.cleaned_data.get(self.type_field(invite_type))
+            if size is not None and size < used.get(invite_type.pk, 0):
+                self.add_error(
+                    self.type_field(invite_type),
+                    gettext("%(type)s: %(error)s") % {"type": invite_type.name, "error": error},
+                )
+                return
+        self.add_error(None, str(error))
+
+
+def _allocation_help(instance: Portal | None, used: int, default: int) -> str:
+    if instance is None:
+        return gettext(
+            "How many invites this portal may generate. Leave empty for the default (%(n)s)."
+        ) % {"n": default}
+    if used:
+        return ngettext(
+            "How many invites this portal may generate. "
+            "%(n)s already generated, so at least %(n)s.",
+            "How many invites this portal may generate. "
+            "%(n)s already generated, so at least %(n)s.",
+            used,
+        ) % {"n": used}
+    return gettext("How many invites this portal may generate.")
 
 
 class PortalImportForm(forms.Form):
@@ -188,3 +279,104 @@ class OwnerEmailForm(forms.Form):
         help_text="The portal stays assigned: no portal credit is used.",
         widget=forms.EmailInput(attrs={"autofocus": True}),
     )
+
+
+class WindowChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.label} ({obj.local_starts_at:%a %d %b %H:%M})"
+
+
+class InviteTypeForm(forms.Form):
+    """An invite type's settings; the rules are the service's (portals/invite_types.py)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=MAX_TYPE_NAME_LENGTH,
+        help_text=_("As portal owners and guests see it, for example “VIP Preview”."),
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=MAX_TYPE_CODE_LENGTH,
+        required=False,
+        help_text=_(
+            "Short and unique in the group: the `type` column of guest CSVs and the "
+            "`allocation_<code>` column of portal CSVs. Leave empty to make one from the name."
+        ),
+    )
+    default_allocation = forms.IntegerField(
+        label=_("Default allocation"),
+        min_value=0,
+        max_value=MAX_ALLOCATION,
+        initial=10,
+        help_text=_("How many invites of this type each new portal gets; change it per portal."),
+    )
+    plus_ones_allowed = forms.IntegerField(
+        label=_("Plus-ones"),
+        min_value=0,
+        max_value=MAX_PLUS_ONES,
+        initial=0,
+        help_text=_("How many extra guests each invite of this type may bring."),
+    )
+    golden = forms.BooleanField(
+        label=_("Golden: these invites skip the event's and the windows' capacity"),
+        required=False,
+    )
+    needs_approval = forms.BooleanField(
+        label=_("Needs approval: answers wait until you approve or decline them"),
+        required=False,
+    )
+    windows = WindowChoiceField(
+        label=_("Entry windows"),
+        queryset=EntryWindow.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The windows guests of this type may choose. A window no type lists admits everyone."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, group: PortalGroup, instance: InviteType | None = None, **kwargs: Any
+    ) -> None:
+        self.group = group
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "code": instance.code,
+                "default_allocation": instance.default_allocation,
+                "plus_ones_allowed": instance.plus_ones_allowed,
+                "golden": instance.golden,
+                "needs_approval": instance.needs_approval,
+                "windows": list(instance.windows.all()),
+            }
+        super().__init__(*args, **kwargs)
+        windows_field = self.fields["windows"]
+        assert isinstance(windows_field, forms.ModelMultipleChoiceField)
+        windows_field.queryset = EntryWindow.objects.filter(event_id=group.event_id)
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"].strip().lower()
+        if not code:
+            code = slugify(self.cleaned_data.get("name", ""))[:MAX_TYPE_CODE_LENGTH].strip("-")
+        return code
+
+    def type_settings(self) -> TypeSettings:
+        data = self.cleaned_data
+        return TypeSettings(
+            name=data["name"].strip(),
+            code=data["code"],
+            default_allocation=data["default_allocation"],
+            plus_ones_allowed=data["plus_ones_allowed"],
+            golden=data["golden"],
+            needs_approval=data["needs_approval"],
+            windows=list(data["windows"]),
+        )
+
+    def add_service_error(self, error: PortalError) -> None:
+        """The service's refusal next to the field it is about."""
+        field = getattr(error, "field", None)
+        if isinstance(error, DuplicateInviteTypeCode):
+            field = "code"
+        self.add_error(field if field in self.fields else None, str(error))

@@ -22,8 +22,9 @@ invite generation, through portals/rules.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError, QuerySet, Sum
@@ -33,7 +34,9 @@ from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, lock_rows, locking_transaction
 from artsvp.models_meta import max_length_of
-from events.models import EntryWindow
+from events import windows as event_windows
+from events.models import EntryWindow, Event
+from events.windows import WindowDetails
 from portals.errors import (
     AllocationBelowUsed,
     DuplicateInviteTypeCode,
@@ -275,3 +278,53 @@ def archive_invite_type(invite_type: InviteType) -> bool:
                 change_allocation(portal, locked.pk, allocation.used)
         InviteType.objects.filter(pk=locked.pk).update(archived_at=timezone.now())
         return False
+
+
+# --- The types an entry window admits --------------------------------------------------
+# Recorded on the types (InviteType.windows): events can't know portals' types, so
+# the window pages and endpoints, which live in portals, save both in one transaction.
+
+
+def _check_window_types(event: Event, invite_types: Sequence[InviteType]) -> None:
+    if any(invite_type.group.event_id != event.pk for invite_type in invite_types):
+        raise InvalidGroupSettings(
+            "invite_types", gettext("Pick invite types of this event's portal groups.")
+        )
+
+
+def event_types(event: Event) -> list[InviteType]:
+    """The live invite types of the event's groups, by group then position (the window form)."""
+    return list(
+        InviteType.objects.filter(group__event=event, archived_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name", "group_id", "position", "id")
+    )
+
+
+def create_window(
+    event: Event, *, details: WindowDetails, invite_types: Sequence[InviteType] = ()
+) -> EntryWindow:
+    """An entry window admitting `invite_types` (none: every invite). Raises the
+    errors of events/windows.create_window, or InvalidGroupSettings for a type
+    of another event."""
+    _check_window_types(event, invite_types)
+    with locking_transaction():
+        window = event_windows.create_window(event, details=details)
+        window.invite_types.set(invite_types)
+        return window
+
+
+def update_window(
+    window: EntryWindow,
+    *,
+    changes: Mapping[str, Any],
+    invite_types: Sequence[InviteType] | None = None,
+) -> EntryWindow:
+    """Change the window's details and (unless None) the types it admits, all or nothing."""
+    if invite_types is not None:
+        _check_window_types(window.event, invite_types)
+    with locking_transaction():
+        updated = event_windows.update_window(window, changes=changes)
+        if invite_types is not None:
+            updated.invite_types.set(invite_types)
+        return updated

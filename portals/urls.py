@@ -1,13 +1,16 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from portals import views
+from portals import type_views, views, window_views
 
 app_name = "portals"
 
 ORG = "o/<slug:org_slug>"
 GROUP = f"{ORG}/groups/<publicid:group_id>"
 PORTAL = f"{ORG}/portals/<publicid:portal_id>"
+TYPE = f"{GROUP}/types/<publicid:type_id>"
+EVENT = f"{ORG}/events/<slug:event_slug>"
+WINDOW = f"{EVENT}/windows/<publicid:window_id>"
 
 urlpatterns = [
     path(f"{ORG}/events/<slug:event_slug>/groups/new/", views.group_create, name="group_create"),
@@ -25,6 +28,12 @@ urlpatterns = [
         views.portal_import_template,
         name="portal_import_template",
     ),
+    path(f"{GROUP}/types/new/", type_views.type_create, name="type_create"),
+    path(f"{TYPE}/edit/", type_views.type_edit, name="type_edit"),
+    path(f"{TYPE}/archive/", type_views.type_archive, name="type_archive"),
+    path(f"{EVENT}/windows/new/", window_views.window_create, name="window_create"),
+    path(f"{WINDOW}/edit/", window_views.window_edit, name="window_edit"),
+    path(f"{WINDOW}/delete/", window_views.window_delete, name="window_delete"),
     path(f"{PORTAL}/", views.portal_detail, name="portal_detail"),
     path(f"{PORTAL}/edit/", views.portal_edit, name="portal_edit"),
     path(f"{PORTAL}/send-link/", views.portal_send_link, name="portal_send_link"),

@@ -8,9 +8,10 @@ through portals/services.py.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.contrib import messages
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +20,7 @@ from artsvp.csv_safe import csv_response, write_rows
 from deliveries.services import DeliveryError
 from events.access import access_event
 from organizations.access import OrganizationRequest, organization_view
-from portals import services
+from portals import invite_types, services
 from portals.access import access_group, access_portal
 from portals.csv_import import ParsedFile, parse_portal_csv
 from portals.errors import (
@@ -38,7 +39,7 @@ from portals.forms import (
     PortalImportForm,
 )
 from portals.guest_counts import accepted_counts
-from portals.models import Portal, PortalGroup
+from portals.models import MAX_INVITE_TYPES, Portal, PortalAllocation, PortalGroup
 
 
 def _portal_link(request: HttpRequest, portal: Portal) -> str:
@@ -93,23 +94,40 @@ def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
 
 @dataclass(frozen=True)
 class PortalRow:
-    """One line of the group page: the portal, its secret link, its accepted guests."""
+    """One line of the group page: the portal, its secret link, its accepted guests,
+    and its allocation per type (shown when the group has several types)."""
 
     portal: Portal
     link: str
     accepted_count: int
+    allocations: list[PortalAllocation] = field(default_factory=list)
+
+
+def _with_allocations(portals: QuerySet[Portal]) -> QuerySet[Portal]:
+    # One query for every portal's rows, whatever the number of portals.
+    return portals.prefetch_related(
+        Prefetch("allocations", queryset=PortalAllocation.objects.select_related("invite_type"))
+    )
+
+
+def shown_allocations(portal: Portal) -> list[PortalAllocation]:
+    """The portal's allocations of live types, and of archived ones it used (prefetched)."""
+    return [row for row in portal.allocations.all() if not row.invite_type.is_archived or row.used]
 
 
 @organization_view
 def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
-    portals = list(group.portals.order_by("name", "id"))
+    types = list(invite_types.types_with_usage(group))
+    live = [invite_type for invite_type in types if not invite_type.is_archived]
+    portals = list(_with_allocations(group.portals.order_by("name", "id")))
     accepted = accepted_counts([portal.pk for portal in portals])
     rows = [
         PortalRow(
             portal=portal,
             link=_portal_link(request, portal),
             accepted_count=accepted.get(portal.pk, 0),
+            allocations=shown_allocations(portal),
         )
         for portal in portals
     ]
@@ -130,6 +148,9 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
             "event": group.event,
             "portals": rows,
             "summary": summary,
+            "invite_types": types,
+            "several_types": len(live) > 1,
+            "can_add_type": len(live) < MAX_INVITE_TYPES,
             "nav_section": "events",
         },
     )
@@ -145,12 +166,12 @@ def portal_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
     form = PortalForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
-            portal = services.create_portal(
-                group,
+            row = services.PortalRow(
                 name=form.cleaned_data["name"],
-                allocation=form.cleaned_data["allocation"],
+                allocations=form.allocations_by_code(),
                 contact_email=form.cleaned_data["contact_email"],
             )
+            portal = services.import_portals(group, [row])[0]
         except DuplicatePortalName:
             form.add_error("name", "This group already has a portal with this name.")
         else:
@@ -283,11 +304,13 @@ def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpR
 def portal_detail(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
     accepted = accepted_counts([portal.pk]).get(portal.pk, 0)
+    allocations = shown_allocations(_with_allocations(Portal.objects.filter(pk=portal.pk)).get())
     return render(
         request,
         "portals/portal_detail.html",
         {
             "portal": portal,
+            "allocations": allocations if len(allocations) > 1 else [],
             "group": portal.group,
             "event": portal.group.event,
             "link": _portal_link(request, portal),
@@ -310,11 +333,11 @@ def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
             services.update_portal(
                 portal,
                 name=form.cleaned_data["name"],
-                allocation=form.cleaned_data["allocation"],
+                allocations=form.allocations(),
                 contact_email=form.cleaned_data["contact_email"],
             )
         except AllocationBelowUsed as error:
-            form.add_error("allocation", str(error))
+            form.add_below_used(error)
         except DuplicatePortalName:
             form.add_error("name", "This group already has a portal with this name.")
         except PortalRevoked as error:

@@ -68,6 +68,26 @@ def group(world: World, client: Client) -> dict[str, Any]:
     return {"org_slug": world.org_slug, "group_id": world.group.public_id}
 
 
+def closed_event(world: World, client: Client) -> dict[str, Any]:
+    return {"org_slug": world.org_slug, "event_slug": world.closed_event.slug}
+
+
+def invite_type(world: World, client: Client) -> dict[str, Any]:
+    """The payload-named type of the closed event's group (tests/security/world.py)."""
+    group = world.closed_event.portal_groups.get()
+    named = group.invite_types.get(code="vip-preview")
+    return {"org_slug": world.org_slug, "group_id": group.public_id, "type_id": named.public_id}
+
+
+def entry_window(world: World, client: Client) -> dict[str, Any]:
+    window = world.closed_event.entry_windows.get()
+    return {
+        "org_slug": world.org_slug,
+        "event_slug": world.closed_event.slug,
+        "window_id": window.public_id,
+    }
+
+
 def portal_of(attribute: str) -> Builder:
     def build(world: World, client: Client) -> dict[str, Any]:
         return {"org_slug": world.org_slug, "portal_id": getattr(world, attribute).public_id}
@@ -279,6 +299,22 @@ PAGES: list[Page] = [
         label="refused: duplicate",
     ),
     Page("portals:portal_import_template", ("alice",), kwargs=group),
+    Page("portals:type_create", ORGANIZERS, kwargs=group),
+    Page("portals:type_edit", ORGANIZERS, kwargs=invite_type),
+    Page("portals:type_archive", ORGANIZERS, kwargs=invite_type),
+    Page("portals:window_create", ORGANIZERS, kwargs=closed_event),
+    Page("portals:window_edit", ORGANIZERS, kwargs=entry_window),
+    Page("portals:window_delete", ORGANIZERS, kwargs=entry_window),
+    Page("events:detail", ("alice",), kwargs=closed_event, label="entry windows"),
+    Page(
+        "portals:group_detail",
+        ("alice",),
+        kwargs=lambda world, client: {
+            "org_slug": world.org_slug,
+            "group_id": world.closed_event.portal_groups.get().public_id,
+        },
+        label="invite types",
+    ),
     Page("portals:portal_detail", ORGANIZERS, kwargs=portal_of("portal"), label="claimed"),
     Page(
         "portals:portal_detail", ("alice",), kwargs=portal_of("imported_portal"), label="unclaimed"

@@ -552,6 +552,48 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     # Every password reset email too (allauth's own).
     step(Client(), "post", reverse("account_reset_password"), {"email": "alice@example.com"})
 
+    # --- Invite types and entry windows (organizer pages), on the closed event: its
+    # guests never answer, so a window admitting only a type changes no other step.
+    step(
+        alice_client,
+        "post",
+        reverse("portals:group_create", args=[slug, closed_event.slug]),
+        {
+            "name": p.short("types group.name")[0],
+            "kind": "exhibitor",
+            "default_allocation": "5",
+            "default_plus_ones": "0",
+        },
+    )
+    types_group = PortalGroup.objects.get(event=closed_event)
+    step(
+        alice_client,
+        "post",
+        reverse("portals:type_create", args=[slug, types_group.public_id]),
+        {
+            "name": p.short("invite type.name")[0],
+            "code": "vip-preview",
+            "default_allocation": "10",
+            "plus_ones_allowed": "1",
+            "golden": "on",
+        },
+    )
+    day = closed_event.starts_at.date().isoformat()
+    step(
+        alice_client,
+        "post",
+        reverse("portals:window_create", args=[slug, closed_event.slug]),
+        {
+            "label": p.short("entry window.label")[1],
+            "starts_at": f"{day}T11:00",
+            "ends_at": f"{day}T15:00",
+            "capacity": "200",
+            "invite_types": [
+                str(pk) for pk in types_group.invite_types.values_list("pk", flat=True)
+            ],
+        },
+    )
+
     invites = {
         "organizer_opened": Invite.objects.get(pk=opened_named.pk),
         "blank_unanswered": blanks[1],
