@@ -220,6 +220,7 @@ api.add_router("", "credits.api.router", tags=["Credits"])
 api.add_router("", "billing.api.router", tags=["Purchases"])
 api.add_router("", "events.api.router", tags=["Events"])
 api.add_router("", "portals.api.router", tags=["Portal groups and portals"])
+api.add_router("", "portals.window_api.router", tags=["Entry windows"])
 api.add_router("", "invites.api.router", tags=["Invites"])
 
 # Last, so that it only catches what no router matched: unknown paths get the

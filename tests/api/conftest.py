@@ -15,13 +15,13 @@ from django.test import Client
 
 from credits.ledger import balances
 from deliveries.models import Delivery
-from events.models import Event
+from events.models import EntryWindow, Event
 from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_organizer_invites
 from organizations.api_key_services import NewApiKey, create_api_key
 from organizations.models import Organization
 from portals.claiming import claim_portal
-from portals.models import Portal, PortalGroup
+from portals.models import InviteType, Portal, PortalGroup
 from tests.conftest import give_credits
 
 
@@ -105,17 +105,34 @@ def world(
         method=InviteBatch.Method.SINGLE,
     )
     invite = batch.invites.get()
+    # A window that lists no type: it admits every invite, so no answer changes.
+    window = EntryWindow.objects.create(
+        organization=org,
+        event=event,
+        label="All days",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
     return SimpleNamespace(
         event=event.public_id,
         group=group.public_id,
         portal=assigned_portal.public_id,
         invite=invite.public_id,
+        invite_type=InviteType.objects.get(group=group).public_id,
+        window=window.public_id,
         organization=org,
     )
 
 
 def fill(path: str, ids: SimpleNamespace) -> str:
-    return path.format(event=ids.event, group=ids.group, portal=ids.portal, invite=ids.invite)
+    return path.format(
+        event=ids.event,
+        group=ids.group,
+        portal=ids.portal,
+        invite=ids.invite,
+        invite_type=ids.invite_type,
+        window=ids.window,
+    )
 
 
 EVENT_BODY = {
@@ -140,6 +157,16 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("patch", "/portal-groups/{group}", {"default_allocation": 15}),
     ("get", "/portal-groups/{group}/portals", None),
     ("post", "/portal-groups/{group}/portals", {"name": "Studio Aalto"}),
+    ("get", "/portal-groups/{group}/invite-types", None),
+    ("post", "/portal-groups/{group}/invite-types", {"name": "VIP", "code": "vip"}),
+    ("patch", "/invite-types/{invite_type}", {"name": "Regular"}),
+    ("get", "/events/{event}/entry-windows", None),
+    (
+        "post",
+        "/events/{event}/entry-windows",
+        {"label": "VIP", "starts_at": "2031-10-01T11:00:00", "ends_at": "2031-10-01T15:00:00"},
+    ),
+    ("patch", "/entry-windows/{window}", {"capacity": 100}),
     ("get", "/portals/{portal}", None),
     ("patch", "/portals/{portal}", {"allocation": 12}),
     ("post", "/portals/{portal}/invites", {"blank": 1}),
@@ -166,6 +193,8 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         "events": list(Event.objects.values_list("public_id", "name", "venue", "archived_at")),
         "groups": list(PortalGroup.objects.values_list("public_id", "name", "default_allocation")),
         "portals": list(Portal.objects.values_list("public_id", "name", "allocation", "status")),
+        "invite_types": list(InviteType.objects.values_list("public_id", "name", "code")),
+        "windows": list(EntryWindow.objects.values_list("public_id", "label", "capacity")),
         "invites": list(Invite.objects.values_list("public_id", "status")),
         "balances": balances(organization),
         "deliveries": Delivery.objects.count(),
