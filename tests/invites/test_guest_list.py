@@ -132,7 +132,7 @@ class TestGuestList:
         shared_from_the_start(group)
         response = alice_client.get(guest_list(org, event))
         counts = response.context["counts"]
-        assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "declined": 1}
+        assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "pending": 0, "declined": 1}
         assert "2 people expected" in text(response)
 
     def test_filters_by_source_and_state(self, org, event, group, portal, world, alice_client):
