@@ -31,9 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext
 
 from events.models import EntryWindow, Event
+from events.templatetags.event_tags import DAY, EN_DASH, TIME
 from invites.models import Invite
 from portals.models import InviteType, PortalAllocation
 
@@ -188,6 +190,16 @@ class WindowCounts:
         return max(self.attending - self.window.capacity, 0)
 
     @property
+    def when(self) -> str:
+        """ "Thu 14 Mar 2026, 11:00-15:00" in the event's zone (the window's event is loaded)."""
+        tz = self.window.event.tz
+        starts, ends = self.window.starts_at.astimezone(tz), self.window.ends_at.astimezone(tz)
+        start_text = format_date(starts, f"{DAY}, {TIME}")
+        if starts.date() == ends.date():
+            return f"{start_text}{EN_DASH}{format_date(ends, TIME)}"
+        return f"{start_text} {EN_DASH} {format_date(ends, f'{DAY}, {TIME}')}"
+
+    @property
     def places_left(self) -> int | None:
         if self.window.capacity is None:
             return None
@@ -195,11 +207,15 @@ class WindowCounts:
 
 
 def event_windows(event: Event) -> list[EntryWindow]:
-    return list(
+    """The event's entry windows in time order, each with `event` set (no query per window)."""
+    windows = list(
         EntryWindow.objects.filter(organization_id=event.organization_id, event=event).order_by(
             "starts_at", "label", "id"
         )
     )
+    for window in windows:
+        window.event = event
+    return windows
 
 
 def window_counts(event: Event, windows: list[EntryWindow]) -> list[WindowCounts]:
