@@ -2,7 +2,8 @@
 
 Streamed (a portal may hold thousands of invites) and spreadsheet-safe:
 every cell goes through `artsvp.csv_safe.safe_cell`, because guest names and
-metadata are typed by strangers.
+metadata are typed by strangers. The organizer's guest list has one
+`metadata.<key>` column per key; the portal owner's file keeps one JSON cell.
 """
 
 from __future__ import annotations

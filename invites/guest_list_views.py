@@ -120,8 +120,8 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "attending": counts["accepted"] + counts["plus_ones"],
             # Of the whole event, whatever the filters.
             "waiting_for_approval": sum(row.pending for row in per_type),
-            "type_counts": per_type if filters.types.shown else [],
-            "window_counts": window_counts(event, filters.windows),
+            "guest_type_counts": per_type if filters.types.shown else [],
+            "guest_window_counts": window_counts(event, filters.windows),
             "show_types": filters.types.shown,
             "show_windows": bool(filters.windows),
             "show_uses": filters.invites.filter(uses__gt=1).exists(),

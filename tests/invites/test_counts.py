@@ -156,7 +156,7 @@ class TestOnThePages:
         response = alice_client.get(
             reverse("invites:guest_list", args=[org.slug, event.slug]), {"status": "declined"}
         )
-        thursday = {row.window.label: row for row in response.context["window_counts"]}
+        thursday = {row.window.label: row for row in response.context["guest_window_counts"]}
         assert thursday["Thursday preview"].attending == 3
         assert response.context["waiting_for_approval"] == 2
         assert response.context["counts"]["accepted"] == 0
@@ -171,7 +171,7 @@ class TestOnThePages:
         page = text(response)
         assert "Guests per invite type" in page and "Guests per entry window" in page
         assert "Thursday preview" in page
-        assert by_label(response.context["type_counts"])["VIP"] == (4, 3, 2, 0)
+        assert by_label(response.context["guest_type_counts"])["VIP"] == (4, 3, 2, 0)
 
     def test_the_event_page_of_a_plain_event_shows_no_tables(
         self, org, event, portal, alice_client
