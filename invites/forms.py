@@ -6,6 +6,7 @@ import secrets
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
 from invites.guests import (
@@ -222,20 +223,50 @@ class RsvpForm(forms.Form):
 
 
 class GuestListFilterForm(forms.Form):
+    """The guest list's filters. `types` and `windows` are (public id, label)
+    pairs; a filter without choices is left out of the form."""
+
+    # The window filter's choice for guests who chose no window.
+    NO_WINDOW = "none"
+
     source = forms.ChoiceField(required=False, label="Source")
     status = forms.ChoiceField(
         required=False,
         label="State",
         choices=[("", "All states"), *Invite.Status.choices],
     )
+    invite_type = forms.ChoiceField(required=False, label=gettext_lazy("Type"))
+    window = forms.ChoiceField(required=False, label=gettext_lazy("Entry window"))
 
-    def __init__(self, *args: Any, portals: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        portals: list[tuple[str, str]],
+        types: list[tuple[str, str]] | None = None,
+        windows: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["source"]).choices = [
             ("", "All sources"),
             ("organizer", "Organizer"),
             *portals,
         ]
+        if types:
+            cast(forms.ChoiceField, self.fields["invite_type"]).choices = [
+                ("", gettext_lazy("All types")),
+                *types,
+            ]
+        else:
+            del self.fields["invite_type"]
+        if windows:
+            cast(forms.ChoiceField, self.fields["window"]).choices = [
+                ("", gettext_lazy("All windows")),
+                *windows,
+                (self.NO_WINDOW, gettext_lazy("No window chosen")),
+            ]
+        else:
+            del self.fields["window"]
 
 
 class InviteStatusFilterForm(forms.Form):
