@@ -1,4 +1,5 @@
-"""Reading an organizer's CSV of portals: `name,allocation,contact_email`.
+"""Reading an organizer's CSV of portals: `name,allocation,contact_email`, and
+one `allocation_<code>` column per invite type of the group (any case).
 
 The whole file is checked before anything is saved: the preview lists every
 row with its problems, and a file with any bad row cannot be imported. The
@@ -9,18 +10,23 @@ browser's word).
 Accepted: UTF-8 with or without a byte order mark (Excel's "CSV UTF-8"),
 comma or semicolon separated (European spreadsheets use semicolons), a
 header row naming the columns in any order; `allocation` and
-`contact_email` may be missing or empty.
+`contact_email` may be missing or empty. `allocation` is the group's first
+type's; an empty or missing `allocation_<code>` is that type's default; an
+`allocation_<code>` column of a code the group has no live type of is an
+error of the whole file, naming the codes it has.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from artsvp.csv_reading import CsvFileError, CsvRow, read_csv
+from artsvp.csv_reading import CsvFileError, CsvRow, column_key, read_csv
+from portals.models import InviteType
 from portals.services import (
     MAX_ALLOCATION,
     MAX_IMPORT_BYTES,
@@ -35,6 +41,21 @@ MAX_ROWS = MAX_PORTALS_PER_IMPORT
 MAX_NAME_LENGTH = MAX_PORTAL_NAME_LENGTH
 COLUMNS = ("name", "allocation", "contact_email")
 COLUMN_ALIASES = {"email": "contact_email", "contact": "contact_email", "portal": "name"}
+TYPE_COLUMN_PREFIX = "allocation_"
+
+
+def type_column(invite_type: InviteType) -> str:
+    """The header of a type's allocation column, as the organizer writes it."""
+    return f"{TYPE_COLUMN_PREFIX}{invite_type.code}"
+
+
+@dataclass(frozen=True)
+class ShownAllocation:
+    """One type's allocation of a row, for the preview."""
+
+    type_name: str
+    text: str
+    is_default: bool
 
 
 @dataclass
@@ -45,6 +66,9 @@ class ParsedRow:
     allocation: int | None
     contact_email: str
     errors: list[str] = field(default_factory=list)
+    # By invite type code: the sizes of the row's allocation_<code> cells.
+    allocations: dict[str, int] = field(default_factory=dict)
+    shown_allocations: list[ShownAllocation] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,7 +76,10 @@ class ParsedRow:
 
     def portal_row(self) -> PortalRow:
         return PortalRow(
-            name=self.name, allocation=self.allocation, contact_email=self.contact_email
+            name=self.name,
+            allocation=self.allocation,
+            contact_email=self.contact_email,
+            allocations=dict(self.allocations),
         )
 
 
@@ -107,9 +134,17 @@ def _file_message(error: CsvFileError) -> str:
     return _FILE_MESSAGES[error.reason]
 
 
-def parse_portal_csv(data: bytes, *, default_allocation: int, taken: set[str]) -> ParsedFile:
-    """Check a whole file. `taken` holds the group's portal names, case-folded."""
+def parse_portal_csv(
+    data: bytes,
+    *,
+    default_allocation: int,
+    taken: set[str],
+    invite_types: Sequence[InviteType] = (),
+) -> ParsedFile:
+    """Check a whole file. `taken` holds the group's portal names, case-folded;
+    `invite_types` the group's live types (their allocation_<code> columns)."""
     result = ParsedFile()
+    by_key = {column_key(type_column(t)): t for t in invite_types}
     try:
         table = read_csv(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, aliases=COLUMN_ALIASES)
         result.delimiter = table.delimiter
@@ -121,19 +156,32 @@ def parse_portal_csv(data: bytes, *, default_allocation: int, taken: set[str]) -
                 f"name,allocation,contact_email (found: {found})."
             )
             return result
-        repeated = table.repeated(among=COLUMNS)
+        repeated = table.repeated(among=(*COLUMNS, *by_key))
         if repeated:
             result.errors.append(f"The header names a column twice: {', '.join(repeated)}.")
+            return result
+        unknown = [
+            title
+            for title, key in zip(table.titles, columns, strict=True)
+            if key.startswith(TYPE_COLUMN_PREFIX) and key not in by_key
+        ]
+        if unknown:
+            known = ", ".join(type_column(t) for t in invite_types) or "none"
+            result.errors.append(
+                f"This group has no invite type for the column {', '.join(unknown)}. "
+                f"Its allocation columns are: {known}."
+            )
             return result
         result.ignored_columns = [
             title
             for title, key in zip(table.titles, columns, strict=True)
-            if key not in COLUMNS and title
+            if key not in COLUMNS and key not in by_key and title
         ]
         seen: dict[str, int] = {}
         for csv_row in table.rows():
             index = csv_row.number
             row = _parse_row(index, csv_row, columns, default_allocation=default_allocation)
+            _parse_type_allocations(row, csv_row.values(columns), by_key, invite_types)
             key = row.name.casefold()
             if row.name and key in seen:
                 row.errors.append(f"Same name as row {seen[key]}: each portal needs its own name.")
@@ -173,18 +221,48 @@ def _parse_row(
         row.errors.append("The name contains invisible control characters.")
     elif len(row.name) > MAX_NAME_LENGTH:
         row.errors.append(f"The name is longer than {MAX_NAME_LENGTH} characters.")
-    if row.allocation_text:
-        if not row.allocation_text.isdigit() or not row.allocation_text.isascii():
-            row.errors.append(
-                f"The allocation must be a whole number, 0 or more (found “{row.allocation_text}”)."
-            )
-        elif int(row.allocation_text) > MAX_ALLOCATION:
-            row.errors.append(f"The allocation can be at most {MAX_ALLOCATION:,}.")
-        else:
-            row.allocation = int(row.allocation_text)
+    row.allocation = _size(row, row.allocation_text, "The allocation")
     if row.contact_email:
         try:
             validate_email(row.contact_email)
         except ValidationError:
             row.errors.append(f"“{row.contact_email}” is not a valid email address.")
     return row
+
+
+def _size(row: ParsedRow, text: str, what: str) -> int | None:
+    """The cell's allocation (None when empty), or None with the row's error."""
+    if not text:
+        return None
+    if not text.isdigit() or not text.isascii():
+        row.errors.append(f"{what} must be a whole number, 0 or more (found “{text}”).")
+        return None
+    if int(text) > MAX_ALLOCATION:
+        row.errors.append(f"{what} can be at most {MAX_ALLOCATION:,}.")
+        return None
+    return int(text)
+
+
+def _parse_type_allocations(
+    row: ParsedRow,
+    values: dict[str, str],
+    by_key: dict[str, InviteType],
+    invite_types: Sequence[InviteType],
+) -> None:
+    for key, invite_type in by_key.items():
+        size = _size(row, values.get(key, ""), f"The {invite_type.name} allocation")
+        if size is not None:
+            row.allocations[invite_type.code] = size
+    if len(invite_types) < 2:
+        return
+    for position, invite_type in enumerate(invite_types):
+        size = row.allocations.get(invite_type.code)
+        if size is None and position == 0:
+            size = row.allocation
+        row.shown_allocations.append(
+            ShownAllocation(
+                type_name=invite_type.name,
+                text=str(size if size is not None else invite_type.default_allocation),
+                is_default=size is None,
+            )
+        )

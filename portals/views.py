@@ -22,7 +22,7 @@ from events.access import access_event
 from organizations.access import OrganizationRequest, organization_view
 from portals import invite_types, services
 from portals.access import access_group, access_portal
-from portals.csv_import import ParsedFile, parse_portal_csv
+from portals.csv_import import ParsedFile, parse_portal_csv, type_column
 from portals.errors import (
     AllocationBelowUsed,
     DuplicateGroupName,
@@ -39,7 +39,7 @@ from portals.forms import (
     PortalImportForm,
 )
 from portals.guest_counts import accepted_counts
-from portals.models import MAX_INVITE_TYPES, Portal, PortalAllocation, PortalGroup
+from portals.models import MAX_INVITE_TYPES, InviteType, Portal, PortalAllocation, PortalGroup
 
 
 def _portal_link(request: HttpRequest, portal: Portal) -> str:
@@ -207,6 +207,7 @@ def _render_preview(
             "group": group,
             "event": group.event,
             "parsed": parsed,
+            "several_types": len(services.live_types(group)) > 1,
             "filename": filename,
             "confirm_form": confirm_form if parsed.is_valid else None,
             "upload_form": PortalImportForm(),
@@ -215,9 +216,18 @@ def _render_preview(
     )
 
 
+def _type_columns(group: PortalGroup) -> list[tuple[str, InviteType]]:
+    """(column, type) per live type, for the import page; empty for a group of one type."""
+    types = services.live_types(group)
+    return [(type_column(t), t) for t in types] if len(types) > 1 else []
+
+
 def _parse(group: PortalGroup, data: bytes) -> ParsedFile:
     return parse_portal_csv(
-        data, default_allocation=group.default_allocation, taken=services.taken_names(group)
+        data,
+        default_allocation=group.default_allocation,
+        taken=services.taken_names(group),
+        invite_types=services.live_types(group),
     )
 
 
@@ -242,6 +252,7 @@ def portal_import(request: OrganizationRequest, group_id: str) -> HttpResponse:
             "form": form,
             "group": group,
             "event": group.event,
+            "type_columns": _type_columns(group),
             "max_rows": services.MAX_PORTALS_PER_IMPORT,
             "nav_section": "events",
         },
@@ -286,6 +297,22 @@ def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpR
     """An example file to fill in, with the group's default allocation."""
     group = access_group(request.organization, group_id)
     response = csv_response("portals-template.csv")
+    types = services.live_types(group)
+    if len(types) > 1:
+        # One allocation column per type (csv_import.type_column), defaults filled in.
+        write_rows(
+            response,
+            ["name", *(type_column(t) for t in types), "contact_email"],
+            [
+                [
+                    "Galerie Nord",
+                    *(t.default_allocation for t in types),
+                    "hello@galerie-nord.example",
+                ],
+                ["Studio Aalto", *("" for _ in types), ""],
+            ],
+        )
+        return response
     write_rows(
         response,
         ["name", "allocation", "contact_email"],
