@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from artsvp.admin_rules import ServiceStateAdmin
-from events.models import Event
+from artsvp.admin_rules import ServiceStateAdmin, all_fields
+from events.models import EntryWindow, Event
 
 
 @admin.register(Event)
@@ -16,3 +16,16 @@ class EventAdmin(ServiceStateAdmin):
     # Created by events/services.create_event; archiving is a service too.
     state_fields = ("organization", "archived_at")
     can_add = False
+
+
+@admin.register(EntryWindow)
+class EntryWindowAdmin(ServiceStateAdmin):
+    list_display = ["label", "event", "starts_at", "capacity"]
+    list_select_related = ["event"]
+    search_fields = ["label", "public_id", "event__name"]
+    raw_id_fields = ["organization", "event"]
+    # Capacity is checked under the window's lock (events/windows.py): the
+    # organizer's pages change it, the admin shows it.
+    state_fields = all_fields(EntryWindow)
+    can_add = False
+    can_delete = False

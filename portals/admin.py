@@ -1,7 +1,39 @@
 from django.contrib import admin
 
-from artsvp.admin_rules import ServiceStateAdmin, all_fields
-from portals.models import CreditShortageNotice, OwnerCode, Portal, PortalGroup
+from artsvp.admin_rules import ServiceStateAdmin, ServiceStateInline, all_fields
+from portals.models import (
+    CreditShortageNotice,
+    InviteType,
+    OwnerCode,
+    Portal,
+    PortalAllocation,
+    PortalGroup,
+)
+
+
+class InviteTypeInline(ServiceStateInline):
+    """A group's types, shown: a new type gives every portal an allocation row and a
+    type is archived rather than deleted (portals/invite_types.py)."""
+
+    model = InviteType
+    fields = readonly_fields = (
+        "name",
+        "code",
+        "default_allocation",
+        "plus_ones_allowed",
+        "golden",
+        "needs_approval",
+        "position",
+        "archived_at",
+    )
+    ordering = ["archived_at", "position", "id"]
+
+
+class PortalAllocationInline(ServiceStateInline):
+    """A portal's allocation per type: counters that only portals/rules.py writes."""
+
+    model = PortalAllocation
+    fields = readonly_fields = ("invite_type", "size", "used")
 
 
 @admin.register(PortalGroup)
@@ -19,6 +51,7 @@ class PortalGroupAdmin(ServiceStateAdmin):
     search_fields = ["name", "public_id", "event__name", "organization__name"]
     raw_id_fields = ["organization", "event"]
     readonly_fields = ["public_id", "created_at"]
+    inlines = [InviteTypeInline]
     # A group is created by services.create_group; it never moves to another tenant.
     can_add = False
     fixed_after_creation = ("organization", "event")
@@ -31,6 +64,7 @@ class PortalAdmin(ServiceStateAdmin):
     list_select_related = ["group"]
     search_fields = ["name", "owner_email", "contact_email", "public_id", "group__name"]
     raw_id_fields = ["organization", "group"]
+    inlines = [PortalAllocationInline]
     # State, usage, the allocation (never below what is used) and the secret
     # change only through services: credits and row locks are involved.
     state_fields = (

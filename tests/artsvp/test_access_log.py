@@ -49,6 +49,8 @@ PUBLIC_URL_PARAMETERS = {
     "bundle_id",
     "event_id",
     "account_id",
+    "type_id",
+    "window_id",
     "uidb36",  # the user's number in base 36; the key after it is the secret
     # The admin's and the API's own parameters.
     "object_id",
