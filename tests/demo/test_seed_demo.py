@@ -18,3 +18,36 @@ def test_seed_demo_is_idempotent(db):
     assert CreditEntry.objects.filter(organization=organization).count() == 2
     current = balances(organization)
     assert (current.portal, current.invite) == (10, 250)
+
+
+def test_the_demo_fair_has_three_invite_types_and_their_windows(db):
+    from events.models import EntryWindow
+    from portals.models import InviteType, PortalAllocation
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    exhibitors = InviteType.objects.filter(group__name="Exhibitors")
+    assert [(t.code, t.name, t.default_allocation) for t in exhibitors] == [
+        ("vip-preview", "VIP Preview", 10),
+        ("vip", "VIP", 20),
+        ("public-days", "Public days", 50),
+    ]
+    galerie = Portal.objects.get(name="Galerie Nord")
+    sizes = dict(
+        PortalAllocation.objects.filter(portal=galerie).values_list("invite_type__code", "size")
+    )
+    assert sizes == {"vip-preview": 10, "vip": 20, "public-days": 50}
+    galerie.refresh_from_db()
+    assert galerie.allocation == 80
+    windows = {
+        window.label: (window.capacity, sorted(window.invite_types.values_list("code", flat=True)))
+        for window in EntryWindow.objects.all()
+    }
+    assert windows == {
+        "VIP Preview — Thu 11:00": (200, ["vip-preview"]),
+        "VIP — Thu\u2013Sun": (1500, ["vip", "vip-preview"]),
+        "Public days": (4000, []),
+    }
+    sponsors = Portal.objects.get(name="Banque Lumière")
+    assert sponsors.allocations.get().invite_type.code == "standard"

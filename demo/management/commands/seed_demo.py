@@ -1,4 +1,11 @@
-"""Demo data for a first run: `python manage.py seed_demo` (safe to run again)."""
+"""Demo data for a first run: `python manage.py seed_demo` (safe to run again).
+
+Groups, portals, invite types and entry windows are made by the organizer's
+services (each its own transaction, as from the pages), so every group has
+its types and every portal its allocation rows; a re-run adds only what is
+missing. The exhibitors get the fair's three tiers: VIP Preview (its own
+window, 200 places), VIP (Thu-Sun) and Public days (a window for everyone).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +21,11 @@ from django.utils import timezone
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from events.models import Event
+from events.windows import WindowDetails
 from organizations.models import Organization
 from organizations.services import create_organization
-from portals.models import Portal, PortalGroup
+from portals import invite_types, services
+from portals.models import InviteType, PortalGroup
 
 DEMO_EMAIL = "demo@artsvp.localhost"
 DEMO_PASSWORD = "artsvp-demo-2026"
@@ -25,6 +34,12 @@ DEMO_CREDITS = {CreditKind.PORTAL: 10, CreditKind.INVITE: 250}
 
 EXHIBITORS = ["Galerie Nord", "Studio Aalto", "Kunsthalle West", "Maison Pérot", "Gallery 42"]
 SPONSORS = ["Banque Lumière", "Helvetia Print"]
+# The exhibitors' tiers: (code, name, allocation per portal, plus-ones).
+EXHIBITOR_TYPES = [
+    ("vip-preview", "VIP Preview", 10, 1),
+    ("vip", "VIP", 20, 1),
+    ("public-days", "Public days", 50, 0),
+]
 
 
 class Command(BaseCommand):
@@ -39,12 +54,14 @@ class Command(BaseCommand):
                 Organization.objects.filter(pk=organization.pk).update(slug=DEMO_ORG_SLUG)
                 organization.refresh_from_db()
             event = self._event(organization)
-            exhibitors = self._group(event, "Exhibitors", PortalGroup.Kind.EXHIBITOR, 25)
-            sponsors = self._group(event, "Sponsors", PortalGroup.Kind.SPONSOR, 50)
-            for name in EXHIBITORS:
-                self._portal(exhibitors, name)
-            for name in SPONSORS:
-                self._portal(sponsors, name)
+        exhibitors = self._group(event, "Exhibitors", PortalGroup.Kind.EXHIBITOR, 25)
+        sponsors = self._group(event, "Sponsors", PortalGroup.Kind.SPONSOR, 50)
+        # Types before portals: new portals get each type's allocation.
+        self._exhibitor_types(exhibitors)
+        self._portals(exhibitors, EXHIBITORS)
+        self._portals(sponsors, SPONSORS)
+        self._windows(event, exhibitors)
+        with transaction.atomic():
             for kind, amount in DEMO_CREDITS.items():
                 # One demo grant per kind, ever: the key makes a re-run a no-op.
                 ledger.grant(
@@ -92,29 +109,79 @@ class Command(BaseCommand):
         return event
 
     def _group(self, event: Event, name: str, kind: str, allocation: int) -> PortalGroup:
-        group, _ = PortalGroup.objects.get_or_create(
-            organization=event.organization,
-            event=event,
-            name=name,
-            defaults={
-                "kind": kind,
-                "default_allocation": allocation,
-                "default_plus_ones": 1,
-                "instructions": "Invite your collectors and press contacts. "
+        group = PortalGroup.objects.filter(event=event, name=name).first()
+        if group is not None:
+            return group
+        return services.create_group(
+            event,
+            settings=services.GroupSettings(
+                name=name,
+                kind=kind,
+                default_allocation=allocation,
+                default_plus_ones=1,
+                instructions="Invite your collectors and press contacts. "
                 "Each invite admits the guest plus one.",
-            },
+            ),
         )
-        return group
 
-    def _portal(self, group: PortalGroup, name: str) -> Portal:
-        slug = name.lower().replace(" ", "-").replace("é", "e")
-        portal, _ = Portal.objects.get_or_create(
-            organization=group.organization,
-            group=group,
-            name=name,
-            defaults={
-                "allocation": group.default_allocation,
-                "contact_email": f"contact@{slug}.example",
-            },
+    def _exhibitor_types(self, group: PortalGroup) -> None:
+        types = {t.code: t for t in InviteType.objects.filter(group=group)}
+        standard = types.get(services.DEFAULT_TYPE_CODE)
+        first_code, first_name, first_size, first_plus_ones = EXHIBITOR_TYPES[0]
+        if first_code not in types and standard is not None and not standard.is_archived:
+            # The group's first type becomes the first tier.
+            invite_types.update_invite_type(
+                standard,
+                name=first_name,
+                code=first_code,
+                default_allocation=first_size,
+                plus_ones_allowed=first_plus_ones,
+            )
+            types[first_code] = standard
+        for code, name, size, plus_ones in EXHIBITOR_TYPES:
+            if code not in types:
+                invite_types.create_invite_type(
+                    group,
+                    settings=invite_types.TypeSettings(
+                        name=name, code=code, default_allocation=size, plus_ones_allowed=plus_ones
+                    ),
+                )
+
+    def _windows(self, event: Event, exhibitors: PortalGroup) -> None:
+        types = {t.code: t for t in InviteType.objects.filter(group=exhibitors)}
+        day = event.local_starts_at.replace(tzinfo=None, hour=11, minute=0, second=0)
+        last = event.local_ends_at.replace(tzinfo=None)
+        windows = [
+            # (label, starts, ends, capacity, types admitted; none: everyone)
+            ("VIP Preview — Thu 11:00", day, day + timedelta(hours=4), 200, ["vip-preview"]),
+            ("VIP — Thu\u2013Sun", day, last, 1500, ["vip", "vip-preview"]),
+            ("Public days", day + timedelta(days=1), last, 4000, []),
+        ]
+        taken = {label.casefold() for label in event.entry_windows.values_list("label", flat=True)}
+        for label, starts, ends, capacity, codes in windows:
+            if label.casefold() in taken:
+                continue
+            invite_types.create_window(
+                event,
+                details=WindowDetails(
+                    label=label, starts_at=starts, ends_at=ends, capacity=capacity
+                ),
+                invite_types=[types[code] for code in codes if code in types],
+            )
+
+    def _portals(self, group: PortalGroup, names: list[str]) -> None:
+        taken = services.taken_names(group)
+        missing = [name for name in names if name.casefold() not in taken]
+        if not missing:
+            return
+        services.import_portals(
+            group,
+            [
+                services.PortalRow(name=name, contact_email=f"contact@{_slug(name)}.example")
+                for name in missing
+            ],
         )
-        return portal
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "-").replace("é", "e")
