@@ -76,16 +76,18 @@ def reserve_allocation(portal: Portal, places: Mapping[int, int]) -> None:
         allocation = allocations.get(type_id)
         remaining = allocation.remaining if allocation is not None else 0
         if count > remaining:
+            # No row: the type is new to the portal, or was removed (portals/
+            # invite_types.py) after the caller read the group's types.
             invite_type = (
                 allocation.invite_type
                 if allocation is not None
-                else InviteType.objects.get(pk=type_id)
+                else InviteType.objects.filter(pk=type_id).first()
             )
             raise AllocationExceeded(
                 requested=count,
                 remaining=remaining,
-                invite_type=invite_type.name if len(allocations) > 1 else None,
-                invite_type_code=invite_type.code,
+                invite_type=invite_type.name if invite_type and len(allocations) > 1 else None,
+                invite_type_code=invite_type.code if invite_type else None,
             )
     for type_id, count in wanted.items():
         _add_to_used(portal, allocations[type_id], count)

@@ -12,8 +12,9 @@ from django.utils import timezone
 from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
-from portals import errors, services
+from portals import errors, rules, services
 from portals.models import Portal
+from portals.services import live_types
 from tests.conftest import give_credits
 from tests.deliveries.outbox import RolledBack, deliveries_of, fail_after_queueing
 from tests.mail import html_of
@@ -530,8 +531,9 @@ def test_allocation_change_waits_for_invites_being_generated(portal):
                 locked = Portal.objects.select_for_update().get(pk=portal.pk)
                 barrier.wait()
                 time.sleep(0.3)  # the organizer's change is now waiting on the lock
-                locked.invites_used = 6
-                locked.save(update_fields=["invites_used"])
+                # As generation does: through the rules, per type, under the lock.
+                (invite_type,) = live_types(portal.group)
+                rules.reserve_allocation(locked, {invite_type.pk: 6})
         finally:
             connection.close()
 
