@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from events.models import EntryWindow, Event
 from events.page import register_event_page_part
 from events.windows import taken_places
+from portals.invite_types import event_types, type_labels
 from portals.models import InviteType, Portal, PortalGroup
 
 if TYPE_CHECKING:
@@ -86,11 +87,12 @@ def entry_windows_context(event: Event) -> dict[str, Any]:
         )
     )
     taken = taken_places([window.pk for window in windows])
+    labels = type_labels(event_types(event)) if windows else {}
     rows = [
         WindowRow(
             window=window,
             taken=taken.get(window.pk, 0),
-            types=[f"{t.group.name} · {t.name}" for t in window.invite_types.all()],
+            types=[labels.get(t.pk, t.name) for t in window.invite_types.all()],
         )
         for window in windows
     ]

@@ -301,6 +301,18 @@ def event_types(event: Event) -> list[InviteType]:
     )
 
 
+def type_labels(types: Sequence[InviteType]) -> dict[int, str]:
+    """How pages name each of an event's live types (`event_types`): "Exhibitors ·
+    VIP Preview", or just "Sponsors" for a group of one type (whose type pages hide)."""
+    per_group: dict[int, int] = {}
+    for invite_type in types:
+        per_group[invite_type.group_id] = per_group.get(invite_type.group_id, 0) + 1
+    return {
+        t.pk: t.group.name if per_group[t.group_id] == 1 else f"{t.group.name} · {t.name}"
+        for t in types
+    }
+
+
 def create_window(
     event: Event, *, details: WindowDetails, invite_types: Sequence[InviteType] = ()
 ) -> EntryWindow:

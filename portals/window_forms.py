@@ -14,14 +14,17 @@ from events.fields import WallClockField
 from events.models import EntryWindow, Event
 from events.services import MAX_CAPACITY
 from events.windows import MAX_LABEL_LENGTH, DuplicateWindowLabel, WindowDetails
-from portals.invite_types import event_types
+from portals.invite_types import event_types, type_labels
 from portals.models import InviteType
 
 
 class TypeChoiceField(forms.ModelMultipleChoiceField):
+    # invite_types.type_labels: "Exhibitors · VIP Preview" (an event's groups may
+    # each have a "VIP"), or "Sponsors" for a group of one type.
+    labels: dict[int, str] = {}
+
     def label_from_instance(self, obj: Any) -> str:
-        # "Exhibitors · VIP Preview": an event's groups may each have a "VIP".
-        return f"{obj.group.name} · {obj.name}"
+        return self.labels.get(obj.pk, f"{obj.group.name} · {obj.name}")
 
 
 class EntryWindowForm(forms.Form):
@@ -69,9 +72,12 @@ class EntryWindowForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         types_field = self.fields["invite_types"]
-        assert isinstance(types_field, forms.ModelMultipleChoiceField)
+        assert isinstance(types_field, TypeChoiceField)
         chosen = InviteType.objects.filter(pk__in=[t.pk for t in types])
-        types_field.queryset = chosen.select_related("group")
+        types_field.queryset = chosen.select_related("group").order_by(
+            "group__name", "group_id", "position", "id"
+        )
+        types_field.labels = type_labels(types)
         self.has_types = bool(types)
 
     def details(self) -> WindowDetails:

@@ -169,3 +169,15 @@ def test_a_window_of_another_event_is_404(alice_client, org, event) -> None:
     window = make_window(other)
     url = reverse("portals:window_edit", args=[org.slug, event.slug, window.public_id])
     assert alice_client.get(url).status_code == 404
+
+
+def test_a_group_of_one_type_is_named_by_the_group_alone(alice_client, org, event, group) -> None:
+    (standard,) = live_types(group)
+    make_window(event, types=[standard])
+
+    form = alice_client.get(reverse("portals:window_create", args=[org.slug, event.slug]))
+    page = alice_client.get(reverse("events:detail", args=[org.slug, event.slug]))
+
+    for html in (form.content.decode(), page.content.decode()):
+        assert "Exhibitors" in html
+        assert "Exhibitors · Standard" not in html
