@@ -86,6 +86,8 @@ def entry_windows_context(event: Event) -> dict[str, Any]:
             )
         )
     )
+    for window in windows:
+        window.event = event  # its times are shown in the event's zone: no query each
     taken = taken_places([window.pk for window in windows])
     labels = type_labels(event_types(event)) if windows else {}
     rows = [

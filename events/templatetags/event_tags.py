@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.dateformat import format as format_date
 
-from events.models import Event
+from events.models import EntryWindow, Event
 
 register = template.Library()
 
@@ -15,9 +15,9 @@ EN_DASH = "\u2013"
 
 
 @register.simple_tag
-def event_when(event: Event) -> str:
+def event_when(event: Event | EntryWindow) -> str:
     """ "Sat 14 Mar 2026, 11:00-19:00" or "Sat 14 Mar 2026, 11:00 - Tue 17 Mar 2026, 18:00",
-    with en dashes.
+    with en dashes: an event's times, or an entry window's (in its event's zone).
 
     The datetimes are converted to the event's zone here, not by the template
     engine, which would convert them to the viewer's zone.
