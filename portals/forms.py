@@ -79,9 +79,15 @@ class PortalGroupForm(forms.ModelForm):
             "instructions": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, event: Event, several_types: bool = False, **kwargs: Any
+    ) -> None:
         self.event = event
         super().__init__(*args, **kwargs)
+        if several_types:
+            # Each invite type has its own defaults (its page); the group's apply to none.
+            del self.fields["default_allocation"]
+            del self.fields["default_plus_ones"]
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -97,8 +103,8 @@ class PortalGroupForm(forms.ModelForm):
         return GroupSettings(
             name=data["name"],
             kind=data["kind"],
-            default_allocation=data["default_allocation"],
-            default_plus_ones=data["default_plus_ones"],
+            default_allocation=data.get("default_allocation", self.instance.default_allocation),
+            default_plus_ones=data.get("default_plus_ones", self.instance.default_plus_ones),
             instructions=data["instructions"].strip(),
             share_all_invites=data["share_all_invites"],
         )

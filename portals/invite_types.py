@@ -332,11 +332,13 @@ def update_window(
     changes: Mapping[str, Any],
     invite_types: Sequence[InviteType] | None = None,
 ) -> EntryWindow:
-    """Change the window's details and (unless None) the types it admits, all or nothing."""
+    """Change the window's details and (unless None) the live types it admits, all or
+    nothing. Archived types keep the windows they admit: their invites still come."""
     if invite_types is not None:
         _check_window_types(window.event, invite_types)
     with locking_transaction():
         updated = event_windows.update_window(window, changes=changes)
         if invite_types is not None:
-            updated.invite_types.set(invite_types)
+            archived = updated.invite_types.filter(archived_at__isnull=False)
+            updated.invite_types.set([*invite_types, *archived])
         return updated

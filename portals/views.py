@@ -76,7 +76,13 @@ def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
     # The form writes into its instance while validating; the page keeps showing
     # the stored name if the input turns out invalid.
-    form = PortalGroupForm(request.POST or None, instance=copy.copy(group), event=group.event)
+    several_types = len(services.live_types(group)) > 1
+    form = PortalGroupForm(
+        request.POST or None,
+        instance=copy.copy(group),
+        event=group.event,
+        several_types=several_types,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_group(group, **asdict(form.group_settings()))
@@ -88,7 +94,13 @@ def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
     return render(
         request,
         "portals/group_form.html",
-        {"form": form, "event": group.event, "group": group, "nav_section": "events"},
+        {
+            "form": form,
+            "event": group.event,
+            "group": group,
+            "several_types": several_types,
+            "nav_section": "events",
+        },
     )
 
 

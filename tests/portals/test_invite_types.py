@@ -209,3 +209,28 @@ def test_usage_sums_each_type_over_the_portals(
         ]
 
     assert rows == [("standard", 14, 0, []), ("vip-preview", 5, 0, [])]
+
+
+def test_an_archived_type_keeps_its_windows_when_a_window_is_edited(
+    group: PortalGroup, portal: Portal, org: object, event: Event
+) -> None:
+    from events.windows import WindowDetails
+    from portals import invite_types
+
+    preview = create_invite_type(group, settings=vip())
+    local = event.local_starts_at.replace(tzinfo=None)
+    window = invite_types.create_window(
+        event,
+        details=WindowDetails(label="VIP", starts_at=local, ends_at=local + timedelta(hours=2)),
+        invite_types=[preview],
+    )
+    give_credits(org, invite=1)  # type: ignore[arg-type]
+    generate_invites(
+        assign(portal), [], blank=1, invite_type="vip-preview", method=InviteBatch.Method.BLANK
+    )
+    archive_invite_type(preview)
+    (standard,) = live_types(group)
+
+    invite_types.update_window(window, changes={}, invite_types=[standard])
+
+    assert set(window.invite_types.all()) == {standard, preview}

@@ -199,3 +199,19 @@ def test_a_type_of_another_group_is_404(alice_client, org, group, event) -> None
     (theirs,) = live_types(other)
     url = reverse("portals:type_edit", args=[org.slug, group.public_id, theirs.public_id])
     assert alice_client.get(url).status_code == 404
+
+
+def test_a_group_of_several_types_edits_its_defaults_on_the_types(alice_client, org, group) -> None:
+    create_invite_type(group, settings=TypeSettings(name="VIP", code="vip"))
+    url = reverse("portals:group_edit", args=[org.slug, group.public_id])
+
+    html = alice_client.get(url).content.decode()
+    assert 'name="default_allocation"' not in html
+    assert "Each invite type has its own default allocation" in html
+    response = alice_client.post(
+        url, {"name": "Galleries", "kind": "exhibitor", "instructions": "", "share_all_invites": ""}
+    )
+
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert (group.name, group.default_allocation, group.default_plus_ones) == ("Galleries", 20, 1)
