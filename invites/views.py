@@ -13,23 +13,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artsvp.secret_pages import mark_private, secret_link_page, throttle_link_lookup
 from events.access import access_event
 from events.models import Event
-from invites.exports import organizer_invites_csv
-from invites.forms import GuestListFilterForm, RsvpForm
-from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
-from invites.models import Invite
-from invites.sending import with_delivery_status
-from invites.services import (
+from invites.answers import (
     EventFull,
     GuestDetailsRequired,
-    InviteNotRevocable,
     InviteRevoked,
     PlusOnesExceeded,
     RsvpClosed,
     record_open,
     respond,
-    revoke_invite,
     rsvp_closed_reason,
 )
+from invites.exports import organizer_invites_csv
+from invites.forms import GuestListFilterForm, RsvpForm
+from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
+from invites.models import Invite
+from invites.sending import with_delivery_status
+from invites.services import InviteNotRevocable, revoke_invite
 from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
 

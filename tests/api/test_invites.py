@@ -11,8 +11,9 @@ from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
 from events.models import Event
+from invites.answers import respond
 from invites.models import Invite, InviteBatch
-from invites.services import GuestInput, generate_invites, respond
+from invites.services import GuestInput, generate_invites
 from organizations.models import Organization
 from portals.models import Portal, PortalGroup
 from tests.api.conftest import ApiClient, assert_error
