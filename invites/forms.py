@@ -1,4 +1,4 @@
-"""Forms for generating invites (four ways), answering one, and filtering lists."""
+"""Forms for generating invites (four ways) and filtering lists (a guest's: answer_forms.py)."""
 
 from __future__ import annotations
 
@@ -182,43 +182,6 @@ class CsvConfirmForm(forms.Form):
 GENERATION_FORMS: dict[str, type[GenerationForm]] = {
     form.method: form for form in (SingleGuestForm, PasteForm, CsvUploadForm, BlankLinksForm)
 }
-
-
-class RsvpForm(forms.Form):
-    answer = forms.ChoiceField(
-        label="Will you attend?",
-        choices=[("accept", "Yes, I'll be there"), ("decline", "No, I can't make it")],
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invite = invite
-        # A guest changing their mind starts from their current answer.
-        if invite.status == Invite.Status.ACCEPTED:
-            self.fields["answer"].initial = "accept"
-        elif invite.status == Invite.Status.DECLINED:
-            self.fields["answer"].initial = "decline"
-        if invite.is_blank:
-            self.fields["name"] = forms.CharField(label="Your name", max_length=MAX_NAME_LENGTH)
-            self.fields["email"] = forms.EmailField(label="Your email")
-            self.order_fields(["name", "email", "answer"])
-        if invite.plus_ones_allowed:
-            self.fields["plus_ones"] = forms.TypedChoiceField(
-                label="Guests coming with you",
-                coerce=int,
-                choices=[(n, str(n)) for n in range(invite.plus_ones_allowed + 1)],
-                initial=invite.plus_ones,
-                # Not needed to decline; the template shows no "(optional)" for it.
-                required=False,
-                # Django takes any empty value; django-stubs types it as a string.
-                empty_value=0,  # type: ignore[arg-type]
-                help_text=f"You may bring up to {invite.plus_ones_allowed}.",
-            )
-
-    @property
-    def accept(self) -> bool:
-        return self.cleaned_data["answer"] == "accept"
 
 
 class GuestListFilterForm(forms.Form):

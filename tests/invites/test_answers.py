@@ -73,9 +73,21 @@ def test_more_plus_ones_than_allowed_are_refused(invite):
     assert invite.status == Invite.Status.CREATED
 
 
-def test_answers_close_when_the_event_starts(invite):
+def test_answers_stay_open_after_the_start_and_close_at_the_deadline(invite):
     event = invite.event
     event.starts_at = timezone.now() - timedelta(minutes=1)
+    event.save()
+    respond(invite, accept=True)
+    event.answers_close_at = timezone.now() - timedelta(seconds=1)
+    event.save()
+    with pytest.raises(RsvpClosed, match="Answers closed on"):
+        respond(invite, accept=False)
+
+
+def test_answers_close_at_the_events_end_by_default(invite):
+    event = invite.event
+    event.starts_at = timezone.now() - timedelta(days=2)
+    event.ends_at = timezone.now() - timedelta(minutes=1)
     event.save()
     with pytest.raises(RsvpClosed):
         respond(invite, accept=True)
