@@ -28,10 +28,10 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import Bundle, Purchase
-from events.models import Event
+from events.models import EntryWindow, Event
 from invites.models import Invite
 from organizations.models import Organization, TeamInvitation
-from portals.models import Portal, PortalGroup
+from portals.models import InviteType, Portal, PortalGroup
 from tests.billing.kit import (
     FakeStripe,
     bought,
@@ -483,6 +483,73 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     )
     step(guest, "get", reverse("invites:guest", args=[opened_named.token]))
 
+    # --- Entry windows, a multi-use link, answers waiting for approval -----------------
+    # The window and the types are rows (their organizer pages are another
+    # feature's); the answers go through the guest's pages and the decisions
+    # through the guest list's buttons, which email the guests.
+    EntryWindow.objects.create(
+        organization=organization,
+        event=event,
+        label=p.short("entry window.label")[0],
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        capacity=500,
+    )
+    listed = InviteType.objects.create(
+        organization=organization,
+        group=group,
+        code="guest-list",
+        name=p.short("invite type.name")[1],
+        needs_approval=True,
+        plus_ones_allowed=1,
+        position=9,
+    )
+    owner_batch = invite(portal=portal, batch__method="single").batch
+    link = Invite.objects.create(
+        organization=organization,
+        event=event,
+        batch=owner_batch,
+        portal=portal,
+        label=p.text("invite.label (multi-use link)"),
+        uses=5,
+        plus_ones_allowed=1,
+        invite_type=invite(portal=portal, batch__method="single").invite_type,
+        shared_with_organizer=True,
+    )
+    step(
+        guest,
+        "post",
+        reverse("invites:guest", args=[link.token]),
+        {
+            "name": p.text("guest.name (multi-use link answer)"),
+            "email": p.email("guest.email (multi-use link answer)", kind="img"),
+            "plus_ones": "1",
+        },
+    )
+    waiting = [
+        Invite.objects.create(
+            organization=organization,
+            event=event,
+            batch=owner_batch,
+            portal=portal,
+            guest_name=p.text(f"guest.name (needs approval {n})"),
+            guest_email=p.email(f"guest.email (needs approval {n})", kind="svg"),
+            invite_type=listed,
+            needs_approval=True,
+            plus_ones_allowed=1,
+            shared_with_organizer=True,
+        )
+        for n in range(3)
+    ]
+    for pending in waiting:
+        step(guest, "post", reverse("invites:guest", args=[pending.token]), {"answer": "accept"})
+    for verb, pending in (("approve", waiting[0]), ("decline", waiting[1])):
+        step(
+            alice_client,
+            "post",
+            reverse(f"invites:{verb}", args=[slug, event.slug, pending.public_id]),
+        )
+
     # --- Emails: the organizer's and the owner's send forms, and the API's ------------
     subject = p.text("email.subject (organizer)") + " {{ name }} {{ event }}"
     message = (
@@ -566,6 +633,10 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "api_portal": invite(batch__method="api", portal=portal),
         "closed_event": invite(event=closed_event),
         "paste": invite(batch__method="paste", portal__isnull=True),
+        "multi_use_link": Invite.objects.get(pk=link.pk),
+        "link_answer": invite(parent=link),
+        "approved": Invite.objects.get(pk=waiting[0].pk),
+        "pending": Invite.objects.get(pk=waiting[2].pk),
     }
     missing = [name for name, value in invites.items() if value is None]
     assert not missing, f"the world lacks invites: {missing}"
