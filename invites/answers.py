@@ -92,7 +92,9 @@ class WindowPlaces:
 
 class InviteRevoked(InviteError):
     code = "invite_revoked"
-    message = "This invitation has been withdrawn."
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This invitation has been withdrawn."))
 
 
 class RsvpClosed(InviteError):
@@ -108,12 +110,21 @@ class PlusOnesExceeded(InviteError):
 
     def __init__(self, *, allowed: int) -> None:
         self.allowed = allowed
-        super().__init__(f"This invitation allows at most {allowed} extra guest(s).")
+        super().__init__(
+            ngettext(
+                "This invitation allows at most %(allowed)d extra guest.",
+                "This invitation allows at most %(allowed)d extra guests.",
+                allowed,
+            )
+            % {"allowed": allowed}
+        )
 
 
 class GuestDetailsRequired(InviteError):
     code = "guest_details_required"
-    message = "Please give your name and email address."
+
+    def __init__(self) -> None:
+        super().__init__(gettext("Please give your name and email address."))
 
 
 class EventFull(InviteError):
@@ -122,9 +133,13 @@ class EventFull(InviteError):
     def __init__(self, *, spots_left: int) -> None:
         self.spots_left = spots_left
         if spots_left <= 0:
-            message = "Sorry, the event is full."
+            message = gettext("Sorry, the event is full.")
         else:
-            message = f"Sorry, only {spots_left} place(s) are left, fewer than you asked for."
+            message = ngettext(
+                "Sorry, only %(left)d place is left, fewer than you asked for.",
+                "Sorry, only %(left)d places are left, fewer than you asked for.",
+                spots_left,
+            ) % {"left": spots_left}
         super().__init__(message)
 
 
@@ -185,7 +200,11 @@ class InviteIsALink(InviteError):
     """A multi-use link is answered with `answer_link`, one guest at a time."""
 
     code = "multi_use_link"
-    message = "This link is answered by each guest with their own name and email."
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext("This link is answered by each guest with their own name and email.")
+        )
 
 
 class LinkUsedUp(InviteError):
@@ -366,13 +385,9 @@ def lock_for_answer(
         # cannot both take its last place.
         event = lock_existing_row(Event.objects.filter(pk=event_id))
     if window is not None:
-        fresh = EntryWindow.objects.filter(pk=window.pk)
-        if fresh.filter(capacity__isnull=False).exists():
-            # The same for the window's last places (and a capacity the
-            # organizer lowers meanwhile is read after their commit).
-            window = lock_existing_row(fresh.select_related("event"))
-        else:
-            window = fresh.select_related("event").get()
+        # The same for the window's last places; a capacity the organizer
+        # changes meanwhile is read after their commit.
+        window = lock_existing_row(EntryWindow.objects.filter(pk=window.pk).select_related("event"))
     return event, window
 
 
