@@ -14,7 +14,8 @@ guest, several make the guest choose (WindowRequired).
 Capacity counts accepted guests with their plus-ones (pending answers take
 none): the window's, and the event's when it has one. It is checked under
 the rows' locks in the fixed order (artsvp/locks.py): event -> entry window
--> invite (a multi-use link, then the answer it creates), so two guests
+-> invite (a multi-use link, then the answer it creates, after the link's
+portal: see answer_link), so two guests
 cannot both take the last place. Golden invites skip both checks (their
 guests still count as taking places). An invite that needs approval becomes
 PENDING when accepted, with its window and plus-ones but no capacity check;
@@ -40,11 +41,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext
 
-from artsvp.locks import lock_existing_row, locking_transaction
+from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from events.models import EntryWindow, Event
 from invites.guests import MAX_NAME_LENGTH
 from invites.models import Invite
 from invites.services import InviteError
+from portals.models import Portal
 
 __all__ = [
     "AlreadyAnswered",
@@ -374,20 +376,27 @@ def _choose_window(invite: Invite, event: Event, window: EntryWindow | None) -> 
 def lock_for_answer(
     event_id: int, window: EntryWindow | None, *, counted: bool
 ) -> tuple[Event, EntryWindow | None]:
-    """Lock what the capacity check reads, in the lock order: the event when it
-    has a capacity, then the window when it has one. `counted`: the answer takes
-    capacity (not golden, not waiting for approval)."""
+    """Lock, in the lock order, what an answer decides on: the event when the
+    answer takes its capacity (`counted`: not golden, not waiting for
+    approval) and it has one, then the window.
+
+    FOR NO KEY UPDATE: two answers still queue on the row, while the KEY
+    SHARE locks that inserting or pointing an invite at the row takes
+    (generation, a link's answer) do not wait for them, so no cycle forms
+    through those implicit locks.
+    """
     event = Event.objects.get(pk=event_id)
-    if not counted:
-        return event, window
-    if event.capacity is not None:
+    if counted and event.capacity is not None:
         # Every acceptance of a capped event queues here, so two guests
         # cannot both take its last place.
-        event = lock_existing_row(Event.objects.filter(pk=event_id))
+        event = lock_existing_row(Event.objects.filter(pk=event_id), no_key=True)
     if window is not None:
         # The same for the window's last places; a capacity the organizer
-        # changes meanwhile is read after their commit.
-        window = lock_existing_row(EntryWindow.objects.filter(pk=window.pk).select_related("event"))
+        # changes meanwhile is read after their commit. Locked even when the
+        # answer takes no capacity, for one order of locks in every answer.
+        window = lock_existing_row(
+            EntryWindow.objects.filter(pk=window.pk).select_related("event"), no_key=True
+        )
     return event, window
 
 
@@ -503,6 +512,11 @@ def answer_link(
     choice = _choose_window(current, current.event, window)
     counted = not current.golden and not current.needs_approval
     with locking_transaction():
+        if current.portal_id is not None:
+            # The answer's insert takes a KEY SHARE lock on the portal, which
+            # revoking the link holds FOR UPDATE while it waits for the link:
+            # queue on the portal first, in the lock order (portal -> invite).
+            lock_row(Portal.objects.filter(pk=current.portal_id), no_key=True)
         event, chosen = lock_for_answer(current.event_id, choice.window, counted=counted)
         # Every answer to this link queues here: its last use goes to one guest.
         locked = lock_existing_row(Invite.objects.filter(pk=link.pk))

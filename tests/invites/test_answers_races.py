@@ -7,10 +7,12 @@ import pytest
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from events.models import EntryWindow
-from invites.answers import LinkUsedUp, WindowFull, answer_link, respond
+from invites.answers import InviteRevoked, LinkUsedUp, WindowFull, answer_link, respond
 from invites.approvals import approve
 from invites.models import Invite
-from tests.invites.helpers import race
+from invites.services import GuestInput, generate_invites, revoke_invite
+from tests.conftest import give_credits, set_allocation
+from tests.invites.helpers import assign, race
 from tests.invites.windows import add_type, add_window, invites_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -73,8 +75,11 @@ def _lower(window: EntryWindow, capacity: int) -> int:
 
 def test_approvals_racing_a_lowered_capacity_never_overfill_it(alice, event, group, portal):
     window = add_window(event, "VIP Preview", capacity=3)
+    # Golden answers take places too: in a window of their own, already full,
+    # they leave the count of the raced window to the regular ones.
+    full = add_window(event, "Closed doors", hour=8, capacity=0)
     listed = add_type(group, "list", window, needs_approval=True)
-    golden_list = add_type(group, "golden-list", window, needs_approval=True, golden=True)
+    golden_list = add_type(group, "golden-list", full, needs_approval=True, golden=True)
     pending = invites_of(event, 6, portal=portal, invite_type=listed)
     pending += invites_of(event, 2, portal=portal, invite_type=golden_list)
     for invite in pending:
@@ -99,3 +104,47 @@ def test_approvals_racing_a_lowered_capacity_never_overfill_it(alice, event, gro
     assert regular == max(accepted_when_lowered, 1)
     # Golden answers are approved whatever the capacity.
     assert Invite.objects.filter(golden=True, status=Invite.Status.ACCEPTED).count() == 2
+
+
+def test_link_answers_generation_revocation_and_answers_at_once_never_deadlock(
+    org, event, group, portal
+):
+    event.capacity = 100
+    event.save()
+    window = add_window(event, "All day", capacity=100)
+    give_credits(org, invite=40)
+    assign(portal)
+    set_allocation(portal, 60)
+    rounds = 3
+    for round_number in range(rounds):
+        link = generate_invites(portal, [GuestInput(label="Team", uses=4)], method="single")
+        link = link.invites.get()
+        singles = list(
+            generate_invites(
+                portal, [GuestInput(name=f"S{n}") for n in range(3)], method="paste"
+            ).invites.all()
+        )
+
+        def work(i: int, link=link, singles=singles, round_number=round_number):
+            if i < 4:
+                return answer_link(link, name=f"L{i}", email=f"l{round_number}-{i}@example.com")
+            if i < 7:
+                return respond(singles[i - 4], accept=True)
+            if i < 9:
+                return generate_invites(portal, [GuestInput(name=f"G{i}")], method="single")
+            return revoke_invite(link)
+
+        results = race(10, work)
+
+        assert [r for r in results if isinstance(r, Exception)] == [
+            r for r in results if isinstance(r, InviteRevoked)
+        ]
+        link.refresh_from_db()
+        assert link.status == Invite.Status.REVOKED
+        assert link.uses_taken == Invite.objects.filter(entry_window=window, parent=link).count()
+        portal.refresh_from_db()
+        generated = Invite.objects.filter(portal=portal, parent__isnull=True)
+        # A revoked invite gave back the uses nobody had taken.
+        assert portal.invites_used == sum(
+            i.uses_taken if i.status == Invite.Status.REVOKED else i.uses for i in generated
+        )
