@@ -15,7 +15,12 @@ from events.access import access_event
 from events.models import Event
 from invites.exports import organizer_invites_csv
 from invites.forms import GuestListFilterForm, RsvpForm
-from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
+from invites.generate_views import (
+    GenerationTarget,
+    generation_page,
+    organizer_credits_message,
+    organizer_setup,
+)
 from invites.models import Invite
 from invites.sending import with_delivery_status
 from invites.services import (
@@ -203,6 +208,7 @@ def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpRes
         preview_template="invites/organizer_csv_preview.html",
         context={"event": event, "nav_section": "events", "form_action": page_url},
         credits_message=organizer_credits_message(reverse("billing:billing", args=[org_slug])),
+        setup=organizer_setup(event),
     )
     return generation_page(request, target)
 
