@@ -81,8 +81,11 @@ class GenerationForm(forms.Form):
                 label=_lazy("Plus-ones per invite"),
                 min_value=0,
                 max_value=MAX_PLUS_ONES,
-                initial=0,
-                help_text=_lazy("How many extra guests each invite may bring."),
+                required=False,
+                help_text=_lazy(
+                    "How many extra guests each invite may bring. Empty: the invite type's "
+                    "(none without a type)."
+                ),
             )
 
     def _type_field(self) -> forms.ChoiceField:
