@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
@@ -253,15 +254,15 @@ class CsvUploadForm(GenerationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        columns = "name, email, tags (separate several tags with ;), label, uses"
+        columns = [_("name, email, tags (separate several tags with ;), label, uses")]
         if self.setup.picks_type:
-            columns += ", type (a row's type instead of the one picked above)"
+            columns.append(_("type (a row's type instead of the one picked above)"))
         if self.setup.organizer:
-            columns += ", golden, approval (yes or no)"
-        self.fields["file"].help_text = _lazy(
+            columns.append(_("golden, approval (yes or no)"))
+        self.fields["file"].help_text = _(
             "Columns: %(columns)s. Any other column is kept with the invite. "
             "You will see a preview first."
-        ) % {"columns": columns}
+        ) % {"columns": ", ".join(columns)}
 
     def clean_file(self) -> GuestList:
         upload = self.cleaned_data["file"]

@@ -24,6 +24,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from artsvp.csv_reading import CsvFileError, read_csv, read_upload
 from invites.guests import (
     MAX_CSV_BYTES,
@@ -220,27 +222,35 @@ def _read_invite_columns(
     if code:
         if type_codes is not None and code not in type_codes:
             known = ", ".join(sorted(type_codes)) or "none"
-            row.errors.append(f"there is no invite type {code!r} (types: {known}).")
+            row.errors.append(
+                _("there is no invite type %(code)r (types: %(known)s).")
+                % {"code": code, "known": known}
+            )
         row.invite_type = code
     uses = values.get("uses", "").strip()
     if uses:
         try:
             row.uses = int(uses)
         except ValueError:
-            row.errors.append(f"uses must be a whole number, not {uses!r}.")
+            row.errors.append(_("uses must be a whole number, not %(value)r.") % {"value": uses})
     for column, attribute in (("golden", "golden"), ("approval", "needs_approval")):
         cell = values.get(column, "").strip()
         if not cell:
             continue
         if not organizer:
-            row.errors.append(f"{column}: {OWNER_FLAGS_PROBLEM}")
+            row.errors.append(
+                _("%(column)s: %(problem)s") % {"column": column, "problem": OWNER_FLAGS_PROBLEM}
+            )
             continue
         if cell.lower() in _YES:
             setattr(row, attribute, True)
         elif cell.lower() in _NO:
             setattr(row, attribute, False)
         else:
-            row.errors.append(f"{column} must be yes or no, not {cell!r}.")
+            row.errors.append(
+                _("%(column)s must be yes or no, not %(value)r.")
+                % {"column": column, "value": cell}
+            )
 
 
 def _file_message(error: CsvFileError) -> str:

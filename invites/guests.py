@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy
 
 from artsvp.models_meta import max_length_of
 from invites.models import Invite
@@ -63,7 +64,7 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_BLANK_LINKS = 1_000
 # Golden and approval per invite are the organizer's to set; a portal's owner's
 # invites take their type's (the service refuses them, the owner's CSV says so).
-OWNER_FLAGS_PROBLEM = "golden and approval are set by the organizer."
+OWNER_FLAGS_PROBLEM = gettext_lazy("golden and approval are set by the organizer.")
 
 
 @dataclass(frozen=True)

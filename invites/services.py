@@ -30,6 +30,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from artsvp.models_meta import max_length_of
@@ -140,7 +141,10 @@ class UnknownInviteType(InviteError):
 
     @staticmethod
     def describe(code: str, known: str) -> str:
-        return f"There is no invite type {code!r} here (types: {known})."
+        return _("There is no invite type %(code)r here (types: %(known)s).") % {
+            "code": code,
+            "known": known,
+        }
 
     @property
     def details(self) -> dict[str, Any]:
@@ -156,10 +160,10 @@ class InviteTypeOfAnotherGroup(UnknownInviteType):
 
     @staticmethod
     def describe(code: str, known: str) -> str:
-        return (
-            f"The invite type {code!r} belongs to another portal group; "
-            f"this portal's types are: {known}."
-        )
+        return _(
+            "The invite type %(code)r belongs to another portal group; "
+            "this portal's types are: %(known)s."
+        ) % {"code": code, "known": known}
 
 
 class IdempotencyKeyReused(InviteError):
@@ -362,24 +366,27 @@ def _rows_for_portal(
                 portal, guest.invite_type, field=f"guests.{index}.invite_type", types=types
             )
         if invite_type is None:
-            errors.append(f"Guest {number}: choose an invite type.")
+            errors.append(_("Guest %(number)d: choose an invite type.") % {"number": number})
             continue
         if by_owner and (guest.golden is not None or guest.needs_approval is not None):
-            errors.append(f"Guest {number}: {OWNER_FLAGS_PROBLEM}")
+            errors.append(
+                _("Guest %(number)d: %(problem)s")
+                % {"number": number, "problem": OWNER_FLAGS_PROBLEM}
+            )
         for problem in check_guest(guest, max_plus_ones=invite_type.plus_ones_allowed):
             errors.append(f"Guest {number}: {problem.message}")
         rows.append(_row(guest, invite_type))
     if blank > 0:
         if default_type is None:
-            errors.append("Choose an invite type for the blank links.")
+            errors.append(_("Choose an invite type for the blank links."))
         else:
             link = _blank_link(blank_link)
             if by_owner and (link.golden is not None or link.needs_approval is not None):
-                errors.append(f"Blank links: {OWNER_FLAGS_PROBLEM}")
+                errors.append(_("Blank links: %(problem)s") % {"problem": OWNER_FLAGS_PROBLEM})
             for problem in check_guest(
                 link, max_plus_ones=default_type.plus_ones_allowed, blank=True
             ):
-                errors.append(f"Blank links: {problem.message}")
+                errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
             rows.extend([_row(link, default_type)] * blank)
     if errors:
         raise InvalidGuests(errors)
@@ -446,10 +453,10 @@ def resolve_event_invite_type(
         return by_id[0]
     if len(by_code) == 1:
         return by_code[0]
-    ambiguous = (
-        f"Several portal groups of this event have an invite type {reference!r}: "
+    ambiguous = _(
+        "Several portal groups of this event have an invite type %(code)r: "
         "give the type's id instead."
-    )
+    ) % {"code": reference}
     raise UnknownInviteType(
         reference,
         field=field,
@@ -501,7 +508,7 @@ def generate_organizer_invites(
     link = _blank_link(blank_link)
     if blank > 0:
         for problem in check_guest(link, max_plus_ones=MAX_PLUS_ONES, blank=True):
-            errors.append(f"Blank links: {problem.message}")
+            errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
     if errors:
         raise InvalidGuests(errors)
     rows += [_row(link, invite_type)] * max(blank, 0)
