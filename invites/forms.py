@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
 from invites.guests import (
@@ -79,11 +79,11 @@ class GenerationForm(forms.Form):
             self.order_fields(["invite_type"])
         if self.setup.organizer:
             self.fields["plus_ones"] = forms.IntegerField(
-                label=_lazy("Plus-ones per invite"),
+                label=gettext_lazy("Plus-ones per invite"),
                 min_value=0,
                 max_value=MAX_PLUS_ONES,
                 required=False,
-                help_text=_lazy(
+                help_text=gettext_lazy(
                     "How many extra guests each invite may bring. Empty: the invite type's "
                     "(none without a type)."
                 ),
@@ -93,19 +93,19 @@ class GenerationForm(forms.Form):
         choices = [(choice.value, choice.label) for choice in self.setup.types]
         if self.setup.organizer:
             return forms.ChoiceField(
-                label=_lazy("Invite type"),
-                choices=[("", _lazy("No type")), *choices],
+                label=gettext_lazy("Invite type"),
+                choices=[("", gettext_lazy("No type")), *choices],
                 required=False,
-                help_text=_lazy(
+                help_text=gettext_lazy(
                     "Optional: a type of one of the event's portal groups, for its entry "
                     "windows and settings. Your invites use no allocation."
                 ),
             )
         return forms.ChoiceField(
-            label=_lazy("Invite type"),
+            label=gettext_lazy("Invite type"),
             choices=choices,
             widget=forms.RadioSelect,
-            error_messages={"required": _lazy("Choose the type of these invites.")},
+            error_messages={"required": gettext_lazy("Choose the type of these invites.")},
         )
 
     def _add_flags(self) -> None:
@@ -113,13 +113,13 @@ class GenerationForm(forms.Form):
         if not self.setup.organizer:
             return
         self.fields["golden"] = forms.BooleanField(
-            label=_lazy("Golden: skips the event's and the window's capacity"),
+            label=gettext_lazy("Golden: skips the event's and the window's capacity"),
             required=False,
         )
         self.fields["needs_approval"] = forms.BooleanField(
-            label=_lazy("Needs approval: answers wait for you to approve them"),
+            label=gettext_lazy("Needs approval: answers wait for you to approve them"),
             required=False,
-            help_text=_lazy("Unticked, the invite type's settings apply."),
+            help_text=gettext_lazy("Unticked, the invite type's settings apply."),
         )
 
     @property
@@ -162,10 +162,10 @@ def _with_plus_ones(guests: list[GuestInput], plus_ones: int | None) -> list[Gue
 
 def _label_field() -> forms.CharField:
     return forms.CharField(
-        label=_lazy("Label"),
+        label=gettext_lazy("Label"),
         required=False,
         max_length=MAX_LABEL_LENGTH,
-        help_text=_lazy("Shown on the invite, e.g. Galerie Nord team."),
+        help_text=gettext_lazy("Shown on the invite, e.g. Galerie Nord team."),
     )
 
 
@@ -287,12 +287,12 @@ class BlankLinksForm(GenerationForm):
         help_text="Links without a guest yet: whoever opens one fills in their name.",
     )
     uses = forms.IntegerField(
-        label=_lazy("Uses per link"),
+        label=gettext_lazy("Uses per link"),
         min_value=1,
         max_value=MAX_USES,
         initial=1,
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "More than 1: one link for a whole team, each person answers it once. "
             "Each use takes one place of your allocation; a link uses one invite credit."
         ),
@@ -363,20 +363,50 @@ class RsvpForm(forms.Form):
 
 
 class GuestListFilterForm(forms.Form):
+    """The guest list's filters. `types` and `windows` are (public id, label)
+    pairs; a filter without choices is left out of the form."""
+
+    # The window filter's choice for guests who chose no window.
+    NO_WINDOW = "none"
+
     source = forms.ChoiceField(required=False, label="Source")
     status = forms.ChoiceField(
         required=False,
         label="State",
         choices=[("", "All states"), *Invite.Status.choices],
     )
+    invite_type = forms.ChoiceField(required=False, label=gettext_lazy("Type"))
+    window = forms.ChoiceField(required=False, label=gettext_lazy("Entry window"))
 
-    def __init__(self, *args: Any, portals: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        portals: list[tuple[str, str]],
+        types: list[tuple[str, str]] | None = None,
+        windows: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["source"]).choices = [
             ("", "All sources"),
             ("organizer", "Organizer"),
             *portals,
         ]
+        if types:
+            cast(forms.ChoiceField, self.fields["invite_type"]).choices = [
+                ("", gettext_lazy("All types")),
+                *types,
+            ]
+        else:
+            del self.fields["invite_type"]
+        if windows:
+            cast(forms.ChoiceField, self.fields["window"]).choices = [
+                ("", gettext_lazy("All windows")),
+                *windows,
+                (self.NO_WINDOW, gettext_lazy("No window chosen")),
+            ]
+        else:
+            del self.fields["window"]
 
 
 class InviteStatusFilterForm(forms.Form):
