@@ -2,7 +2,8 @@
 
 Streamed (a portal may hold thousands of invites) and spreadsheet-safe:
 every cell goes through `artsvp.csv_safe.safe_cell`, because guest names and
-metadata are typed by strangers.
+metadata are typed by strangers. The organizer's guest list has one
+`metadata.<key>` column per key; the portal owner's file keeps one JSON cell.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from artsvp.csv_safe import safe_cell
+from events.models import Event
 from invites.models import Invite
 
 PORTAL_COLUMNS = [
@@ -33,14 +35,23 @@ ORGANIZER_COLUMNS = [
     "name",
     "email",
     "source",
+    "type",
+    "type_code",
+    "label",
     "state",
     "plus_ones_allowed",
     "plus_ones",
+    "uses",
+    "uses_taken",
+    "via_link",
+    "window",
+    "window_starts_at",
     "tags",
-    "metadata",
     "responded_at",
     "link",
 ]
+# Then one `metadata.<key>` column per metadata key of the exported invites, sorted.
+METADATA_PREFIX = "metadata."
 
 
 class _Echo:
@@ -86,29 +97,73 @@ def portal_invites_csv(
 
 
 def organizer_invites_csv(
-    invites: QuerySet[Invite], *, filename: str, link: Callable[[Invite], str]
+    invites: QuerySet[Invite], *, event: Event, filename: str, link: Callable[[Invite], str]
 ) -> StreamingHttpResponse:
     """The guest list. Links only where the organizer holds them
     (Invite.organizer_holds_link): a portal's guests' links stay with its owner.
-    Load `invites` with select_related("portal", "batch")."""
+
+    Metadata is one column per key (the union of the exported invites' keys,
+    sorted; nested values as compact JSON), so that a spreadsheet can sort
+    and filter on it. The keys need a first pass over the rows before the
+    header; the rows are then read up to the last invite that pass saw, so
+    an invite created in between cannot bring a key the header lacks.
+    Window times are in the event's time zone. Load `invites` with
+    select_related("portal", "batch", "invite_type", "entry_window", "parent").
+    """
+    keys, last_id = _metadata_keys(invites)
+    header = ORGANIZER_COLUMNS + [METADATA_PREFIX + key for key in keys]
 
     def rows() -> Iterator[list[Any]]:
-        for invite in invites.iterator(chunk_size=2000):
-            tags, metadata = _common(invite)
+        if last_id is None:
+            return
+        for invite in invites.filter(pk__lte=last_id).iterator(chunk_size=2000):
+            window = invite.entry_window
+            invite_type = invite.invite_type
             yield [
                 invite.guest_name,
                 invite.guest_email,
                 invite.source_name,
+                invite_type.name if invite_type is not None else "",
+                invite_type.code if invite_type is not None else "",
+                invite.label,
                 invite.status,
                 invite.plus_ones_allowed,
                 invite.plus_ones,
-                tags,
-                metadata,
+                invite.uses,
+                invite.uses_taken,
+                invite.parent.public_id if invite.parent is not None else "",
+                window.label if window is not None else "",
+                window.starts_at.astimezone(event.tz).replace(tzinfo=None)
+                if window is not None
+                else "",
+                ", ".join(invite.tags),
                 invite.responded_at,
                 link(invite) if invite.organizer_holds_link else "",
+                *(metadata_cell(invite.metadata.get(key)) for key in keys),
             ]
 
-    return _response(_stream(ORGANIZER_COLUMNS, rows()), filename)
+    return _response(_stream(header, rows()), filename)
+
+
+def _metadata_keys(invites: QuerySet[Invite]) -> tuple[list[str], int | None]:
+    """The sorted union of the invites' metadata keys, and the last invite's id
+    (None when there is none). Streams the metadata only: memory holds the keys."""
+    keys: set[str] = set()
+    last_id: int | None = None
+    for pk, metadata in invites.order_by().values_list("pk", "metadata").iterator(chunk_size=2000):
+        last_id = pk if last_id is None else max(last_id, pk)
+        if isinstance(metadata, dict):
+            keys.update(str(key) for key in metadata)
+    return sorted(keys), last_id
+
+
+def metadata_cell(value: Any) -> str:
+    """A metadata value as one cell: text as it is, anything else as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _response(content: Iterator[str], filename: str) -> StreamingHttpResponse:

@@ -1,16 +1,20 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from invites import approval_views, send_views, views
+from invites import approval_views, guest_list_views, send_views, views
 
 app_name = "invites"
 
 urlpatterns = [
     path("i/<token:token>/", views.guest_page, name="guest"),
-    path("o/<slug:org_slug>/events/<slug:event_slug>/guests/", views.guest_list, name="guest_list"),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/",
+        guest_list_views.guest_list,
+        name="guest_list",
+    ),
     path(
         "o/<slug:org_slug>/events/<slug:event_slug>/guests.csv",
-        views.guest_list_csv,
+        guest_list_views.guest_list_csv,
         name="guest_list_csv",
     ),
     path(

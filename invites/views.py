@@ -1,20 +1,17 @@
-"""The guest's invite page, and the organizer's guest list and own invites."""
+"""The guest's invite page, and the organizer's own invites (guest list: guest_list_views.py)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from artsvp.secret_pages import mark_private, secret_link_page, throttle_link_lookup
+from artsvp.secret_pages import secret_link_page, throttle_link_lookup
 from events.access import access_event
-from events.models import Event
 from invites.answer_forms import LinkAnswerForm, RsvpForm
 from invites.answers import (
     AlreadyAnswered,
@@ -34,17 +31,15 @@ from invites.answers import (
     rsvp_closed_reason,
     window_places,
 )
-from invites.exports import organizer_invites_csv
-from invites.forms import GuestListFilterForm
-from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
+from invites.generate_views import (
+    GenerationTarget,
+    generation_page,
+    organizer_credits_message,
+    organizer_setup,
+)
 from invites.models import Invite
-from invites.sending import with_delivery_status
 from invites.services import InviteNotRevocable, revoke_invite
 from organizations.access import OrganizationRequest, organization_view
-from portals.models import Portal
-
-GUESTS_PER_PAGE = 50
-
 
 # --- The guest ----------------------------------------------------------------------
 
@@ -213,89 +208,6 @@ def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
 # --- The organizer ----------------------------------------------------------------------
 
 
-def _guest_list_filters(
-    request: OrganizationRequest, event: Event
-) -> tuple[GuestListFilterForm, QuerySet[Invite]]:
-    portals = list(
-        Portal.objects.filter(organization=request.organization, group__event=event)
-        .order_by("name")
-        .values_list("public_id", "name")
-    )
-    form = GuestListFilterForm(request.GET or None, portals=portals)
-    invites = (
-        Invite.objects.filter(organization=request.organization, event=event)
-        .visible_to_organizer()
-        .select_related("portal", "batch")
-    )
-    if form.is_valid():
-        source = form.cleaned_data["source"]
-        if source == "organizer":
-            invites = invites.filter(portal__isnull=True)
-        elif source:
-            invites = invites.filter(portal__public_id=source)
-        if form.cleaned_data["status"]:
-            invites = invites.filter(status=form.cleaned_data["status"])
-    return form, invites
-
-
-@organization_view
-def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
-    event = access_event(request.organization, event_slug)
-    filters, invites = _guest_list_filters(request, event)
-    counts = invites.aggregate(
-        invited=Count("id", filter=~Q(status=Invite.Status.REVOKED)),
-        accepted=Count("id", filter=Q(status=Invite.Status.ACCEPTED)),
-        plus_ones=Sum("plus_ones", filter=Q(status=Invite.Status.ACCEPTED), default=0),
-        declined=Count("id", filter=Q(status=Invite.Status.DECLINED)),
-    )
-    page = Paginator(
-        with_delivery_status(invites.order_by("-created_at", "-id")), GUESTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "invite": invite,
-            # A portal's links belong to its owner (Invite.organizer_holds_link).
-            "link": request.build_absolute_uri(invite.path) if invite.organizer_holds_link else "",
-        }
-        for invite in page.object_list
-    ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    private_groups = list(
-        event.portal_groups.filter(share_all_invites=False).values_list("name", flat=True)
-    )
-    response = render(
-        request,
-        "invites/guest_list.html",
-        {
-            "event": event,
-            "filters": filters,
-            "page": page,
-            "rows": rows,
-            "counts": counts,
-            "attending": counts["accepted"] + counts["plus_ones"],
-            "filter_query": query.urlencode(),
-            "private_groups": private_groups,
-            "nav_section": "events",
-        },
-    )
-    # The page lists the organizer's invite links.
-    return mark_private(response)
-
-
-@organization_view
-def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHttpResponse:
-    event = access_event(request.organization, event_slug)
-    _, invites = _guest_list_filters(request, event)
-    base = request.build_absolute_uri("/").rstrip("/")
-    response = organizer_invites_csv(
-        invites.order_by("created_at", "id"),
-        filename=f"guests-{event.slug}.csv",
-        link=lambda invite: base + invite.path,
-    )
-    return mark_private(response)
-
-
 @organization_view
 @require_http_methods(["GET", "POST"])
 def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpResponse:
@@ -312,6 +224,7 @@ def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpRes
         preview_template="invites/organizer_csv_preview.html",
         context={"event": event, "nav_section": "events", "form_action": page_url},
         credits_message=organizer_credits_message(reverse("billing:billing", args=[org_slug])),
+        setup=organizer_setup(event),
     )
     return generation_page(request, target)
 

@@ -79,7 +79,13 @@ def test_copied_invites_equal_invites_the_orm_creates(org: Any, event: Any) -> N
     now = timezone.now()
     row = bulk.InviteRow(guest_name="Ada", guest_email="ada@example.com", tags=["vip"])
     bulk.insert_invites(
-        [row], organization_id=org.pk, event_id=event.pk, batch_id=batch.pk, portal_id=None, now=now
+        [row],
+        organization_id=org.pk,
+        event_id=event.pk,
+        batch_id=batch.pk,
+        portal_id=None,
+        shared_with_organizer=False,
+        now=now,
     )
     copied = Invite.objects.get(batch=batch)
     made = Invite.objects.create(

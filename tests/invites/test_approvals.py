@@ -220,3 +220,15 @@ def test_the_partial_shows_two_labelled_buttons(rf, alice, org, pending):
     assert action(pending, "approve") in html and action(pending, "decline") in html
     assert 'aria-label="Decide on ' in html
     assert html.count("csrfmiddlewaretoken") == 2
+
+
+def test_the_guest_list_shows_the_buttons_on_pending_rows(alice_client, pending):
+    Invite.objects.filter(pk=pending.pk).update(shared_with_organizer=True)
+    org_slug, event_slug = pending.organization.slug, pending.event.slug
+    response = alice_client.get(
+        reverse("invites:guest_list", args=[org_slug, event_slug]), {"status": "pending"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'action="{action(pending, "approve")}"' in page
+    assert f'action="{action(pending, "decline")}"' in page

@@ -133,7 +133,7 @@ class TestGuestList:
         shared_from_the_start(group)
         response = alice_client.get(guest_list(org, event))
         counts = response.context["counts"]
-        assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "declined": 1}
+        assert counts == {"invited": 4, "accepted": 1, "plus_ones": 1, "pending": 0, "declined": 1}
         assert "2 people expected" in text(response)
 
     def test_filters_by_source_and_state(self, org, event, group, portal, world, alice_client):
@@ -188,6 +188,124 @@ class TestGuestList:
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = alice_client.get(guest_list(org, event))
         assert response.status_code == 200
+
+
+class TestTypesWindowsAndLinks:
+    @pytest.fixture
+    def fair(self, org, event, portal):
+        from tests.invites.fair import build_fair
+
+        return build_fair(org, event, portal)
+
+    def rows(self, response) -> dict[str, dict]:
+        return {str(row["invite"]): row for row in response.context["rows"]}
+
+    def test_it_shows_type_window_label_uses_and_the_pending_state(
+        self, org, event, group, fair, alice_client
+    ):
+        shared_from_the_start(group)
+        response = alice_client.get(guest_list(org, event))
+        page = text(response)
+        for header in ("Type", "Window", "Label", "Uses taken / uses"):
+            assert f'<th scope="col">{header}</th>' in page or f">{header}</th>" in page, header
+        rows = self.rows(response)
+        assert rows["VIP Accepted"]["type_label"] == "VIP"
+        assert rows["Std Declined"]["type_label"] == "Standard"
+        assert "Thursday preview" in page and "Pending approval" in page
+        assert "2 / 3" in page  # the link's uses taken / uses
+        assert "Link for 3 people" in page
+
+    def test_the_answers_of_a_link_are_rows_of_their_own_via_the_link(
+        self, org, event, fair, alice_client
+    ):
+        response = alice_client.get(guest_list(org, event))
+        rows = self.rows(response)
+        assert {"Link Accepted", "Link Waiting"} <= set(rows)
+        # The link itself stays with the portal's owner (not shared); its answers show it.
+        assert "Blank invite" not in " ".join(rows)
+        assert text(response).count("via Team Nord") == 2
+
+    def test_pending_rows_get_the_approval_actions(self, org, event, fair, alice_client):
+        response = alice_client.get(guest_list(org, event), {"status": "pending"})
+        assert "invites/_approval_actions.html" in [t.name for t in response.templates]
+        assert set(self.rows(response)) == {"VIP Waiting", "Link Waiting"}
+
+    def test_it_filters_by_type_and_by_window(self, org, event, group, fair, alice_client):
+        shared_from_the_start(group)
+        vip = self.rows(
+            alice_client.get(guest_list(org, event), {"invite_type": fair.vip.public_id})
+        )
+        assert set(vip) == {
+            "VIP Accepted",
+            "VIP Waiting",
+            f"Blank invite {fair.invites['link'].public_id}",
+            "Link Accepted",
+            "Link Waiting",
+        }
+        thursday = self.rows(
+            alice_client.get(guest_list(org, event), {"window": fair.thursday.public_id})
+        )
+        assert set(thursday) == {"VIP Accepted", "VIP Waiting", "Link Accepted"}
+        none = self.rows(alice_client.get(guest_list(org, event), {"window": "none"}))
+        assert "Public Accepted" not in none and "Std Declined" in none
+        both = self.rows(
+            alice_client.get(
+                guest_list(org, event),
+                {
+                    "invite_type": fair.vip.public_id,
+                    "status": "accepted",
+                    "source": portal_id(fair),
+                },
+            )
+        )
+        assert set(both) == {"VIP Accepted", "Link Accepted"}
+
+    def test_another_events_type_or_window_is_no_filter(
+        self, org, event, fair, alice_client, other_portal
+    ):
+        from portals.models import InviteType
+
+        foreign = InviteType.objects.get(group=other_portal.group)
+        response = alice_client.get(guest_list(org, event), {"invite_type": foreign.public_id})
+        assert response.status_code == 200
+        assert "invite_type" in response.context["filters"].errors
+
+    def test_a_group_with_one_type_shows_no_type_column_or_filter(
+        self, org, event, world, alice_client
+    ):
+        response = alice_client.get(guest_list(org, event))
+        assert response.context["show_types"] is False and response.context["show_windows"] is False
+        assert "invite_type" not in response.context["filters"].fields
+        assert "window" not in response.context["filters"].fields
+        assert "Guests per invite type" not in text(response)
+
+    def test_query_count_does_not_grow_with_guests_types_or_windows(
+        self, org, event, group, portal, alice_client, django_assert_max_num_queries
+    ):
+        from tests.invites.fair import add_type, add_window, answer, answer_link, build_fair
+
+        fair = build_fair(org, event, portal)
+        shared_from_the_start(group)
+        with django_assert_max_num_queries(40) as few:
+            alice_client.get(guest_list(org, event))
+        add_type(portal, name="Press", code="press", position=3, places=60)
+        saturday = add_window(event, "Saturday", day=2, capacity=10)
+        batch = generate_invites(
+            portal,
+            [GuestInput(name=f"P{i}", metadata={"k": i}) for i in range(40)],
+            invite_type="press",
+            method="paste",
+        )
+        for invite in batch.invites.all()[:20]:
+            answer(invite, Invite.Status.ACCEPTED, window=saturday)
+        answer_link(fair.invites["link"], "Late Answer", Invite.Status.ACCEPTED)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = alice_client.get(guest_list(org, event))
+        assert response.status_code == 200 and len(response.context["rows"]) == 49
+
+
+def portal_id(fair) -> str:
+    return fair.portal.public_id
 
 
 class TestOrganizerInvites:

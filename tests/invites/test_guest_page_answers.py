@@ -76,9 +76,7 @@ def test_accepting_without_a_choice_asks_for_one_next_to_the_field(invite):
     response = Client().post(url(invite), {"answer": "accept"})
     assert response.status_code == 422
     page = text(response)
-    assert re.search(
-        r'id="id_window_error"><li>Please choose when you will come.', page
-    )
+    assert re.search(r'id="id_window_error"><li>Please choose when you will come.', page)
     invite.refresh_from_db()
     assert invite.status != Invite.Status.ACCEPTED
 

@@ -409,6 +409,7 @@ def test_the_owner_dashboard_shows_each_invites_email_state_in_a_fixed_number_of
     assert "4 sends left" in page
     assert "Not emailed" in page and f"?invite={never.public_id}" in page
 
+    assert portal is not None
     set_allocation(portal, 100)
     more = make_invites(30, portal=portal, emails=[f"more{n}@example.com" for n in range(30)])
     email_some(more[:15], django_capture_on_commit_callbacks)

@@ -134,10 +134,8 @@ def test_a_reservation_across_types_is_all_or_nothing(portal: Portal) -> None:
         }
     portal.refresh_from_db()
     assert (portal.allocation, portal.invites_used) == (12, 0)
-    assert sorted(PortalAllocation.objects.filter(portal=portal).values_list("used", flat=True)) == [
-        0,
-        0,
-    ]
+    used = PortalAllocation.objects.filter(portal=portal).values_list("used", flat=True)
+    assert sorted(used) == [0, 0]
 
     with transaction.atomic():
         rules.reserve_allocation(portal, {standard: 5, vip: 2})

@@ -303,6 +303,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
             "single-name": p.text("guest.name (owner, one guest)"),
             "single-email": p.email("guest.email (owner, one guest)", kind="img"),
             "single-tags": ", ".join(p.short("tags (owner, one guest)")).replace(",", ";"),
+            "single-label": p.text("label (owner, one guest)"),
         },
     )
     step(
@@ -318,11 +319,12 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     )
     owner_csv = csv_bytes(
         [
-            ["name", "email", "tags", p.text("metadata key (owner CSV)", template=False)],
+            ["name", "email", "tags", "label", p.text("metadata key (owner CSV)", template=False)],
             [
                 p.text("guest.name (owner, CSV)"),
                 "csv-owner@example.com",
                 ";".join(p.short("tags (owner CSV)")),
+                p.text("label (owner CSV)"),
                 p.text("metadata value (owner CSV)"),
             ],
         ]
@@ -399,7 +401,13 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         alice_client,
         "post",
         generate,
-        {"method": "blank", "blank-submission": "a4", "blank-count": "3", "blank-plus_ones": "1"},
+        {
+            "method": "blank",
+            "blank-submission": "a4",
+            "blank-count": "3",
+            "blank-plus_ones": "1",
+            "blank-label": p.text("label (organizer, blank links)"),
+        },
     )
     closed_generate = reverse("invites:organizer_generate", args=[slug, closed_event.slug])
     step(
@@ -419,6 +427,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "name": p.text("guest.name (API, event)"),
         "email": p.email("guest.email (API)", kind="img"),
         "tags": p.short("tags (API)"),
+        "label": p.text("label (API)"),
         "metadata": {
             p.text("metadata key (API)", template=False): p.text("metadata value (API)"),
             "nested": {"html": p.text("metadata nested value (API)")},

@@ -1,0 +1,148 @@
+"""The organizer's guest list of an event, and its CSV.
+
+Both show what invites/guest_counts.py's `organizer_invites` lets the
+organizer see, through the same filters (source, state, type, window); the
+counts against capacity (per type, per window) are of the whole event, not
+of the filtered rows, since a capacity is the whole event's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from artsvp.secret_pages import mark_private
+from events.access import access_event
+from events.models import EntryWindow, Event
+from invites.exports import organizer_invites_csv
+from invites.forms import GuestListFilterForm
+from invites.guest_counts import (
+    EventTypes,
+    event_types,
+    event_windows,
+    guest_counts,
+    organizer_invites,
+    type_counts,
+    window_counts,
+)
+from invites.models import Invite
+from invites.sending import with_delivery_status
+from organizations.access import OrganizationRequest, organization_view
+from portals.models import Portal
+
+GUESTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class GuestListFilters:
+    form: GuestListFilterForm
+    invites: QuerySet[Invite]
+    types: EventTypes
+    windows: list[EntryWindow]
+
+
+def _guest_list_filters(request: OrganizationRequest, event: Event) -> GuestListFilters:
+    """The filter form and the invites it selects (a query each for portals, types, windows)."""
+    portals = list(
+        Portal.objects.filter(organization=request.organization, group__event=event)
+        .order_by("name")
+        .values_list("public_id", "name")
+    )
+    types = event_types(event)
+    windows = event_windows(event)
+    form = GuestListFilterForm(
+        request.GET or None,
+        portals=portals,
+        types=[(t.public_id, types.labels[t.pk]) for t in types.filterable],
+        windows=[(window.public_id, window.label) for window in windows],
+    )
+    invites = organizer_invites(event).select_related("portal", "batch", "entry_window", "parent")
+    if form.is_valid():
+        source = form.cleaned_data["source"]
+        if source == "organizer":
+            invites = invites.filter(portal__isnull=True)
+        elif source:
+            invites = invites.filter(portal__public_id=source)
+        if form.cleaned_data["status"]:
+            invites = invites.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data.get("invite_type"):
+            invites = invites.filter(invite_type__public_id=form.cleaned_data["invite_type"])
+        window = form.cleaned_data.get("window")
+        if window == GuestListFilterForm.NO_WINDOW:
+            invites = invites.filter(entry_window__isnull=True)
+        elif window:
+            invites = invites.filter(entry_window__public_id=window)
+    return GuestListFilters(form=form, invites=invites, types=types, windows=windows)
+
+
+def _row(request: OrganizationRequest, invite: Invite, types: EventTypes) -> dict[str, Any]:
+    return {
+        "invite": invite,
+        # A portal's links belong to its owner (Invite.organizer_holds_link).
+        "link": request.build_absolute_uri(invite.path) if invite.organizer_holds_link else "",
+        # Empty for a type its group hides (a group with one type) and for untyped invites.
+        "type_label": (
+            types.labels.get(invite.invite_type_id, "")
+            if types.shown and invite.invite_type_id is not None
+            else ""
+        ),
+    }
+
+
+@organization_view
+def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
+    event = access_event(request.organization, event_slug)
+    filters = _guest_list_filters(request, event)
+    counts = guest_counts(filters.invites)
+    per_type = type_counts(event, filters.types)
+    page = Paginator(
+        with_delivery_status(filters.invites.order_by("-created_at", "-id")), GUESTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    private_groups = list(
+        event.portal_groups.filter(share_all_invites=False).values_list("name", flat=True)
+    )
+    response = render(
+        request,
+        "invites/guest_list.html",
+        {
+            "event": event,
+            "filters": filters.form,
+            "page": page,
+            "rows": [_row(request, invite, filters.types) for invite in page.object_list],
+            "counts": counts,
+            "attending": counts["accepted"] + counts["plus_ones"],
+            # Of the whole event, whatever the filters.
+            "waiting_for_approval": sum(row.pending for row in per_type),
+            "guest_type_counts": per_type if filters.types.shown else [],
+            "guest_window_counts": window_counts(event, filters.windows),
+            "show_types": filters.types.shown,
+            "show_windows": bool(filters.windows),
+            "show_uses": filters.invites.filter(uses__gt=1).exists(),
+            "filter_query": query.urlencode(),
+            "private_groups": private_groups,
+            "nav_section": "events",
+        },
+    )
+    # The page lists the organizer's invite links.
+    return mark_private(response)
+
+
+@organization_view
+def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHttpResponse:
+    event = access_event(request.organization, event_slug)
+    filters = _guest_list_filters(request, event)
+    base = request.build_absolute_uri("/").rstrip("/")
+    response = organizer_invites_csv(
+        filters.invites.select_related("invite_type").order_by("created_at", "id"),
+        event=event,
+        filename=f"guests-{event.slug}.csv",
+        link=lambda invite: base + invite.path,
+    )
+    return mark_private(response)
