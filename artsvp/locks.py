@@ -21,7 +21,9 @@ holding the first):
 - Stripe fulfilment, refunds, disputes: credit account -> purchase
   (billing/services.py);
 - an RSVP: event -> entry window -> invite (a multi-use link, then the
-  answer it creates); revoking an invite: portal -> invite
+  answer it creates; an answer to a portal's link first queues on the
+  portal, whose KEY SHARE its insert needs while revoking the link holds
+  the portal: invites/answers.py); revoking an invite: portal -> invite
   (invites/services.py);
 - emailing invites: invite -> delivery (queueing, then the worker).
 
