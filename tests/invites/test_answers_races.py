@@ -117,8 +117,9 @@ def test_link_answers_generation_revocation_and_answers_at_once_never_deadlock(
     set_allocation(portal, 60)
     rounds = 3
     for round_number in range(rounds):
-        link = generate_invites(portal, [GuestInput(label="Team", uses=4)], method="single")
-        link = link.invites.get()
+        link = generate_invites(
+            portal, [GuestInput(label="Team", uses=4)], method="single"
+        ).invites.get()
         singles = list(
             generate_invites(
                 portal, [GuestInput(name=f"S{n}") for n in range(3)], method="paste"

@@ -271,9 +271,9 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     # --- The portal owner: claim, code sign-in, invites four ways ------------------------
     owner_email = p.email("portal.owner_email (claim)", kind="svg")
     owner = Client()
-    link = reverse("owner:link", args=[portal.token])
-    expect(owner.get(link), 200)
-    step(owner, "post", link, {"email": owner_email})
+    owner_link = reverse("owner:link", args=[portal.token])
+    expect(owner.get(owner_link), 200)
+    step(owner, "post", owner_link, {"email": owner_email})
     clients["owner"] = owner
     # The second portal's claim finds no portal credit left: the organizer is told.
     stranger = Client()
