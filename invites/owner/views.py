@@ -96,6 +96,8 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "portal_link": request.build_absolute_uri(portal.path),
             # A group with one type hides the type everywhere.
             "allocations": allocations if len(allocations) > 1 else [],
+            # The uses column only once the portal has a multi-use link.
+            "show_uses": Invite.objects.filter(portal=portal, uses__gt=1).exists(),
             "privacy": _privacy(portal),
         },
     )
