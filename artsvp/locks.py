@@ -16,12 +16,15 @@ holding the first):
   (portals/claiming.py; owner codes are only written under their portal's
   lock, so their rows are never locked out of turn);
 - generating invites: portal -> credit account, then inserting invites,
-  which takes a KEY SHARE lock on their event, which an RSVP to a capped
-  event holds FOR UPDATE: so portal and credit account come before event;
+  which takes a KEY SHARE lock on their event (an RSVP holds its event and
+  window FOR NO KEY UPDATE, which does not block it): portal and credit
+  account come before event;
 - Stripe fulfilment, refunds, disputes: credit account -> purchase
   (billing/services.py);
 - an RSVP: event -> entry window -> invite (a multi-use link, then the
-  answer it creates); revoking an invite: portal -> invite
+  answer it creates; an answer to a portal's link first queues on the
+  portal, whose KEY SHARE its insert needs while revoking the link holds
+  the portal: invites/answers.py); revoking an invite: portal -> invite
   (invites/services.py);
 - emailing invites: invite -> delivery (queueing, then the worker).
 

@@ -5,12 +5,15 @@
 Creates a scratch database (`artsvp_bench_invites`) on the server DATABASE_URL
 points at, migrates it, and drops it at the end. It measures:
 
-- the API: `POST /api/v1/portals/{id}/invites` with `{"blank": 10000}` through
+- the API: `POST /api/v1/portals/{id}/invites` with
+  `{"blank": 10000, "invite_type": "standard"}` (every invite carries the
+  group's default type and takes its allocation) through
   Django's test client, end to end: key auth, rate limit, the portal lock,
   the ledger entry, the bulk insert and the 201 response with every invite;
 - a baseline: the same rows written with raw SQL in one transaction (the
-  batch, 10,000 invites with fresh ids and tokens, the ledger entry and the
-  balance), the floor any implementation could reach.
+  batch, 10,000 typed invites with fresh ids and tokens, the type's
+  allocation and the portal's sum, the ledger entry and the balance), the
+  floor any implementation could reach.
 
 It prints invites per second for both and their ratio (target: the API at
 least 20,000/s and within 4x of the baseline). `--profile` also prints where
@@ -127,6 +130,13 @@ def make_portal(organization: Organization, n: int) -> Portal:
     return claim_portal(portal, email=f"owner{n}@example.com")
 
 
+def _body(blank: int) -> dict[str, object]:
+    """An API request for `blank` links of every group's first type (a type on every invite)."""
+    from portals.services import DEFAULT_TYPE_CODE
+
+    return {"blank": blank, "invite_type": DEFAULT_TYPE_CODE}
+
+
 def bench_api(organization: Organization, key: str) -> list[float]:
     from django.test import Client
 
@@ -136,7 +146,7 @@ def bench_api(organization: Organization, key: str) -> list[float]:
     warm = make_portal(organization, 0)
     client.post(
         f"/api/v1/portals/{warm.public_id}/invites",
-        {"blank": 10},
+        _body(10),
         content_type="application/json",
         headers=headers,
         secure=True,
@@ -147,7 +157,7 @@ def bench_api(organization: Organization, key: str) -> list[float]:
         started = time.perf_counter()
         response = client.post(
             f"/api/v1/portals/{portal.public_id}/invites",
-            {"blank": SIZE},
+            _body(SIZE),
             content_type="application/json",
             headers=headers,
             secure=True,  # production settings redirect plain HTTP
@@ -170,7 +180,7 @@ def profile_api(organization: Organization, key: str) -> None:
     profiler.enable()
     Client().post(
         f"/api/v1/portals/{portal.public_id}/invites",
-        {"blank": SIZE},
+        _body(SIZE),
         content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
         secure=True,
@@ -183,10 +193,13 @@ def bench_service(organization: Organization, n: int) -> float:
     """invites.services.generate_invites alone: the API's share is the rest."""
     from invites.models import InviteBatch
     from invites.services import generate_invites
+    from portals.services import DEFAULT_TYPE_CODE
 
     portal = make_portal(organization, 200 + n)
     started = time.perf_counter()
-    generate_invites(portal, [], blank=SIZE, method=InviteBatch.Method.API)
+    generate_invites(
+        portal, [], blank=SIZE, invite_type=DEFAULT_TYPE_CODE, method=InviteBatch.Method.API
+    )
     return time.perf_counter() - started
 
 
@@ -194,11 +207,19 @@ def bench_raw_sql(organization: Organization, n: int) -> float:
     """The floor: the same rows inserted with plain SQL in one transaction."""
     from django.db import connection, transaction
 
+    from portals.models import PortalAllocation
+
     portal = make_portal(organization, 100 + n)
     org_id = organization.pk
+    allocation = PortalAllocation.objects.get(portal=portal)
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT id FROM portals_portal WHERE id = %s FOR UPDATE", [portal.pk])
+        cursor.execute(
+            "SELECT size - used FROM portals_portalallocation WHERE id = %s", [allocation.pk]
+        )
+        (remaining,) = cursor.fetchone()
+        assert remaining >= SIZE
         cursor.execute(
             "SELECT id, balance FROM credits_creditaccount "
             "WHERE organization_id = %s AND kind = 'invite' FOR UPDATE",
@@ -217,10 +238,19 @@ def bench_raw_sql(organization: Organization, n: int) -> float:
         cursor.execute(
             "INSERT INTO invites_invite (organization_id, event_id, batch_id, portal_id, "
             "public_id, token, guest_name, guest_email, label, tags, metadata, "
-            "plus_ones_allowed, plus_ones, status, guest_note, created_at, updated_at) "
-            "SELECT %s, %s, %s, %s, p, t, '', '', '', '[]', '{}', 0, 0, 'created', '', "
-            "now(), now() FROM unnest(%s::text[], %s::text[]) AS u(p, t)",
-            [org_id, portal.group.event_id, batch_id, portal.pk, public_ids, tokens],
+            "plus_ones_allowed, plus_ones, status, invite_type_id, golden, needs_approval, "
+            "shared_with_organizer, uses, uses_taken, guest_note, created_at, updated_at) "
+            "SELECT %s, %s, %s, %s, p, t, '', '', '', '[]', '{}', 0, 0, 'created', %s, false, "
+            "false, false, 1, 0, '', now(), now() FROM unnest(%s::text[], %s::text[]) AS u(p, t)",
+            [
+                org_id,
+                portal.group.event_id,
+                batch_id,
+                portal.pk,
+                allocation.invite_type_id,
+                public_ids,
+                tokens,
+            ],
         )
         cursor.execute(
             "UPDATE credits_creditaccount SET balance = balance - %s, updated_at = now() "
@@ -232,6 +262,10 @@ def bench_raw_sql(organization: Organization, n: int) -> float:
             "balance_after, reason, idempotency_key, invite_batch_id, memo, created_at) "
             "VALUES (%s, %s, 'invite', %s, %s, 'invite_generation', %s, %s, '', now())",
             [account_id, org_id, -SIZE, balance - SIZE, f"invite-batch:{batch_id}", batch_id],
+        )
+        cursor.execute(
+            "UPDATE portals_portalallocation SET used = used + %s WHERE id = %s",
+            [SIZE, allocation.pk],
         )
         cursor.execute(
             "UPDATE portals_portal SET invites_used = invites_used + %s, updated_at = now() "

@@ -205,7 +205,8 @@ def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
     code = getattr(exc, "code", "conflict")
     # A few are about the request, not the state (idempotency_key_mismatch: 422).
     status = getattr(exc, "status", 409)
-    return error_response(request, status, code, str(exc))
+    # unknown_invite_type names its field (details.fields), as validation errors do.
+    return error_response(request, status, code, str(exc), getattr(exc, "details", None))
 
 
 @api.exception_handler(Exception)

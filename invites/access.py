@@ -22,7 +22,9 @@ def visible_invites(organization: Organization) -> QuerySet[Invite]:
 
 
 def access_invite(organization: Organization, public_id: str) -> Invite:
-    invites = visible_invites(organization).select_related("event", "portal", "batch")
+    invites = visible_invites(organization).select_related(
+        "event", "portal", "batch", "invite_type", "entry_window"
+    )
     invite = invites.filter(public_id=public_id).first() if is_public_id(public_id) else None
     if invite is None:
         raise Http404("No such invite.")

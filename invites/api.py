@@ -47,12 +47,14 @@ from credits.models import CreditEntry
 from deliveries.models import Delivery
 from deliveries.services import DeliveryError
 from events.access import access_event_by_public_id
+from events.models import EntryWindow
 from invites import guests, services
 from invites.access import access_invite, visible_invites
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
 from organizations.api_auth import ApiRequest, actor_of
 from portals.access import access_portal
+from portals.models import InviteType
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -72,6 +74,10 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 # The service's rule (invites/guests.py), checked here too so that the field is named.
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+# A type's code (SlugField) or, for the event's endpoint, its id.
+TypeReference = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+]
 IdempotencyKey = Annotated[
     str,
     StringConstraints(
@@ -81,12 +87,13 @@ IdempotencyKey = Annotated[
 
 
 class GuestIn(InputSchema):
-    # A name or an email address (the service's rule), declared for clients.
+    # A name, an email address or a label (the service's rule), declared for clients.
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
                 {"required": ["name"], "properties": {"name": {"pattern": r"\S"}}},
                 {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                {"required": ["label"], "properties": {"label": {"pattern": r"\S"}}},
             ]
         }
     )
@@ -105,7 +112,30 @@ class GuestIn(InputSchema):
         ge=0,
         le=guests.MAX_PLUS_ONES,
         strict=True,
-        description="Extra guests allowed; omitted: the portal group's default (0 for yours).",
+        description="Extra guests allowed; omitted: the invite type's (0 for yours without one).",
+    )
+    label: str = text(
+        guests.MAX_LABEL_LENGTH,
+        description='Shown on the invite ("Galerie Nord team"); a label alone makes a blank link.',
+    )
+    uses: int = Field(
+        1,
+        ge=1,
+        le=guests.MAX_USES,
+        strict=True,
+        description="How many people may answer the link (one answer each). Each use takes "
+        "one place of the type's allocation; the link uses one invite credit.",
+    )
+    golden: bool | None = Field(
+        None, strict=True, description="Skips capacity; omitted: the invite type's setting."
+    )
+    approval: bool | None = Field(
+        None,
+        strict=True,
+        description="Answers wait as `pending` for your approval; omitted: the type's setting.",
+    )
+    invite_type: TypeReference | None = Field(
+        None, description="This guest's invite type, instead of the batch's `invite_type`."
     )
 
 
@@ -121,6 +151,13 @@ class GenerateIn(InputSchema):
     )
 
     guests: list[GuestIn] = Field(default_factory=list, max_length=services.MAX_BATCH_SIZE)
+    invite_type: TypeReference | None = Field(
+        None,
+        description="The invite type (its code) of the blank links and of every guest that "
+        "names none; required when the portal's group has several types. For your own "
+        "invites: a type of one of the event's groups, by id or by a code only one group has; "
+        "omitted, they have no type.",
+    )
     blank: int = Field(
         0,
         ge=0,
@@ -157,6 +194,15 @@ class InviteOut(Schema):
     plus_ones_allowed: int
     plus_ones: int
     status: InviteStatus  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
+    label: str
+    invite_type: str | None = Field(..., description="The invite type's code; null: none.")
+    entry_window: str | None = Field(
+        ..., description="The id of the entry window the guest chose; null: none (yet)."
+    )
+    uses: int = Field(..., description="How many people may answer the link.")
+    uses_taken: int = Field(..., description="How many have.")
+    golden: bool
+    needs_approval: bool
     created_at: datetime
     updated_at: datetime
 
@@ -191,7 +237,8 @@ class EventInviteFilters(InviteFilters):
 
 # --- Representation -----------------------------------------------------------------------
 
-# The invite's own columns, in the order `_invite_out` reads them.
+# The invite's values, in the order `_invite_out` reads them (ORM paths:
+# the type's code and the window's id come through their foreign keys).
 _COLUMNS = (
     "public_id",
     "token",
@@ -202,6 +249,13 @@ _COLUMNS = (
     "plus_ones_allowed",
     "plus_ones",
     "status",
+    "label",
+    "invite_type__code",
+    "entry_window__public_id",
+    "uses",
+    "uses_taken",
+    "golden",
+    "needs_approval",
     "created_at",
     "updated_at",
 )
@@ -221,6 +275,13 @@ def _invite_out(
         allowed,
         plus_ones,
         status,
+        label,
+        type_code,
+        window_id,
+        uses,
+        uses_taken,
+        golden,
+        needs_approval,
         created,
         updated,
     ) = columns
@@ -237,20 +298,42 @@ def _invite_out(
         "plus_ones_allowed": allowed,
         "plus_ones": plus_ones,
         "status": status,
+        "label": label,
+        "invite_type": type_code,
+        "entry_window": window_id,
+        "uses": uses,
+        "uses_taken": uses_taken,
+        "golden": golden,
+        "needs_approval": needs_approval,
         "created_at": created,
         "updated_at": updated,
     }
 
 
+def _value(invite: Invite, path: str) -> Any:
+    """`path` of `_COLUMNS` read from a loaded invite (None past an empty foreign key)."""
+    value: Any = invite
+    for name in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
 def invite_out(invite: Invite) -> dict[str, Any]:
-    """For an invite loaded with select_related("event", "portal", "batch")."""
+    """For an invite loaded with select_related("event", "portal", "batch",
+    "invite_type", "entry_window")."""
     return _invite_out(
-        tuple(getattr(invite, column) for column in _COLUMNS),
+        tuple(_value(invite, column) for column in _COLUMNS),
         event_id=invite.event.public_id,
         portal_id=invite.portal.public_id if invite.portal is not None else None,
         # A portal's links belong to its owner: the guest list's rule.
         with_link=invite.organizer_holds_link,
     )
+
+
+# What invite_out reads besides the invite's own columns.
+INVITE_RELATIONS = ("event", "portal", "batch", "invite_type", "entry_window")
 
 
 # --- Generating --------------------------------------------------------------------------
@@ -264,6 +347,11 @@ def _guests(payload: GenerateIn) -> list[guests.GuestInput]:
             tags=list(guest.tags),
             metadata=dict(guest.metadata),
             plus_ones=guest.plus_ones,
+            label=guest.label.strip(),
+            invite_type=guest.invite_type,
+            uses=guest.uses,
+            golden=guest.golden,
+            needs_approval=guest.approval,
         )
         for guest in payload.guests
     ]
@@ -343,12 +431,15 @@ def _generated(
 # declared schema: a field is one of these computed values, or else the
 # Invite column of the same name (a new schema field that is neither fails
 # at import, on every database).
+# The invite is `i`, its type `t` and its window `w` (left joins).
 _COMPUTED_JSON_SQL = {
-    "id": "public_id",
-    "url": "CASE WHEN %(with_link)s THEN %(invite_url)s::text || token || '/' END",
+    "id": "i.public_id",
+    "url": "CASE WHEN %(with_link)s THEN %(invite_url)s::text || i.token || '/' END",
     "event_id": "%(event_id)s::text",
     "source": "coalesce(%(portal_id)s::text, 'organizer')",
     "portal_id": "%(portal_id)s::text",
+    "invite_type": f"t.{InviteType._meta.get_field('code').column}",
+    "entry_window": f"w.{EntryWindow._meta.get_field('public_id').column}",
 }
 # Timestamps as ninja writes them: UTC, milliseconds, "Z".
 _TIMESTAMP_JSON_SQL = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
@@ -359,7 +450,7 @@ def _json_value_sql(name: str, annotation: Any) -> str:
         return _COMPUTED_JSON_SQL[name]
     field = Invite._meta.get_field(name)
     assert isinstance(field, models.Field), f"InviteOut.{name} is not an Invite column"
-    column = field.column
+    column = f"i.{field.column}"
     return _TIMESTAMP_JSON_SQL.format(column) if annotation is datetime else column
 
 
@@ -370,7 +461,12 @@ _BATCH_JSON_SQL = (
         f"'{name}', {_json_value_sql(name, info.annotation)}"
         for name, info in InviteOut.model_fields.items()
     )
-    + f") ORDER BY id)::text, '[]') FROM {Invite._meta.db_table} WHERE batch_id = %(batch_id)s"
+    + f") ORDER BY i.id)::text, '[]') FROM {Invite._meta.db_table} i"
+    f" LEFT JOIN {InviteType._meta.db_table} t"
+    f" ON t.id = i.{Invite._meta.get_field('invite_type').column}"
+    f" LEFT JOIN {EntryWindow._meta.db_table} w"
+    f" ON w.id = i.{Invite._meta.get_field('entry_window').column}"
+    " WHERE i.batch_id = %(batch_id)s"
 )
 
 
@@ -416,8 +512,11 @@ GENERATE_DESCRIPTION = (
     response={201: GeneratedOut, **errors(400, 402, 404, 409, 422)},
     summary="Generate invites from a portal's allocation",
     description=GENERATE_DESCRIPTION
-    + " 409 `allocation_exceeded` (details: requested, remaining), `portal_not_assigned` (the "
-    "owner has not claimed it yet), `portal_revoked`.",
+    + " 409 `allocation_exceeded` (details: invite_type, requested, remaining: the first type "
+    "that does not fit), `portal_not_assigned` (the owner has not claimed it yet), "
+    "`portal_revoked`. 422 `unknown_invite_type` (details.fields names where) for a code that "
+    "is no live type of the portal's group; 404 `invite_type_not_found` for a type of another "
+    "group of yours.",
 )
 def generate_portal_invites(
     request: ApiRequest,
@@ -427,7 +526,10 @@ def generate_portal_invites(
 ) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
     batch = services.generate_invites(
-        portal, _guests(payload), **_generation_options(request, payload, idempotency_key)
+        portal,
+        _guests(payload),
+        invite_type=payload.invite_type,
+        **_generation_options(request, payload, idempotency_key),
     )
     return _generated(
         request, batch, payload, event_id=portal.group.event.public_id, portal_id=portal.public_id
@@ -438,7 +540,9 @@ def generate_portal_invites(
     "/events/{event_id}/invites",
     response={201: GeneratedOut, **errors(400, 402, 404, 409, 422)},
     summary="Generate the organizer's own invites for an event",
-    description=GENERATE_DESCRIPTION + " No portal and no allocation are involved.",
+    description=GENERATE_DESCRIPTION
+    + " No portal and no allocation are involved; an invite type (optional) brings its "
+    "defaults. 422 `unknown_invite_type` for a type that is none of the event's groups'.",
 )
 def generate_event_invites(
     request: ApiRequest,
@@ -447,8 +551,16 @@ def generate_event_invites(
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> HttpResponse:
     event = access_event_by_public_id(request.organization, event_id)
+    invite_type = (
+        services.resolve_event_invite_type(event, payload.invite_type)
+        if payload.invite_type
+        else None
+    )
     batch = services.generate_organizer_invites(
-        event, _guests(payload), **_generation_options(request, payload, idempotency_key)
+        event,
+        _guests(payload),
+        invite_type=invite_type,
+        **_generation_options(request, payload, idempotency_key),
     )
     return _generated(request, batch, payload, event_id=event.public_id, portal_id=None)
 
@@ -489,7 +601,7 @@ def list_portal_invites(
     invites = (
         visible_invites(request.organization)
         .filter(portal=portal)
-        .select_related("event", "portal", "batch")
+        .select_related(*INVITE_RELATIONS)
     )
     return _page(invites, filters)
 
@@ -505,9 +617,7 @@ def list_event_invites(
 ) -> dict[str, Any]:
     event = access_event_by_public_id(request.organization, event_id)
     invites = (
-        visible_invites(request.organization)
-        .filter(event=event)
-        .select_related("event", "portal", "batch")
+        visible_invites(request.organization).filter(event=event).select_related(*INVITE_RELATIONS)
     )
     if filters.source == "organizer":
         invites = invites.filter(portal__isnull=True)

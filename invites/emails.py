@@ -13,6 +13,10 @@ header.
 Registered with the outbox at start-up (InvitesConfig.ready()): the context
 builder reads the invite fresh when the worker sends, and the sent hook moves
 the invite from created to sent in the transaction that records the send.
+
+The organizer's decision on an answer that waited for approval (approved,
+declined: invites/approvals.py) is an email of ours, not the sender's words;
+it is skipped if the answer changed again before the worker sends it.
 """
 
 from __future__ import annotations
@@ -118,3 +122,43 @@ def _mark_invite_sent(delivery: Delivery) -> None:
     Invite.objects.filter(pk=delivery.object_id, status=Invite.Status.CREATED).update(
         status=Invite.Status.SENT, updated_at=timezone.now()
     )
+
+
+# --- The organizer's decision on an answer that waited for approval --------------------------
+
+ANSWER_APPROVED = "answer-approved"
+ANSWER_DECLINED = "answer-declined"
+
+
+def _decided_invite(delivery: Delivery, status: str) -> Invite:
+    invite = (
+        Invite.objects.select_related("event", "portal", "organization", "entry_window")
+        .filter(pk=delivery.context.get("invite_id"))
+        .first()
+    )
+    if invite is None:
+        raise SkipDelivery("The invite no longer exists.")
+    # Read at send time: a decision undone meanwhile is not announced.
+    if invite.status != status:
+        raise SkipDelivery("The answer changed before the email was sent.")
+    return invite
+
+
+def decision_context(invite: Invite) -> dict[str, Any]:
+    return {
+        "invite": invite,
+        "event": invite.event,
+        "window": invite.entry_window,
+        "host_name": host_name(invite),
+        "invite_url": f"{settings.SITE_URL}{invite.path}",
+    }
+
+
+@email_context(ANSWER_APPROVED)
+def _approved_context(delivery: Delivery) -> dict[str, Any]:
+    return decision_context(_decided_invite(delivery, Invite.Status.ACCEPTED))
+
+
+@email_context(ANSWER_DECLINED)
+def _declined_context(delivery: Delivery) -> dict[str, Any]:
+    return decision_context(_decided_invite(delivery, Invite.Status.DECLINED))

@@ -1,19 +1,23 @@
-"""Forms for generating invites (four ways), answering one, and filtering lists."""
+"""Forms for generating invites (four ways) and filtering lists (a guest's: answer_forms.py)."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
 from invites.guests import (
     MAX_BLANK_LINKS,
+    MAX_LABEL_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PASTED_LINES,
     MAX_PLUS_ONES,
+    MAX_USES,
     GuestInput,
     tags_problem,
 )
@@ -24,6 +28,39 @@ def new_submission_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+@dataclass(frozen=True)
+class TypeChoice:
+    """One invite type the generating person may pick: `value` is what the form
+    sends (the type's code for a portal, its id for the organizer)."""
+
+    value: str
+    label: str
+    remaining: int | None = None
+
+
+@dataclass(frozen=True)
+class GenerationSetup:
+    """What the four forms offer: the organizer's extra fields (plus-ones,
+    golden, approval; an optional type of the event's groups) or a portal
+    owner's type picker (required when the group has more than one type,
+    absent with one), and the blank links' default count."""
+
+    organizer: bool = False
+    types: list[TypeChoice] = field(default_factory=list)
+    blank_initial: int = 10
+    # What a CSV's `type` cell may say; empty: the choices' values.
+    type_references: list[str] = field(default_factory=list)
+
+    @property
+    def picks_type(self) -> bool:
+        # A group with one type hides the type everywhere (nothing changes for it).
+        return len(self.types) > 1 or (self.organizer and bool(self.types))
+
+    @property
+    def type_codes(self) -> list[str]:
+        return self.type_references or [choice.value for choice in self.types]
+
+
 class GenerationForm(forms.Form):
     """Base of the four ways to generate. `submission` is a random id per
     rendered form: submitting the same form twice (a double click, the back
@@ -32,18 +69,58 @@ class GenerationForm(forms.Form):
     method: str = ""
     submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args: Any, allow_plus_ones: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, setup: GenerationSetup | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.method)
         kwargs.setdefault("initial", {}).setdefault("submission", new_submission_id())
         super().__init__(*args, **kwargs)
-        if allow_plus_ones:
+        self.setup = setup or GenerationSetup()
+        if self.setup.picks_type:
+            self.fields["invite_type"] = self._type_field()
+            self.order_fields(["invite_type"])
+        if self.setup.organizer:
             self.fields["plus_ones"] = forms.IntegerField(
-                label="Plus-ones per invite",
+                label=gettext_lazy("Plus-ones per invite"),
                 min_value=0,
                 max_value=MAX_PLUS_ONES,
-                initial=0,
-                help_text="How many extra guests each invite may bring.",
+                required=False,
+                help_text=gettext_lazy(
+                    "How many extra guests each invite may bring. Empty: the invite type's "
+                    "(none without a type)."
+                ),
             )
+
+    def _type_field(self) -> forms.ChoiceField:
+        choices = [(choice.value, choice.label) for choice in self.setup.types]
+        if self.setup.organizer:
+            return forms.ChoiceField(
+                label=gettext_lazy("Invite type"),
+                choices=[("", gettext_lazy("No type")), *choices],
+                required=False,
+                help_text=gettext_lazy(
+                    "Optional: a type of one of the event's portal groups, for its entry "
+                    "windows and settings. Your invites use no allocation."
+                ),
+            )
+        return forms.ChoiceField(
+            label=gettext_lazy("Invite type"),
+            choices=choices,
+            widget=forms.RadioSelect,
+            error_messages={"required": gettext_lazy("Choose the type of these invites.")},
+        )
+
+    def _add_flags(self) -> None:
+        """The organizer's golden and approval checkboxes (unticked: the type's setting)."""
+        if not self.setup.organizer:
+            return
+        self.fields["golden"] = forms.BooleanField(
+            label=gettext_lazy("Golden: skips the event's and the window's capacity"),
+            required=False,
+        )
+        self.fields["needs_approval"] = forms.BooleanField(
+            label=gettext_lazy("Needs approval: answers wait for you to approve them"),
+            required=False,
+            help_text=gettext_lazy("Unticked, the invite type's settings apply."),
+        )
 
     @property
     def idempotency_key(self) -> str | None:
@@ -54,26 +131,42 @@ class GenerationForm(forms.Form):
     def plus_ones(self) -> int | None:
         return self.cleaned_data.get("plus_ones")
 
+    @property
+    def invite_type(self) -> str | None:
+        """The picked type (a code, or a type id for the organizer); None: none picked."""
+        return self.cleaned_data.get("invite_type") or None
+
+    def _with_flags(self, guest: GuestInput) -> GuestInput:
+        """`guest` with the ticked flags; an unticked box leaves the type's setting."""
+        return replace(
+            guest,
+            golden=True if self.cleaned_data.get("golden") else None,
+            needs_approval=True if self.cleaned_data.get("needs_approval") else None,
+        )
+
     def guests(self) -> list[GuestInput]:
         return []
 
     def blank(self) -> int:
         return 0
 
+    def blank_link(self) -> GuestInput | None:
+        return None
+
 
 def _with_plus_ones(guests: list[GuestInput], plus_ones: int | None) -> list[GuestInput]:
     if plus_ones is None:
         return guests
-    return [
-        GuestInput(
-            name=guest.name,
-            email=guest.email,
-            tags=guest.tags,
-            metadata=guest.metadata,
-            plus_ones=plus_ones,
-        )
-        for guest in guests
-    ]
+    return [replace(guest, plus_ones=plus_ones) for guest in guests]
+
+
+def _label_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Label"),
+        required=False,
+        max_length=MAX_LABEL_LENGTH,
+        help_text=gettext_lazy("Shown on the invite, e.g. Galerie Nord team."),
+    )
 
 
 def split_tags(value: str) -> list[str]:
@@ -98,6 +191,11 @@ class SingleGuestForm(GenerationForm):
     tags = forms.CharField(
         required=False, max_length=500, help_text="Separate tags with commas, e.g. VIP, press."
     )
+    label = _label_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_flags()
 
     def clean_tags(self) -> list[str]:
         tags = split_tags(self.cleaned_data["tags"])
@@ -108,7 +206,14 @@ class SingleGuestForm(GenerationForm):
 
     def guests(self) -> list[GuestInput]:
         data = self.cleaned_data
-        guest = GuestInput(name=data["name"].strip(), email=data["email"], tags=data["tags"])
+        guest = self._with_flags(
+            GuestInput(
+                name=data["name"].strip(),
+                email=data["email"],
+                tags=data["tags"],
+                label=data["label"].strip(),
+            )
+        )
         return _with_plus_ones([guest], self.plus_ones)
 
 
@@ -144,17 +249,30 @@ class CsvUploadForm(GenerationForm):
     method = InviteBatch.Method.CSV
     file = forms.FileField(
         label="CSV file",
-        help_text=(
-            "Columns: name, email, tags (separate several tags with ;). "
-            "Any other column is kept with the invite. You will see a preview first."
-        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        columns = [_("name, email, tags (separate several tags with ;), label, uses")]
+        if self.setup.picks_type:
+            columns.append(_("type (a row's type instead of the one picked above)"))
+        if self.setup.organizer:
+            columns.append(_("golden, approval (yes or no)"))
+        self.fields["file"].help_text = _(
+            "Columns: %(columns)s. Any other column is kept with the invite. "
+            "You will see a preview first."
+        ) % {"columns": ", ".join(columns)}
 
     def clean_file(self) -> GuestList:
         upload = self.cleaned_data["file"]
         try:
-            return parse_csv(upload, size=upload.size)
+            return parse_csv(
+                upload,
+                size=upload.size,
+                type_codes=self.setup.type_codes if self.setup.types else None,
+                organizer=self.setup.organizer,
+            )
         except GuestListError as error:
             raise forms.ValidationError(str(error)) from error
 
@@ -168,9 +286,31 @@ class BlankLinksForm(GenerationForm):
         initial=10,
         help_text="Links without a guest yet: whoever opens one fills in their name.",
     )
+    uses = forms.IntegerField(
+        label=gettext_lazy("Uses per link"),
+        min_value=1,
+        max_value=MAX_USES,
+        initial=1,
+        required=False,
+        help_text=gettext_lazy(
+            "More than 1: one link for a whole team, each person answers it once. "
+            "Each use takes one place of your allocation; a link uses one invite credit."
+        ),
+    )
+    label = _label_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["count"].initial = self.setup.blank_initial
+        self._add_flags()
 
     def blank(self) -> int:
         return self.cleaned_data["count"]
+
+    def blank_link(self) -> GuestInput | None:
+        data = self.cleaned_data
+        link = self._with_flags(GuestInput(label=data["label"].strip(), uses=data["uses"] or 1))
+        return _with_plus_ones([link], self.plus_ones)[0]
 
 
 class CsvConfirmForm(forms.Form):
@@ -183,43 +323,6 @@ class CsvConfirmForm(forms.Form):
 GENERATION_FORMS: dict[str, type[GenerationForm]] = {
     form.method: form for form in (SingleGuestForm, PasteForm, CsvUploadForm, BlankLinksForm)
 }
-
-
-class RsvpForm(forms.Form):
-    answer = forms.ChoiceField(
-        label="Will you attend?",
-        choices=[("accept", "Yes, I'll be there"), ("decline", "No, I can't make it")],
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invite = invite
-        # A guest changing their mind starts from their current answer.
-        if invite.status == Invite.Status.ACCEPTED:
-            self.fields["answer"].initial = "accept"
-        elif invite.status == Invite.Status.DECLINED:
-            self.fields["answer"].initial = "decline"
-        if invite.is_blank:
-            self.fields["name"] = forms.CharField(label="Your name", max_length=MAX_NAME_LENGTH)
-            self.fields["email"] = forms.EmailField(label="Your email")
-            self.order_fields(["name", "email", "answer"])
-        if invite.plus_ones_allowed:
-            self.fields["plus_ones"] = forms.TypedChoiceField(
-                label="Guests coming with you",
-                coerce=int,
-                choices=[(n, str(n)) for n in range(invite.plus_ones_allowed + 1)],
-                initial=invite.plus_ones,
-                # Not needed to decline; the template shows no "(optional)" for it.
-                required=False,
-                # Django takes any empty value; django-stubs types it as a string.
-                empty_value=0,  # type: ignore[arg-type]
-                help_text=f"You may bring up to {invite.plus_ones_allowed}.",
-            )
-
-    @property
-    def accept(self) -> bool:
-        return self.cleaned_data["answer"] == "accept"
 
 
 class GuestListFilterForm(forms.Form):

@@ -21,19 +21,30 @@ from django.utils.translation import gettext as _
 
 from credits.ledger import InsufficientCredits
 from events.models import Event
-from invites.forms import GENERATION_FORMS, CsvConfirmForm, CsvUploadForm, GenerationForm
-from invites.guest_lists import GuestList
+from invites.forms import (
+    GENERATION_FORMS,
+    CsvConfirmForm,
+    CsvUploadForm,
+    GenerationForm,
+    GenerationSetup,
+    TypeChoice,
+)
+from invites.guest_lists import GuestList, GuestRow
+from invites.guests import MAX_BLANK_LINKS
 from invites.models import InviteBatch
 from invites.services import (
     GuestInput,
     IdempotencyKeyMismatch,
     IdempotencyKeyReused,
     InvalidGuests,
+    UnknownInviteType,
+    event_invite_types,
     generate_invites,
     generate_organizer_invites,
+    resolve_event_invite_type,
 )
 from portals.errors import AllocationExceeded, PortalNotAssigned, PortalRevoked
-from portals.models import Portal
+from portals.models import Portal, PortalAllocation
 
 # The portal owner never sees the organizer's balance, only that it ran out.
 OWNER_CREDITS_MESSAGE = (
@@ -49,6 +60,73 @@ MAX_PREVIEWS = 3
 MAX_PREVIEW_BYTES = 3 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class TypeAllocation:
+    """One live type of a portal's group with the portal's numbers of it."""
+
+    code: str
+    name: str
+    size: int
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        return self.size - self.used
+
+
+def portal_type_allocations(portal: Portal) -> list[TypeAllocation]:
+    """The portal's allocation of each live type of its group, in the group's order."""
+    rows = PortalAllocation.objects.filter(
+        portal=portal, invite_type__archived_at__isnull=True
+    ).select_related("invite_type")
+    return [
+        TypeAllocation(
+            code=row.invite_type.code, name=row.invite_type.name, size=row.size, used=row.used
+        )
+        for row in rows
+    ]
+
+
+def portal_setup(portal: Portal, allocations: list[TypeAllocation]) -> GenerationSetup:
+    """A portal owner's forms: a type picker showing what is left of each type
+    (only when the group has more than one), blank links defaulting to what remains."""
+    types = [
+        TypeChoice(
+            value=allocation.code,
+            label=_("%(type)s — %(remaining)d of %(size)d left")
+            % {"type": allocation.name, "remaining": allocation.remaining, "size": allocation.size},
+            remaining=allocation.remaining,
+        )
+        for allocation in allocations
+    ]
+    remaining = types[0].remaining if len(types) == 1 else portal.remaining
+    return GenerationSetup(
+        organizer=False,
+        types=types,
+        blank_initial=max(1, min(remaining or 0, MAX_BLANK_LINKS)),
+    )
+
+
+def organizer_setup(event: Event) -> GenerationSetup:
+    """The organizer's forms: plus-ones, golden, approval, and optionally a type
+    of one of the event's portal groups ("Exhibitors · VIP")."""
+    invite_types = event_invite_types(event)
+    types = [
+        TypeChoice(
+            value=invite_type.public_id,
+            label=_("%(group)s · %(type)s")
+            % {"group": invite_type.group.name, "type": invite_type.name},
+        )
+        for invite_type in invite_types
+    ]
+    codes = [invite_type.code for invite_type in invite_types]
+    # A CSV row names a type by its id or, when one group has it, by its code.
+    references = [choice.value for choice in types] + [
+        code for code in dict.fromkeys(codes) if codes.count(code) == 1
+    ]
+    return GenerationSetup(organizer=True, types=types, type_references=references)
+
+
 @dataclass
 class GenerationTarget:
     """Who generates (a portal's owner, or the organizer for an event) and where pages go."""
@@ -62,27 +140,42 @@ class GenerationTarget:
     preview_template: str
     context: dict[str, Any] = field(default_factory=dict)
     credits_message: Callable[[InsufficientCredits], str] | None = None
+    setup: GenerationSetup = field(default_factory=GenerationSetup)
 
     @property
     def scope(self) -> str:
         return f"portal:{self.portal.pk}" if self.portal else f"event:{self.event.pk}"
 
     def generate(
-        self, guests: list[GuestInput], *, blank: int, method: str, idempotency_key: str | None
+        self,
+        guests: list[GuestInput],
+        *,
+        blank: int,
+        blank_link: GuestInput | None = None,
+        invite_type: str | None,
+        method: str,
+        idempotency_key: str | None,
     ) -> InviteBatch:
+        """The one service call of the page; `invite_type` is the picked type
+        (a code for a portal, a type's id for the organizer)."""
         if self.portal is not None:
             return generate_invites(
                 self.portal,
                 guests,
                 blank=blank,
+                blank_link=blank_link,
+                invite_type=invite_type,
                 method=method,
                 actor=self.actor,
+                by_owner=True,
                 idempotency_key=idempotency_key,
             )
         return generate_organizer_invites(
             self.event,
             guests,
             blank=blank,
+            blank_link=blank_link,
+            invite_type=resolve_event_invite_type(self.event, invite_type) if invite_type else None,
             method=method,
             actor=self.actor,
             idempotency_key=idempotency_key,
@@ -90,10 +183,9 @@ class GenerationTarget:
 
 
 def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpResponse:
-    allow_plus_ones = target.portal is None
+    setup = target.setup
     forms: dict[str, GenerationForm] = {
-        method: form_class(allow_plus_ones=allow_plus_ones)
-        for method, form_class in GENERATION_FORMS.items()
+        method: form_class(setup=setup) for method, form_class in GENERATION_FORMS.items()
     }
     if request.method == "POST":
         method = request.POST.get("method", "")
@@ -102,7 +194,7 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
         form_class = GENERATION_FORMS.get(method)
         if form_class is None:
             return HttpResponseBadRequest("Unknown way of adding invites.")
-        form = form_class(request.POST, request.FILES, allow_plus_ones=allow_plus_ones)
+        form = form_class(request.POST, request.FILES, setup=setup)
         forms[method] = form
         if form.is_valid():
             if isinstance(form, CsvUploadForm):
@@ -115,6 +207,8 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
                 form,
                 guests=form.guests(),
                 blank=form.blank(),
+                blank_link=form.blank_link(),
+                invite_type=form.invite_type,
                 idempotency_key=form.idempotency_key,
             )
             if done is not None:
@@ -122,7 +216,12 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
     return render(
         request,
         target.template,
-        {**target.context, "forms": forms, "active_method": request.POST.get("method", "")},
+        {
+            **target.context,
+            "forms": forms,
+            "setup": setup,
+            "active_method": request.POST.get("method", ""),
+        },
     )
 
 
@@ -133,6 +232,8 @@ def _generate(
     *,
     guests: list[GuestInput],
     blank: int,
+    blank_link: GuestInput | None = None,
+    invite_type: str | None,
     idempotency_key: str | None,
 ) -> HttpResponse | None:
     """Run the service; a redirect on success, None (errors on `form`) on refusal."""
@@ -140,11 +241,17 @@ def _generate(
         batch = target.generate(
             guests,
             blank=blank,
+            blank_link=blank_link,
+            invite_type=invite_type,
             method=form.method,
             idempotency_key=idempotency_key,
         )
     except AllocationExceeded as error:
+        # It names the type and the numbers: "You asked for 12 VIP Preview invites but ..."
         form.add_error(None, str(error))
+    except UnknownInviteType as error:
+        # A type archived since the page was shown (the picker offers live types only).
+        form.add_error("invite_type" if "invite_type" in form.fields else None, str(error))
     except InsufficientCredits as error:
         form.add_error(None, _credits_message(target, error))
     except (PortalNotAssigned, PortalRevoked, IdempotencyKeyReused) as error:
@@ -193,6 +300,8 @@ def _preview_csv(
         "rows": guest_list.rows,
         "error_rows": guest_list.error_rows,
         "plus_ones": form.plus_ones,
+        "picked_type": _type_label(target.setup, form.invite_type),
+        "columns": _preview_columns(target.setup, guest_list.rows),
         "confirm_form": None,
         "page_url": target.page_url,
     }
@@ -200,6 +309,7 @@ def _preview_csv(
         preview = {
             "scope": target.scope,
             "plus_ones": form.plus_ones,
+            "invite_type": form.invite_type,
             "rows": [row.as_dict() for row in guest_list.rows],
         }
         size = _preview_size(preview)
@@ -240,22 +350,15 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
         return redirect(target.page_url)
     submission = form.cleaned_data["preview"]
     plus_ones = preview["plus_ones"]
-    guests = [
-        GuestInput(
-            name=row["name"],
-            email=row["email"],
-            tags=row["tags"],
-            metadata=row["metadata"],
-            plus_ones=plus_ones,
-        )
-        for row in preview["rows"]
-    ]
+    invite_type = preview.get("invite_type")
+    rows = [GuestRow.from_dict(row) for row in preview["rows"]]
     done = _generate(
         request,
         target,
         form,
-        guests=guests,
+        guests=[row.as_guest(plus_ones=plus_ones) for row in rows],
         blank=0,
+        invite_type=invite_type,
         idempotency_key=f"web:{submission}",
     )
     if done is not None:
@@ -263,7 +366,6 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
         request.session[PREVIEW_SESSION_KEY] = previews
         return done
     # Refused (allocation or credits): show the preview again with the reason.
-    rows = preview["rows"]
     return render(
         request,
         target.preview_template,
@@ -272,12 +374,32 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
             "rows": rows,
             "error_rows": [],
             "plus_ones": plus_ones,
+            "picked_type": _type_label(target.setup, invite_type),
+            "columns": _preview_columns(target.setup, rows),
             "confirm_form": form,
             "refusal": form.non_field_errors(),
             "page_url": target.page_url,
         },
         status=409,
     )
+
+
+def _type_label(setup: GenerationSetup, value: str | None) -> str:
+    """The picked type as the picker showed it; "" when the page picks none."""
+    if not setup.picks_type:
+        return ""
+    return next((choice.label for choice in setup.types if choice.value == value), "")
+
+
+def _preview_columns(setup: GenerationSetup, rows: list[GuestRow]) -> dict[str, bool]:
+    """Which of the invite's own columns the preview shows: those the file filled
+    (the type column also whenever the page picks a type)."""
+    return {
+        "label": any(row.label for row in rows),
+        "type": setup.picks_type or any(row.invite_type for row in rows),
+        "uses": any(row.uses != 1 for row in rows),
+        "flags": any(row.golden is not None or row.needs_approval is not None for row in rows),
+    }
 
 
 def organizer_credits_message(billing_url: str) -> Callable[[InsufficientCredits], str]:

@@ -7,7 +7,11 @@ file changes nothing.
 Pasted lists: one guest per line, `name, email` (a tab or semicolon works
 too, as when copying from a spreadsheet), or just an email, or just a name.
 CSV: a header row with `name`, `email` and optionally `tags` (separated by
-`;` or `|` inside the cell); every other column becomes metadata. Comma,
+`;` or `|` inside the cell), `label`, `type` (an invite type's code: the
+row's type instead of the one picked on the form), `uses` (how many people
+may answer the link) and, for the organizer only, `golden` and `approval`
+(yes/no, true/false, 1/0; empty: the type's setting); every other column
+becomes metadata. A value that cannot be used is an error on its row. Comma,
 semicolon and tab separated files are recognised, UTF-8, UTF-16 or
 Windows-1252: artsvp/csv_reading.py reads the file, this module checks the
 rows, each guest with the service's own check (invites/guests.py).
@@ -16,19 +20,27 @@ rows, each guest with the service's own check (invites/guests.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from django.utils.translation import gettext as _
 
 from artsvp.csv_reading import CsvFileError, read_csv, read_upload
 from invites.guests import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
     MAX_PASTED_LINES,
+    OWNER_FLAGS_PROBLEM,
     GuestInput,
     check_guest,
 )
 
-RESERVED_COLUMNS = ("name", "email", "tags")
+RESERVED_COLUMNS = ("name", "email", "tags", "label", "type", "uses", "golden", "approval")
+# The columns only the organizer may fill (a portal's owner gets the type's flags).
+ORGANIZER_COLUMNS = ("golden", "approval")
+_YES = frozenset({"yes", "true", "1", "y"})
+_NO = frozenset({"no", "false", "0", "n"})
 
 _SEPARATORS = re.compile(r"[,\t;]")
 _NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]+)>$")
@@ -46,19 +58,48 @@ class GuestRow:
     email: str = ""
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+    # None: the type picked on the form.
+    invite_type: str | None = None
+    uses: int = 1
+    # None: the invite type's setting.
+    golden: bool | None = None
+    needs_approval: bool | None = None
     errors: list[str] = field(default_factory=list)
 
-    def as_guest(self) -> GuestInput:
-        return GuestInput(name=self.name, email=self.email, tags=self.tags, metadata=self.metadata)
+    def as_guest(self, *, plus_ones: int | None = None) -> GuestInput:
+        return GuestInput(
+            name=self.name,
+            email=self.email,
+            tags=self.tags,
+            metadata=self.metadata,
+            plus_ones=plus_ones,
+            label=self.label,
+            invite_type=self.invite_type,
+            uses=self.uses,
+            golden=self.golden,
+            needs_approval=self.needs_approval,
+        )
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a CSV preview keeps it in the session (from_dict reads it back)."""
         return {
             "line": self.line,
             "name": self.name,
             "email": self.email,
             "tags": self.tags,
             "metadata": self.metadata,
+            "label": self.label,
+            "invite_type": self.invite_type,
+            "uses": self.uses,
+            "golden": self.golden,
+            "needs_approval": self.needs_approval,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GuestRow:
+        known = {name for name in cls.__dataclass_fields__ if name != "errors"}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass
@@ -108,7 +149,16 @@ def parse_pasted(text: str) -> GuestList:
     return GuestList(rows=rows)
 
 
-def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
+def parse_csv(
+    upload: IO[bytes],
+    *,
+    size: int | None = None,
+    type_codes: Collection[str] | None = None,
+    organizer: bool = False,
+) -> GuestList:
+    """The guests of an uploaded CSV, each row checked. `type_codes`: what a
+    `type` cell may say (None: any, the service checks); `organizer`: whether
+    the `golden` and `approval` columns may be filled."""
     try:
         data = read_upload(upload, max_bytes=MAX_CSV_BYTES, size=size)
         table = read_csv(
@@ -145,6 +195,7 @@ def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
             row.name = values.get("name", "")
             row.email = values.get("email", "")
             row.tags = _split_tags(values.get("tags", ""))
+            _read_invite_columns(row, values, type_codes=type_codes, organizer=organizer)
             for column, key in zip(columns, keys, strict=True):
                 if key not in RESERVED_COLUMNS and key and values.get(key):
                     row.metadata[column] = values[key]
@@ -155,6 +206,51 @@ def parse_csv(upload: IO[bytes], *, size: int | None = None) -> GuestList:
         raise GuestListError("The file has a header but no guests.")
     _check_rows(rows)
     return GuestList(rows=rows, metadata_columns=[c for c in metadata_columns if c])
+
+
+def _read_invite_columns(
+    row: GuestRow,
+    values: dict[str, str],
+    *,
+    type_codes: Collection[str] | None,
+    organizer: bool,
+) -> None:
+    """The `label`, `type`, `uses`, `golden` and `approval` cells of a row; a
+    value that cannot be used becomes an error of the row."""
+    row.label = values.get("label", "").strip()
+    code = values.get("type", "").strip()
+    if code:
+        if type_codes is not None and code not in type_codes:
+            known = ", ".join(sorted(type_codes)) or "none"
+            row.errors.append(
+                _("there is no invite type %(code)r (types: %(known)s).")
+                % {"code": code, "known": known}
+            )
+        row.invite_type = code
+    uses = values.get("uses", "").strip()
+    if uses:
+        try:
+            row.uses = int(uses)
+        except ValueError:
+            row.errors.append(_("uses must be a whole number, not %(value)r.") % {"value": uses})
+    for column, attribute in (("golden", "golden"), ("approval", "needs_approval")):
+        cell = values.get(column, "").strip()
+        if not cell:
+            continue
+        if not organizer:
+            row.errors.append(
+                _("%(column)s: %(problem)s") % {"column": column, "problem": OWNER_FLAGS_PROBLEM}
+            )
+            continue
+        if cell.lower() in _YES:
+            setattr(row, attribute, True)
+        elif cell.lower() in _NO:
+            setattr(row, attribute, False)
+        else:
+            row.errors.append(
+                _("%(column)s must be yes or no, not %(value)r.")
+                % {"column": column, "value": cell}
+            )
 
 
 def _file_message(error: CsvFileError) -> str:

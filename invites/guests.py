@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy
 
 from artsvp.models_meta import max_length_of
 from invites.models import Invite
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
     "MAX_USES",
+    "OWNER_FLAGS_PROBLEM",
     "GuestInput",
     "GuestProblem",
     "check_guest",
@@ -60,6 +62,9 @@ MAX_PASTED_LINES = 1_000
 MAX_CSV_ROWS = 5_000
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_BLANK_LINKS = 1_000
+# Golden and approval per invite are the organizer's to set; a portal's owner's
+# invites take their type's (the service refuses them, the owner's CSV says so).
+OWNER_FLAGS_PROBLEM = gettext_lazy("golden and approval are set by the organizer.")
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,15 @@ class GuestProblem:
     message: str
 
 
-def check_guest(guest: GuestInput, *, max_plus_ones: int) -> list[GuestProblem]:
-    """Everything wrong with `guest`, in the order users read it; empty when it may be invited."""
+def check_guest(
+    guest: GuestInput, *, max_plus_ones: int, blank: bool = False
+) -> list[GuestProblem]:
+    """Everything wrong with `guest`, in the order users read it; empty when it may be invited.
+
+    `blank`: the settings of blank links (label, uses, flags), which need no name.
+    """
     problems: list[GuestProblem] = []
-    if not guest.name.strip() and not guest.email.strip() and not guest.label.strip():
+    if not blank and not guest.name.strip() and not guest.email.strip() and not guest.label.strip():
         # A label alone makes a blank link the guest fills in ("Galerie Nord team").
         problems.append(GuestProblem("name", "give a name, an email address or a label."))
     if len(guest.name) > MAX_NAME_LENGTH:

@@ -1,4 +1,4 @@
-"""Generating invites, revoking them, and guests' answers.
+"""Generating invites and revoking them (guests' answers: invites/answers.py).
 
 A batch is all or nothing (one transaction): lock the portal, check its
 status and allocation under the lock, consume n invite credits in one ledger
@@ -21,15 +21,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from artsvp.models_meta import max_length_of
@@ -44,6 +42,7 @@ from invites.guests import (
     MAX_PLUS_ONES,
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    OWNER_FLAGS_PROBLEM,
     GuestInput,
     check_guest,
     metadata_problem,
@@ -71,22 +70,19 @@ __all__ = [
     "MAX_PLUS_ONES",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
-    "EventFull",
-    "GuestDetailsRequired",
     "GuestInput",
     "IdempotencyKeyMismatch",
     "IdempotencyKeyReused",
     "InvalidGuests",
     "InviteError",
     "InviteNotRevocable",
-    "InviteRevoked",
-    "PlusOnesExceeded",
-    "RsvpClosed",
+    "InviteTypeOfAnotherGroup",
+    "UnknownInviteType",
+    "event_invite_types",
     "generate_invites",
     "generate_organizer_invites",
     "metadata_problem",
-    "record_open",
-    "respond",
+    "resolve_event_invite_type",
     "revoke_invite",
 ]
 
@@ -99,6 +95,11 @@ class InviteError(Exception):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
 
+    @property
+    def details(self) -> dict[str, Any]:
+        """The machine-readable part of the API's answer."""
+        return {}
+
 
 class InvalidGuests(InviteError):
     """The request itself is wrong (bad email, too many plus-ones...): nothing was created."""
@@ -108,6 +109,51 @@ class InvalidGuests(InviteError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors
         super().__init__(" ".join(errors))
+
+
+class UnknownInviteType(InviteError):
+    """A type code that names no live type where the invites go (422: the request is wrong).
+
+    `field` is where the code was given: "invite_type" for the batch,
+    "guests.<index>.invite_type" for one guest (0-based, as the API counts).
+    """
+
+    code = "unknown_invite_type"
+    status = 422
+
+    def __init__(
+        self, code: str, *, field: str, known: Sequence[str], message: str | None = None
+    ) -> None:
+        self.invite_type = code
+        self.field = field
+        self.known = sorted(known)
+        super().__init__(message or self.describe(code, ", ".join(self.known) or "none"))
+
+    @staticmethod
+    def describe(code: str, known: str) -> str:
+        return _("There is no invite type %(code)r here (types: %(known)s).") % {
+            "code": code,
+            "known": known,
+        }
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"fields": {self.field: [str(self)]}, "invite_type": self.invite_type}
+
+
+class InviteTypeOfAnotherGroup(UnknownInviteType):
+    """The code is a type of another portal group of the organization: not this
+    portal's to give out, so the type is "not found" here (404)."""
+
+    code = "invite_type_not_found"
+    status = 404
+
+    @staticmethod
+    def describe(code: str, known: str) -> str:
+        return _(
+            "The invite type %(code)r belongs to another portal group; "
+            "this portal's types are: %(known)s."
+        ) % {"code": code, "known": known}
 
 
 class IdempotencyKeyReused(InviteError):
@@ -125,47 +171,9 @@ class IdempotencyKeyMismatch(InviteError):
     )
 
 
-class InviteRevoked(InviteError):
-    code = "invite_revoked"
-    message = "This invitation has been withdrawn."
-
-
 class InviteNotRevocable(InviteError):
     code = "invite_answered"
     message = "The guest has already answered, so this invite can no longer be revoked."
-
-
-class RsvpClosed(InviteError):
-    code = "rsvp_closed"
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
-
-
-class PlusOnesExceeded(InviteError):
-    code = "plus_ones_exceeded"
-
-    def __init__(self, *, allowed: int) -> None:
-        self.allowed = allowed
-        super().__init__(f"This invitation allows at most {allowed} extra guest(s).")
-
-
-class GuestDetailsRequired(InviteError):
-    code = "guest_details_required"
-    message = "Please give your name and email address."
-
-
-class EventFull(InviteError):
-    code = "event_full"
-
-    def __init__(self, *, spots_left: int) -> None:
-        self.spots_left = spots_left
-        if spots_left <= 0:
-            message = "Sorry, the event is full."
-        else:
-            message = f"Sorry, only {spots_left} place(s) are left, fewer than you asked for."
-        super().__init__(message)
 
 
 # --- Generating ---------------------------------------------------------------
@@ -176,9 +184,11 @@ def generate_invites(
     guests: Sequence[GuestInput],
     *,
     blank: int = 0,
+    blank_link: GuestInput | None = None,
     invite_type: str | None = None,
     method: str,
     actor: Any = None,
+    by_owner: bool = False,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> InviteBatch:
@@ -186,22 +196,36 @@ def generate_invites(
 
     `invite_type` (a code of the portal's group) is the type of the blank links
     and of every guest that names none; it is required when the group has more
-    than one type. Each invite takes its `uses` places of its type's allocation
-    (all or nothing across types) and one invite credit.
+    than one type. `blank_link` holds what every blank link gets (label, uses,
+    golden, approval; its name and email are ignored). Each invite takes its
+    `uses` places of its type's allocation
+    (all or nothing across types) and one invite credit. `by_owner`: the
+    portal's owner generates, who may not set golden or approval (those come
+    from the type; only the organizer sets them per invite).
 
     All or nothing. Raises AllocationExceeded, PortalNotAssigned, PortalRevoked,
-    InvalidGuests, IdempotencyKeyReused, IdempotencyKeyMismatch or
-    ledger.InsufficientCredits (after telling the organizer, at most once per
-    portal a day). The returned batch has `replayed` set when the idempotency
-    key had already been used for this request. `request_hash` identifies the
-    request behind the key (the API hashes its whole body); by default, a hash
-    of the guests, blank links and method.
+    InvalidGuests, UnknownInviteType, InviteTypeOfAnotherGroup,
+    IdempotencyKeyReused, IdempotencyKeyMismatch or ledger.InsufficientCredits
+    (after telling the organizer, at most once per portal a day). The returned
+    batch has `replayed` set when the idempotency key had already been used for
+    this request. `request_hash` identifies the request behind the key (the API
+    hashes its whole body); by default, a hash of the guests, blank links,
+    type and method.
     """
     types = _group_types(portal)
-    rows = _rows_for_portal(guests, blank, types=types, default_code=invite_type, method=method)
+    rows = _rows_for_portal(
+        portal,
+        guests,
+        blank,
+        blank_link=blank_link,
+        types=types,
+        default_code=invite_type,
+        method=method,
+        by_owner=by_owner,
+    )
     if idempotency_key:
         request_hash = request_hash or _request_hash(
-            guests, blank=blank, method=method, invite_type=invite_type
+            guests, blank=blank, blank_link=blank_link, method=method, invite_type=invite_type
         )
     places: dict[int, int] = {}
     for row in rows:
@@ -223,6 +247,7 @@ def generate_invites(
                 event_id=locked.group.event_id,
                 portal=locked,
                 rows=rows,
+                # The rule in force now stays with these invites (not retroactive).
                 shared_with_organizer=locked.group.share_all_invites,
                 method=method,
                 actor=actor,
@@ -250,56 +275,86 @@ def _group_types(portal: Portal) -> dict[str, InviteType]:
     }
 
 
+def _portal_type(
+    portal: Portal, code: str, *, field: str, types: dict[str, InviteType]
+) -> InviteType:
+    """The type `code` names in the portal's group. Raises InviteTypeOfAnotherGroup
+    when it is a type of another group of the organization, else UnknownInviteType."""
+    invite_type = types.get(code)
+    if invite_type is not None:
+        return invite_type
+    elsewhere = InviteType.objects.filter(organization_id=portal.organization_id, code=code)
+    if elsewhere.exclude(group_id=portal.group_id).exists():
+        raise InviteTypeOfAnotherGroup(code, field=field, known=list(types))
+    raise UnknownInviteType(code, field=field, known=list(types))
+
+
 def _rows_for_portal(
+    portal: Portal,
     guests: Sequence[GuestInput],
     blank: int,
     *,
+    blank_link: GuestInput | None,
     types: dict[str, InviteType],
     default_code: str | None,
     method: str,
+    by_owner: bool,
 ) -> list[InviteRow]:
-    """The rows to insert, each with its type's defaults; raises InvalidGuests
-    naming every problem (guest number, field) before anything is locked."""
+    """The rows to insert, each with its type's defaults. Raises UnknownInviteType
+    (or InviteTypeOfAnotherGroup) for the first code that names no type, else
+    InvalidGuests naming every problem (guest number, field), before anything is
+    locked."""
     InviteBatch.Method(method)
     errors = _size_errors(len(guests), blank)
-    only = next(iter(types.values())) if len(types) == 1 else None
-    default_type: InviteType | None = only
+    default_type: InviteType | None = next(iter(types.values())) if len(types) == 1 else None
     if default_code:
-        default_type = types.get(default_code)
-        if default_type is None:
-            errors.append(_unknown_type(default_code, types))
+        default_type = _portal_type(portal, default_code, field="invite_type", types=types)
     rows: list[InviteRow] = []
-    for number, guest in enumerate(guests, start=1):
+    for index, guest in enumerate(guests):
+        number = index + 1
         invite_type = default_type
         if guest.invite_type:
-            invite_type = types.get(guest.invite_type)
-            if invite_type is None:
-                errors.append(f"Guest {number}: " + _unknown_type(guest.invite_type, types))
-                continue
+            invite_type = _portal_type(
+                portal, guest.invite_type, field=f"guests.{index}.invite_type", types=types
+            )
         if invite_type is None:
-            if default_code is None:
-                errors.append(f"Guest {number}: choose an invite type.")
+            errors.append(_("Guest %(number)d: choose an invite type.") % {"number": number})
             continue
+        if by_owner and (guest.golden is not None or guest.needs_approval is not None):
+            errors.append(
+                _("Guest %(number)d: %(problem)s")
+                % {"number": number, "problem": OWNER_FLAGS_PROBLEM}
+            )
         for problem in check_guest(guest, max_plus_ones=invite_type.plus_ones_allowed):
             errors.append(f"Guest {number}: {problem.message}")
         rows.append(_row(guest, invite_type))
     if blank > 0:
         if default_type is None:
-            if default_code is None:
-                errors.append("Choose an invite type for the blank links.")
+            errors.append(_("Choose an invite type for the blank links."))
         else:
-            rows.extend([_row(GuestInput(), default_type)] * blank)
+            link = _blank_link(blank_link)
+            if by_owner and (link.golden is not None or link.needs_approval is not None):
+                errors.append(_("Blank links: %(problem)s") % {"problem": OWNER_FLAGS_PROBLEM})
+            for problem in check_guest(
+                link, max_plus_ones=default_type.plus_ones_allowed, blank=True
+            ):
+                errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
+            rows.extend([_row(link, default_type)] * blank)
     if errors:
         raise InvalidGuests(errors)
     return rows
 
 
-def _unknown_type(code: str, types: dict[str, InviteType]) -> str:
-    known = ", ".join(sorted(types)) or "none"
-    return f"there is no invite type {code!r} in this portal's group (types: {known})."
+def _blank_link(settings: GuestInput | None) -> GuestInput:
+    """What every blank link of a batch gets: `settings` without a guest."""
+    if settings is None:
+        return GuestInput()
+    return replace(settings, name="", email="", invite_type=None)
 
 
 def _row(guest: GuestInput, invite_type: InviteType | None) -> InviteRow:
+    """The one place an invite's defaults are taken: what the guest does not say
+    comes from its type (plus-ones, golden, approval), or is off without one."""
     default_plus_ones = invite_type.plus_ones_allowed if invite_type is not None else 0
     return InviteRow(
         guest_name=guest.name.strip(),
@@ -323,11 +378,52 @@ def _row(guest: GuestInput, invite_type: InviteType | None) -> InviteRow:
     )
 
 
+def event_invite_types(event: Event) -> list[InviteType]:
+    """The live invite types of the event's portal groups, which the organizer's
+    own invites may carry, by group and then in each group's order."""
+    return list(
+        InviteType.objects.filter(group__event=event, archived_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name", "position", "id")
+    )
+
+
+def resolve_event_invite_type(
+    event: Event,
+    reference: str,
+    *,
+    field: str = "invite_type",
+    types: Sequence[InviteType] | None = None,
+) -> InviteType:
+    """The type of one of the event's groups that `reference` names: its public
+    id, or its code when only one group of the event has that code (every
+    group starts with "standard"). Raises UnknownInviteType."""
+    types = event_invite_types(event) if types is None else types
+    by_id = [invite_type for invite_type in types if invite_type.public_id == reference]
+    by_code = [invite_type for invite_type in types if invite_type.code == reference]
+    if by_id:
+        return by_id[0]
+    if len(by_code) == 1:
+        return by_code[0]
+    ambiguous = _(
+        "Several portal groups of this event have an invite type %(code)r: "
+        "give the type's id instead."
+    ) % {"code": reference}
+    raise UnknownInviteType(
+        reference,
+        field=field,
+        known=sorted({invite_type.code for invite_type in types}),
+        message=ambiguous if by_code else None,
+    )
+
+
 def generate_organizer_invites(
     event: Event,
     guests: Sequence[GuestInput],
     *,
     blank: int = 0,
+    blank_link: GuestInput | None = None,
+    invite_type: InviteType | None = None,
     method: str,
     actor: Any = None,
     idempotency_key: str | None = None,
@@ -335,22 +431,47 @@ def generate_organizer_invites(
 ) -> InviteBatch:
     """The organizer's own invites for `event`: no portal, no allocation, one credit each.
 
-    They have no invite type. Raises InvalidGuests, IdempotencyKeyReused,
+    They have no invite type unless the organizer gives one of the event's
+    groups' types: `invite_type` for the batch, or a guest's own
+    (`GuestInput.invite_type`, as resolve_event_invite_type reads it);
+    `blank_link` as for generate_invites. A type
+    brings its defaults (plus-ones, golden, approval) but takes no allocation.
+    Raises InvalidGuests, UnknownInviteType, IdempotencyKeyReused,
     IdempotencyKeyMismatch or ledger.InsufficientCredits. `request_hash` as
     for generate_invites.
     """
     InviteBatch.Method(method)
+    types = event_invite_types(event)
+    if invite_type is not None and invite_type.pk not in {t.pk for t in types}:
+        raise UnknownInviteType(
+            invite_type.code, field="invite_type", known=sorted({t.code for t in types})
+        )
     errors = _size_errors(len(guests), blank)
-    for number, guest in enumerate(guests, start=1):
+    rows: list[InviteRow] = []
+    for index, guest in enumerate(guests):
+        guest_type = invite_type
         if guest.invite_type:
-            errors.append(f"Guest {number}: the organizer's own invites have no invite type.")
+            guest_type = resolve_event_invite_type(
+                event, guest.invite_type, field=f"guests.{index}.invite_type", types=types
+            )
         for problem in check_guest(guest, max_plus_ones=MAX_PLUS_ONES):
-            errors.append(f"Guest {number}: {problem.message}")
+            errors.append(f"Guest {index + 1}: {problem.message}")
+        rows.append(_row(guest, guest_type))
+    link = _blank_link(blank_link)
+    if blank > 0:
+        for problem in check_guest(link, max_plus_ones=MAX_PLUS_ONES, blank=True):
+            errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
     if errors:
         raise InvalidGuests(errors)
-    rows = [_row(guest, None) for guest in guests] + [_row(GuestInput(), None)] * max(blank, 0)
+    rows += [_row(link, invite_type)] * max(blank, 0)
     if idempotency_key:
-        request_hash = request_hash or _request_hash(guests, blank=blank, method=method)
+        request_hash = request_hash or _request_hash(
+            guests,
+            blank=blank,
+            blank_link=blank_link,
+            method=method,
+            invite_type=invite_type.public_id if invite_type is not None else None,
+        )
     with locking_transaction():
         batch = _replayed_batch(event.organization_id, idempotency_key) or _create_batch(
             organization=event.organization,
@@ -381,7 +502,12 @@ def _size_errors(guests: int, blank: int) -> list[str]:
 
 
 def _request_hash(
-    guests: Sequence[GuestInput], *, blank: int, method: str, invite_type: str | None = None
+    guests: Sequence[GuestInput],
+    *,
+    blank: int,
+    method: str,
+    invite_type: str | None = None,
+    blank_link: GuestInput | None = None,
 ) -> str:
     """The request behind an idempotency key, canonically: the same guests give the same hash."""
     body: dict[str, Any] = {
@@ -391,6 +517,8 @@ def _request_hash(
     }
     if invite_type:
         body["invite_type"] = invite_type
+    if blank_link is not None and blank:
+        body["blank_link"] = asdict(_blank_link(blank_link))
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -524,97 +652,4 @@ def revoke_invite(invite: Invite, *, actor: Any = None) -> Invite:
     logger.info(
         "Invite %s revoked by %s", locked.public_id, getattr(actor, "pk", None) or "the owner"
     )
-    return locked
-
-
-# --- The guest's side ---------------------------------------------------------------
-
-
-def record_open(invite: Invite) -> None:
-    """The guest opened the link: created/sent -> opened, first time only."""
-    now = timezone.now()
-    updated = Invite.objects.filter(
-        pk=invite.pk, status__in=[Invite.Status.CREATED, Invite.Status.SENT]
-    ).update(status=Invite.Status.OPENED, opened_at=now, updated_at=now)
-    if updated:
-        invite.status = Invite.Status.OPENED
-        invite.opened_at = now
-
-
-def rsvp_closed_reason(event: Event) -> str | None:
-    """Why guests can no longer answer for `event`, or None while they can."""
-    if event.is_archived:
-        return "This event has been archived, so answers are closed."
-    if event.has_started:
-        return "The event has started, so answers can no longer be changed."
-    if not event.rsvp_open:
-        return "The organizer has closed answers for this event."
-    return None
-
-
-def respond(
-    invite: Invite,
-    *,
-    accept: bool,
-    plus_ones: int = 0,
-    name: str | None = None,
-    email: str | None = None,
-) -> Invite:
-    """Record the guest's answer; they may change it until the event starts.
-
-    A blank link needs the guest's name and email with the first answer.
-    Raises InviteRevoked, RsvpClosed, PlusOnesExceeded, GuestDetailsRequired
-    or EventFull (when the event has a capacity).
-    """
-    name = (name or "").strip()
-    email = (email or "").strip()
-    plus_ones = plus_ones if accept else 0
-    with locking_transaction():
-        event = Event.objects.get(pk=invite.event_id)
-        if accept and event.capacity is not None:
-            # All acceptances of a capped event queue here, so two guests
-            # cannot both take the last place.
-            event = lock_existing_row(Event.objects.filter(pk=invite.event_id))
-        locked = lock_existing_row(Invite.objects.filter(pk=invite.pk))
-        if locked.status == Invite.Status.REVOKED:
-            raise InviteRevoked()
-        reason = rsvp_closed_reason(event)
-        if reason:
-            raise RsvpClosed(reason)
-        if not 0 <= plus_ones <= locked.plus_ones_allowed:
-            raise PlusOnesExceeded(allowed=locked.plus_ones_allowed)
-        if locked.is_blank:
-            if not name or not email:
-                raise GuestDetailsRequired()
-            try:
-                validate_email(email)
-            except ValidationError as error:
-                raise GuestDetailsRequired() from error
-            locked.guest_name = name[:MAX_NAME_LENGTH]
-            locked.guest_email = email
-        if accept and event.capacity is not None:
-            taken = (
-                Invite.objects.filter(event_id=event.pk, status=Invite.Status.ACCEPTED)
-                .exclude(pk=locked.pk)
-                .aggregate(guests=Count("id"), extra=Sum("plus_ones"))
-            )
-            spots_left = event.capacity - taken["guests"] - (taken["extra"] or 0)
-            if 1 + plus_ones > spots_left:
-                raise EventFull(spots_left=spots_left)
-        locked.status = Invite.Status.ACCEPTED if accept else Invite.Status.DECLINED
-        locked.plus_ones = plus_ones
-        locked.responded_at = timezone.now()
-        if locked.opened_at is None:
-            locked.opened_at = locked.responded_at
-        locked.save(
-            update_fields=[
-                "status",
-                "plus_ones",
-                "responded_at",
-                "opened_at",
-                "guest_name",
-                "guest_email",
-                "updated_at",
-            ]
-        )
     return locked

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from invites import guest_list_views, send_views, views
+from invites import approval_views, guest_list_views, send_views, views
 
 app_name = "invites"
 
@@ -26,6 +26,17 @@ urlpatterns = [
         "o/<slug:org_slug>/events/<slug:event_slug>/invites/<publicid:invite_id>/revoke/",
         views.organizer_revoke,
         name="organizer_revoke",
+    ),
+    # Answers waiting for approval (invites/approval_views.py).
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/<publicid:invite_id>/approve/",
+        approval_views.approve_answer,
+        name="approve",
+    ),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/<publicid:invite_id>/decline/",
+        approval_views.decline_answer,
+        name="decline",
     ),
     # Emailing invites (invites/send_views.py).
     path(

@@ -2,32 +2,80 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.secret_pages import secret_link_page, throttle_link_lookup
 from events.access import access_event
-from invites.forms import RsvpForm
-from invites.generate_views import GenerationTarget, generation_page, organizer_credits_message
-from invites.models import Invite
-from invites.services import (
+from invites.answer_forms import LinkAnswerForm, RsvpForm
+from invites.answers import (
+    AlreadyAnswered,
     EventFull,
     GuestDetailsRequired,
-    InviteNotRevocable,
     InviteRevoked,
+    LinkUsedUp,
     PlusOnesExceeded,
     RsvpClosed,
+    WindowFull,
+    WindowNotAdmitted,
+    WindowRequired,
+    answer_link,
+    deadline_text,
     record_open,
     respond,
-    revoke_invite,
     rsvp_closed_reason,
+    window_places,
 )
+from invites.generate_views import (
+    GenerationTarget,
+    generation_page,
+    organizer_credits_message,
+    organizer_setup,
+)
+from invites.models import Invite
+from invites.services import InviteNotRevocable, revoke_invite
 from organizations.access import OrganizationRequest, organization_view
 
 # --- The guest ----------------------------------------------------------------------
+
+# Which field a refusal of the answer service is shown next to (None: above the form).
+_ERROR_FIELDS: dict[type[Exception], str] = {
+    WindowRequired: "window",
+    WindowNotAdmitted: "window",
+    WindowFull: "window",
+    PlusOnesExceeded: "plus_ones",
+    AlreadyAnswered: "email",
+}
+_ANSWER_ERRORS = (
+    PlusOnesExceeded,
+    GuestDetailsRequired,
+    EventFull,
+    WindowRequired,
+    WindowNotAdmitted,
+    WindowFull,
+    LinkUsedUp,
+    AlreadyAnswered,
+)
+
+
+def _add_answer_error(form: forms.Form, error: Exception) -> None:
+    field = _ERROR_FIELDS.get(type(error))
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+def _revoked(request: HttpRequest, invite: Invite) -> HttpResponse:
+    return render(
+        request, "invites/revoked.html", {"invite": invite, "event": invite.event}, status=410
+    )
+
+
+def _host(invite: Invite) -> str:
+    return invite.portal.name if invite.portal is not None else invite.organization.name
 
 
 @secret_link_page
@@ -37,58 +85,123 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     if limited:
         return limited
     invite = get_object_or_404(
-        Invite.objects.select_related("event", "portal", "organization"), token=token
+        Invite.objects.select_related("event", "portal", "organization", "entry_window"),
+        token=token,
     )
     event = invite.event
     if invite.status == Invite.Status.REVOKED:
-        return render(
-            request, "invites/revoked.html", {"invite": invite, "event": event}, status=410
-        )
+        return _revoked(request, invite)
     if request.method == "GET":
         record_open(invite)
+    if invite.is_multi_use:
+        return _link_page(request, invite)
 
     closed_reason = rsvp_closed_reason(event)
-    form = RsvpForm(request.POST or None, invite=invite)
-    status = 200
+    windows = window_places(invite)
+    form = RsvpForm(request.POST or None, invite=invite, windows=windows)
     if request.method == "POST" and not closed_reason and form.is_valid():
         try:
-            respond(
+            answered = respond(
                 invite,
                 accept=form.accept,
                 plus_ones=form.cleaned_data.get("plus_ones") or 0,
                 name=form.cleaned_data.get("name"),
                 email=form.cleaned_data.get("email"),
+                window=form.chosen_window,
             )
         except InviteRevoked:
-            return render(
-                request, "invites/revoked.html", {"invite": invite, "event": event}, status=410
-            )
+            return _revoked(request, invite)
         except RsvpClosed as error:
             closed_reason = error.reason
-        except (PlusOnesExceeded, GuestDetailsRequired, EventFull) as error:
-            form.add_error(None, str(error))
+        except _ANSWER_ERRORS as error:
+            _add_answer_error(form, error)
+            # The places as they are now, beside the refusal.
+            form.windows = windows = window_places(invite)
         else:
-            messages.success(
-                request,
-                "Thank you, we've saved your answer."
-                if form.accept
-                else "Thank you for letting us know.",
-            )
+            if answered.status == Invite.Status.PENDING:
+                messages.success(
+                    request,
+                    gettext("Thank you! Your answer is waiting for the organizer's approval."),
+                )
+            elif answered.status == Invite.Status.ACCEPTED:
+                messages.success(request, gettext("Thank you, we've saved your answer."))
+            else:
+                messages.success(request, gettext("Thank you for letting us know."))
             return redirect("invites:guest", token)
-    if request.method == "POST" and (form.errors or closed_reason):
-        status = 422
+    status = 422 if request.method == "POST" and (form.errors or closed_reason) else 200
     return render(
         request,
         "invites/guest.html",
         {
             "invite": invite,
             "event": event,
-            "host": invite.portal.name if invite.portal is not None else invite.organization.name,
+            "host": _host(invite),
             "form": form,
+            "windows": windows,
             "closed_reason": closed_reason,
-            "answered": invite.status in (Invite.Status.ACCEPTED, Invite.Status.DECLINED),
+            "deadline": deadline_text(event),
+            "answered": invite.status
+            in (Invite.Status.ACCEPTED, Invite.Status.DECLINED, Invite.Status.PENDING),
         },
         status=status,
+    )
+
+
+def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
+    """A multi-use link: each guest answers with their own details and gets
+    their own invite page (/i/<its token>/)."""
+    event = link.event
+    closed_reason = rsvp_closed_reason(event)
+    windows = window_places(link)
+    form = LinkAnswerForm(request.POST or None, link=link, windows=windows)
+    used_up = link.uses_left <= 0
+    if request.method == "POST" and not closed_reason and not used_up and form.is_valid():
+        try:
+            answer = answer_link(
+                link,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                plus_ones=form.cleaned_data.get("plus_ones") or 0,
+                window=form.chosen_window,
+            )
+        except InviteRevoked:
+            return _revoked(request, link)
+        except RsvpClosed as error:
+            closed_reason = error.reason
+        except _ANSWER_ERRORS as error:
+            _add_answer_error(form, error)
+            form.windows = windows = window_places(link)
+            link.refresh_from_db(fields=["uses_taken"])
+        else:
+            if answer.status == Invite.Status.PENDING:
+                messages.success(
+                    request,
+                    gettext("Thank you! Your answer is waiting for the organizer's approval."),
+                )
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "Thank you, you're on the list. This is your own invitation page: "
+                        "keep its address to change your answer."
+                    ),
+                )
+            return redirect("invites:guest", answer.token)
+    refused = request.method == "POST" and (form.errors or closed_reason or used_up)
+    return render(
+        request,
+        "invites/guest_link.html",
+        {
+            "invite": link,
+            "event": event,
+            "host": _host(link),
+            "form": form,
+            "windows": windows,
+            "closed_reason": closed_reason,
+            "deadline": deadline_text(event),
+            "used_up": link.uses_left <= 0,
+        },
+        status=422 if refused else 200,
     )
 
 
@@ -111,6 +224,7 @@ def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpRes
         preview_template="invites/organizer_csv_preview.html",
         context={"event": event, "nav_section": "events", "form_action": page_url},
         credits_message=organizer_credits_message(reverse("billing:billing", args=[org_slug])),
+        setup=organizer_setup(event),
     )
     return generation_page(request, target)
 

@@ -22,7 +22,12 @@ from artsvp.secret_pages import private_page
 from credits.ledger import balances
 from invites.exports import portal_invites_csv
 from invites.forms import InviteStatusFilterForm
-from invites.generate_views import GenerationTarget, generation_page
+from invites.generate_views import (
+    GenerationTarget,
+    generation_page,
+    portal_setup,
+    portal_type_allocations,
+)
 from invites.models import Invite
 from invites.sending import with_delivery_status
 from invites.services import InviteNotRevocable, revoke_invite
@@ -60,7 +65,11 @@ def _owner_page(methods: Sequence[str] | None = None) -> Callable[[OwnerView], O
 @_owner_page()
 def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     filters = InviteStatusFilterForm(request.GET or None)
-    invites = Invite.objects.filter(portal=portal).order_by("-created_at", "-id")
+    invites = (
+        Invite.objects.filter(portal=portal)
+        .select_related("invite_type")
+        .order_by("-created_at", "-id")
+    )
     status = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if status:
         invites = invites.filter(status=status)
@@ -71,6 +80,7 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
         {"invite": invite, "link": request.build_absolute_uri(invite.path)}
         for invite in page.object_list
     ]
+    allocations = portal_type_allocations(portal)
     return render(
         request,
         "invites/owner/dashboard.html",
@@ -84,13 +94,32 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "status_filter": status,
             "invite_credits_available": balances(portal.organization).invite > 0,
             "portal_link": request.build_absolute_uri(portal.path),
+            # A group with one type hides the type everywhere.
+            "allocations": allocations if len(allocations) > 1 else [],
+            # The uses column only once the portal has a multi-use link.
+            "show_uses": Invite.objects.filter(portal=portal, uses__gt=1).exists(),
+            "privacy": _privacy(portal),
         },
     )
+
+
+def _privacy(portal: Portal) -> dict[str, bool]:
+    """Which organizer-visibility rule the portal's new invites get (the group's
+    setting now) and whether some earlier invites keep another one: the rule is
+    recorded on each invite when it is generated."""
+    shared_now = portal.group.share_all_invites
+    return {
+        "shared": shared_now,
+        "earlier_differ": Invite.objects.filter(portal=portal)
+        .exclude(shared_with_organizer=shared_now)
+        .exists(),
+    }
 
 
 @_owner_page(["GET", "POST"])
 def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
     page_url = reverse("owner:add_invites", args=[portal.public_id])
+    allocations = portal_type_allocations(portal)
     target = GenerationTarget(
         event=portal.group.event,
         portal=portal,
@@ -105,7 +134,9 @@ def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
             "group": portal.group,
             "invite_credits_available": balances(portal.organization).invite > 0,
             "form_action": page_url,
+            "allocations": allocations if len(allocations) > 1 else [],
         },
+        setup=portal_setup(portal, allocations),
     )
     return generation_page(request, target)
 

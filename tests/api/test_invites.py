@@ -11,12 +11,14 @@ from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
 from events.models import Event
+from invites.answers import respond
 from invites.models import Invite, InviteBatch
-from invites.services import GuestInput, generate_invites, respond
+from invites.services import GuestInput, generate_invites
 from organizations.models import Organization
 from portals.models import Portal, PortalGroup
 from tests.api.conftest import ApiClient, assert_error
-from tests.conftest import give_credits
+from tests.conftest import give_credits, make_group
+from tests.invites.type_helpers import add_type, used_by_type
 
 GUESTS = [
     {
@@ -546,3 +548,182 @@ def test_another_organization_reaches_none_of_the_invites(
     assert balances(org).invite == 4
     assert Invite.objects.get(public_id=invite["id"]).status == "created"
     assert not Delivery.objects.exists()
+
+
+# --- Invite types, labels, uses, golden and approval ------------------------------------------
+
+
+def test_a_portal_batch_takes_a_type_and_per_guest_fields(
+    api: ApiClient, assigned_portal: Portal, group: PortalGroup, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    add_type(group, "vip", "VIP", allocations={assigned_portal: 5}, needs_approval=True)
+
+    response = api.post(
+        portal_invites_path(assigned_portal),
+        {
+            "invite_type": "vip",
+            "guests": [
+                {"name": "Ada", "label": "Collector", "golden": True},
+                {"label": "Team Nord", "uses": 3, "approval": False},
+                {"name": "Bea", "invite_type": "standard"},
+            ],
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    ada, team, bea = response.json()["invites"]
+    assert (ada["invite_type"], ada["label"], ada["golden"], ada["needs_approval"]) == (
+        "vip",
+        "Collector",
+        True,
+        True,
+    )
+    assert (team["uses"], team["uses_taken"], team["needs_approval"]) == (3, 0, False)
+    assert (bea["invite_type"], bea["golden"], bea["entry_window"]) == ("standard", False, None)
+    assert used_by_type(assigned_portal) == {"standard": (1, 10), "vip": (4, 5)}
+    # GET and lists show the same.
+    read = api.get(f"/invites/{team['id']}").json()
+    assert {key: read[key] for key in ("invite_type", "uses", "uses_taken", "label")} == {
+        "invite_type": "vip",
+        "uses": 3,
+        "uses_taken": 0,
+        "label": "Team Nord",
+    }
+    listed = api.get(portal_invites_path(assigned_portal)).json()["items"]
+    assert {item["id"]: item["invite_type"] for item in listed} == {
+        ada["id"]: "vip",
+        team["id"]: "vip",
+        bea["id"]: "standard",
+    }
+
+
+def test_several_types_need_one_named(
+    api: ApiClient, assigned_portal: Portal, group: PortalGroup, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    add_type(group, "vip", "VIP", allocations={assigned_portal: 5})
+
+    body = assert_error(
+        api.post(portal_invites_path(assigned_portal), {"blank": 1}), 422, "invalid"
+    )
+
+    assert body["details"]["fields"]["guests"] == ["Choose an invite type for the blank links."]
+
+
+def test_a_type_beyond_its_allocation_is_409_with_its_numbers(
+    api: ApiClient, assigned_portal: Portal, group: PortalGroup, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    add_type(group, "vip", "VIP Preview", allocations={assigned_portal: 2})
+
+    response = api.post(
+        portal_invites_path(assigned_portal),
+        {"invite_type": "vip", "guests": [{"label": "T", "uses": 3}]},
+    )
+
+    body = assert_error(response, 409, "allocation_exceeded")
+    assert body["details"] == {"invite_type": "vip", "requested": 3, "remaining": 2}
+    assert body["message"] == "You asked for 3 VIP Preview invites but only 2 remain (1 short)."
+    assert not Invite.objects.exists() and balances(org).invite == 10
+
+
+def test_an_unknown_type_is_422_naming_the_field(
+    api: ApiClient, assigned_portal: Portal, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+
+    batch = assert_error(
+        api.post(portal_invites_path(assigned_portal), {"invite_type": "gold", "blank": 1}),
+        422,
+        "unknown_invite_type",
+    )
+    guest = assert_error(
+        api.post(
+            portal_invites_path(assigned_portal),
+            {"guests": [{"name": "A"}, {"name": "B", "invite_type": "gold"}]},
+        ),
+        422,
+        "unknown_invite_type",
+    )
+
+    assert list(batch["details"]["fields"]) == ["invite_type"]
+    assert list(guest["details"]["fields"]) == ["guests.1.invite_type"]
+    assert not Invite.objects.exists()
+
+
+def test_a_type_of_another_group_is_404(
+    api: ApiClient, assigned_portal: Portal, event: Event, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    add_type(make_group(organization=org, event=event, name="Sponsors"), "gold", "Gold")
+
+    body = assert_error(
+        api.post(portal_invites_path(assigned_portal), {"invite_type": "gold", "blank": 1}),
+        404,
+        "invite_type_not_found",
+    )
+
+    assert body["details"]["invite_type"] == "gold"
+    assert not Invite.objects.exists()
+
+
+def test_the_organizers_invites_take_an_event_type_by_code_or_id(
+    api: ApiClient, event: Event, group: PortalGroup, org: Organization
+) -> None:
+    give_credits(org, invite=10)
+    vip = add_type(group, "vip", "VIP", golden=True)
+
+    by_code = api.post(f"/events/{event.public_id}/invites", {"invite_type": "vip", "blank": 1})
+    by_id = api.post(
+        f"/events/{event.public_id}/invites",
+        {"guests": [{"name": "Ada", "invite_type": vip.public_id, "approval": True}]},
+    )
+    untyped = api.post(f"/events/{event.public_id}/invites", {"guests": [{"name": "Bea"}]})
+
+    assert by_code.json()["invites"][0]["invite_type"] == "vip"
+    assert by_code.json()["invites"][0]["golden"] is True
+    ada = by_id.json()["invites"][0]
+    assert (ada["invite_type"], ada["needs_approval"]) == ("vip", True)
+    assert untyped.json()["invites"][0]["invite_type"] is None
+    assert_error(
+        api.post(f"/events/{event.public_id}/invites", {"invite_type": "nope", "blank": 1}),
+        422,
+        "unknown_invite_type",
+    )
+
+
+def test_get_shows_the_chosen_entry_window_and_pending(
+    api: ApiClient, assigned_portal: Portal, event: Event, org: Organization
+) -> None:
+    from events.models import EntryWindow
+
+    give_credits(org, invite=5)
+    invite = generate_invites(assigned_portal, [GuestInput(name="Ada")], method="api").invites.get()
+    window = EntryWindow.objects.create(
+        organization=org,
+        event=event,
+        label="Thu 11:00",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
+    Invite.objects.filter(pk=invite.pk).update(entry_window=window, status=Invite.Status.PENDING)
+
+    body = api.get(f"/invites/{invite.public_id}").json()
+
+    assert (body["entry_window"], body["status"]) == (window.public_id, "pending")
+
+
+def test_an_outsider_cannot_generate_with_a_type(
+    outsider_api: ApiClient, assigned_portal: Portal, org: Organization
+) -> None:
+    give_credits(org, invite=5)
+
+    assert_error(
+        outsider_api.post(
+            portal_invites_path(assigned_portal), {"invite_type": "standard", "blank": 1}
+        ),
+        404,
+        "not_found",
+    )
+    assert not Invite.objects.exists()

@@ -24,6 +24,7 @@ from artsvp.locks import (
 from credits import ledger
 from credits.models import CreditKind
 from events.models import Event
+from invites import answers
 from invites import services as invites
 from invites.models import Invite
 from organizations.models import Organization
@@ -170,7 +171,7 @@ def test_an_rsvp_a_revocation_and_a_new_batch_race_without_deadlock(
         invite = Invite.objects.get(batch=batch)
 
         results = together(
-            partial(invites.respond, invite, accept=True),
+            partial(answers.respond, invite, accept=True),
             partial(invites.revoke_invite, invite),
             partial(
                 invites.generate_invites,
@@ -180,7 +181,7 @@ def test_an_rsvp_a_revocation_and_a_new_batch_race_without_deadlock(
             ),
         )
 
-        refused = (invites.InviteRevoked, invites.InviteNotRevocable)
+        refused = (answers.InviteRevoked, invites.InviteNotRevocable)
         assert [r for r in results if isinstance(r, Exception) and not isinstance(r, refused)] == []
         invite.refresh_from_db()
         portal.refresh_from_db()

@@ -351,7 +351,7 @@ def test_exhibitor_claims_the_portal_invites_guests_and_a_guest_accepts(
     guest = new_page()
     guest.goto(ada_link)
     expect(guest.get_by_role("heading", name="Dear Ada Lovelace,")).to_be_visible()
-    expect(guest.get_by_text("you may bring up to 1 guest")).to_be_visible()
+    expect(guest.get_by_text("and you may bring up to 1 guest")).to_be_visible()
     shot(guest, "guest-invite")
     guest.get_by_label("Yes, I'll be there").check()
     guest.get_by_label("Guests coming with you").select_option("1")

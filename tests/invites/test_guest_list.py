@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from invites.answers import respond
 from invites.models import Invite
-from invites.services import GuestInput, generate_invites, generate_organizer_invites, respond
+from invites.services import GuestInput, generate_invites, generate_organizer_invites
 from portals.models import CreditShortageNotice, PortalGroup
 from tests.conftest import give_credits, set_allocation
 from tests.invites.helpers import assign, balance

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -74,24 +74,38 @@ def test_the_guest_accepts_with_a_plus_one_and_sees_the_answer(invite):
     assert invite.status == Invite.Status.ACCEPTED
 
 
-def test_the_guest_can_change_their_answer_until_the_event_starts(invite):
+def test_the_guest_can_change_their_answer_until_answers_close(invite):
     browser = Client()
     browser.post(url(invite), {"answer": "accept", "plus_ones": "1"})
     browser.post(url(invite), {"answer": "decline"})
     invite.refresh_from_db()
     assert (invite.status, invite.plus_ones) == (Invite.Status.DECLINED, 0)
 
+    # A fair that has started still takes answers (its second day) ...
     event = invite.event
     event.starts_at = timezone.now() - timedelta(hours=1)
     event.save()
+    assert browser.post(url(invite), {"answer": "accept"}).status_code == 302
+    browser.post(url(invite), {"answer": "decline"})
+    # ... until the deadline the organizer set.
+    event.answers_close_at = timezone.now() - timedelta(minutes=1)
+    event.save()
     response = browser.post(url(invite), {"answer": "accept"})
     assert response.status_code == 422
-    assert "The event has started" in text(response)
+    assert "Answers closed on" in text(response)
     invite.refresh_from_db()
     assert invite.status == Invite.Status.DECLINED
     page = text(browser.get(url(invite)))
     assert "you can't make it" in page
     assert "Send my answer" not in page and "Update my answer" not in page
+
+
+def test_the_page_says_when_answers_close_in_the_events_zone(invite):
+    event = invite.event
+    event.answers_close_at = datetime(2031, 5, 18, 16, 0, tzinfo=UTC)
+    event.save()
+    page = text(Client().get(url(invite)))
+    assert "Answers close Sun 18 May, 18:00 CEST." in page
 
 
 def test_more_plus_ones_than_allowed_are_refused(invite):

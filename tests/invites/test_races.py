@@ -148,3 +148,39 @@ def test_the_same_idempotency_key_at_once_makes_one_batch(org, portal, event):
     assert Invite.objects.count() == 3
     assert balance(org) == 47
     call_command("check_ledger")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("credits", "winners"), [(5, 1), (8, 2)])
+def test_two_batches_of_different_types_at_once_share_the_credits_exactly(
+    org, group, credits, winners
+):
+    """Two types, one portal, one credit account: the portal lock serialises the
+    batches, so each type's allocation and the balance count exactly what was made."""
+    from tests.invites.type_helpers import add_type, used_by_type
+
+    portal = assign(make_portal(organization=org, group=group, name="Two types", allocation=10))
+    add_type(group, "vip", "VIP", allocations={portal: 10})
+    give_credits(org, invite=credits)
+
+    results = race(
+        2,
+        lambda i: generate_invites(
+            portal, [], blank=4, invite_type=("standard", "vip")[i], method="blank"
+        ),
+    )
+
+    made = [result for result in results if isinstance(result, InviteBatch)]
+    refused = [result for result in results if not isinstance(result, InviteBatch)]
+    assert len(made) == winners
+    assert all(isinstance(error, InsufficientCredits) for error in refused)
+    used = used_by_type(portal)
+    assert sorted(used[code][0] for code in ("standard", "vip")) == sorted(
+        [4] * winners + [0] * (2 - winners)
+    )
+    portal.refresh_from_db()
+    assert portal.invites_used == 4 * winners
+    assert balance(org) == credits - 4 * winners
+    assert Invite.objects.filter(portal=portal).count() == 4 * winners
+    call_command("check_ledger")

@@ -69,6 +69,8 @@ MUST_SHOW = {
         "guest.email (owner, one guest)",
         "guest.name (owner, CSV)",
         "tags (owner CSV)",
+        "label (owner, one guest)",
+        "label (owner CSV)",
         "guest.name (owner's blank link, answered)",
     ],
     "guests and the public": [

@@ -28,10 +28,10 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import Bundle, Purchase
-from events.models import Event
+from events.models import EntryWindow, Event
 from invites.models import Invite
 from organizations.models import Organization, TeamInvitation
-from portals.models import Portal, PortalGroup
+from portals.models import InviteType, Portal, PortalGroup
 from tests.billing.kit import (
     FakeStripe,
     bought,
@@ -271,9 +271,9 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     # --- The portal owner: claim, code sign-in, invites four ways ------------------------
     owner_email = p.email("portal.owner_email (claim)", kind="svg")
     owner = Client()
-    link = reverse("owner:link", args=[portal.token])
-    expect(owner.get(link), 200)
-    step(owner, "post", link, {"email": owner_email})
+    owner_link = reverse("owner:link", args=[portal.token])
+    expect(owner.get(owner_link), 200)
+    step(owner, "post", owner_link, {"email": owner_email})
     clients["owner"] = owner
     # The second portal's claim finds no portal credit left: the organizer is told.
     stranger = Client()
@@ -303,6 +303,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
             "single-name": p.text("guest.name (owner, one guest)"),
             "single-email": p.email("guest.email (owner, one guest)", kind="img"),
             "single-tags": ", ".join(p.short("tags (owner, one guest)")).replace(",", ";"),
+            "single-label": p.text("label (owner, one guest)"),
         },
     )
     step(
@@ -318,11 +319,12 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     )
     owner_csv = csv_bytes(
         [
-            ["name", "email", "tags", p.text("metadata key (owner CSV)", template=False)],
+            ["name", "email", "tags", "label", p.text("metadata key (owner CSV)", template=False)],
             [
                 p.text("guest.name (owner, CSV)"),
                 "csv-owner@example.com",
                 ";".join(p.short("tags (owner CSV)")),
+                p.text("label (owner CSV)"),
                 p.text("metadata value (owner CSV)"),
             ],
         ]
@@ -399,7 +401,13 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         alice_client,
         "post",
         generate,
-        {"method": "blank", "blank-submission": "a4", "blank-count": "3", "blank-plus_ones": "1"},
+        {
+            "method": "blank",
+            "blank-submission": "a4",
+            "blank-count": "3",
+            "blank-plus_ones": "1",
+            "blank-label": p.text("label (organizer, blank links)"),
+        },
     )
     closed_generate = reverse("invites:organizer_generate", args=[slug, closed_event.slug])
     step(
@@ -419,6 +427,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "name": p.text("guest.name (API, event)"),
         "email": p.email("guest.email (API)", kind="img"),
         "tags": p.short("tags (API)"),
+        "label": p.text("label (API)"),
         "metadata": {
             p.text("metadata key (API)", template=False): p.text("metadata value (API)"),
             "nested": {"html": p.text("metadata nested value (API)")},
@@ -482,6 +491,73 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         batch__method="single",
     )
     step(guest, "get", reverse("invites:guest", args=[opened_named.token]))
+
+    # --- Entry windows, a multi-use link, answers waiting for approval -----------------
+    # The window and the types are rows (their organizer pages are another
+    # feature's); the answers go through the guest's pages and the decisions
+    # through the guest list's buttons, which email the guests.
+    EntryWindow.objects.create(
+        organization=organization,
+        event=event,
+        label=p.short("entry window.label")[0],
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        capacity=500,
+    )
+    listed = InviteType.objects.create(
+        organization=organization,
+        group=group,
+        code="guest-list",
+        name=p.short("invite type.name")[1],
+        needs_approval=True,
+        plus_ones_allowed=1,
+        position=9,
+    )
+    owner_batch = invite(portal=portal, batch__method="single").batch
+    link = Invite.objects.create(
+        organization=organization,
+        event=event,
+        batch=owner_batch,
+        portal=portal,
+        label=p.text("invite.label (multi-use link)"),
+        uses=5,
+        plus_ones_allowed=1,
+        invite_type=invite(portal=portal, batch__method="single").invite_type,
+        shared_with_organizer=True,
+    )
+    step(
+        guest,
+        "post",
+        reverse("invites:guest", args=[link.token]),
+        {
+            "name": p.text("guest.name (multi-use link answer)"),
+            "email": p.email("guest.email (multi-use link answer)", kind="img"),
+            "plus_ones": "1",
+        },
+    )
+    waiting = [
+        Invite.objects.create(
+            organization=organization,
+            event=event,
+            batch=owner_batch,
+            portal=portal,
+            guest_name=p.text(f"guest.name (needs approval {n})"),
+            guest_email=p.email(f"guest.email (needs approval {n})", kind="svg"),
+            invite_type=listed,
+            needs_approval=True,
+            plus_ones_allowed=1,
+            shared_with_organizer=True,
+        )
+        for n in range(3)
+    ]
+    for pending in waiting:
+        step(guest, "post", reverse("invites:guest", args=[pending.token]), {"answer": "accept"})
+    for verb, pending in (("approve", waiting[0]), ("decline", waiting[1])):
+        step(
+            alice_client,
+            "post",
+            reverse(f"invites:{verb}", args=[slug, event.slug, pending.public_id]),
+        )
 
     # --- Emails: the organizer's and the owner's send forms, and the API's ------------
     subject = p.text("email.subject (organizer)") + " {{ name }} {{ event }}"
@@ -608,6 +684,10 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "api_portal": invite(batch__method="api", portal=portal),
         "closed_event": invite(event=closed_event),
         "paste": invite(batch__method="paste", portal__isnull=True),
+        "multi_use_link": Invite.objects.get(pk=link.pk),
+        "link_answer": invite(parent=link),
+        "approved": Invite.objects.get(pk=waiting[0].pk),
+        "pending": Invite.objects.get(pk=waiting[2].pk),
     }
     missing = [name for name, value in invites.items() if value is None]
     assert not missing, f"the world lacks invites: {missing}"

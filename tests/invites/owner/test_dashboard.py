@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from credits.models import CreditKind
+from invites.answers import respond
 from invites.models import Invite, InviteBatch
-from invites.services import GuestInput, generate_invites, respond
+from invites.services import GuestInput, generate_invites
 from portals.models import CreditShortageNotice, Portal
 from tests.conftest import give_credits, make_portal, set_allocation
 from tests.invites.helpers import assign, balance, live_invites, owner_client
