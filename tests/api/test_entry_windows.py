@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_organizer_invites
 from portals.services import live_types
 from tests.api.conftest import ApiClient, assert_error
 from tests.conftest import give_credits
 
-WINDOW = {
+WINDOW: dict[str, Any] = {
     "label": "VIP Preview — Thu 11:00",
     "starts_at": "2031-10-02T11:00:00",
     "ends_at": "2031-10-02T15:00:00",

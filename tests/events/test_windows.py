@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_labels_are_unique_per_event_in_any_case(event: Event) -> None:
     ],
 )
 def test_invalid_details_name_their_field(
-    event: Event, overrides: dict[str, object], field: str
+    event: Event, overrides: dict[str, Any], field: str
 ) -> None:
     if field == "ends_at":
         overrides = {"ends_at": thursday(event, 10)}

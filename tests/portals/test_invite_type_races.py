@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.db.models import Sum
 
@@ -39,11 +41,18 @@ def test_a_type_added_while_invites_are_generated_keeps_every_sum_right(group, o
         portal = assign(fresh_portal(group, round_number))
 
         results = together(
-            lambda portal=portal: generate_invites(
-                portal, [], blank=3, invite_type="standard", method=InviteBatch.Method.BLANK
+            partial(
+                generate_invites,
+                portal,
+                [],
+                blank=3,
+                invite_type="standard",
+                method=InviteBatch.Method.BLANK,
             ),
-            lambda n=round_number: invite_types.create_invite_type(
-                group, settings=TypeSettings(name=f"Tier {n}", code=f"tier-{n}")
+            partial(
+                invite_types.create_invite_type,
+                group,
+                settings=TypeSettings(name=f"Tier {round_number}", code=f"tier-{round_number}"),
             ),
         )
 
@@ -67,10 +76,15 @@ def test_removing_a_type_while_its_invites_are_generated_loses_no_place(group, o
         portal = assign(fresh_portal(group, round_number))
 
         results = together(
-            lambda portal=portal, code=vip.code: generate_invites(
-                portal, [], blank=2, invite_type=code, method=InviteBatch.Method.BLANK
+            partial(
+                generate_invites,
+                portal,
+                [],
+                blank=2,
+                invite_type=vip.code,
+                method=InviteBatch.Method.BLANK,
             ),
-            lambda vip=vip: invite_types.archive_invite_type(vip),
+            partial(invite_types.archive_invite_type, vip),
         )
 
         # Generation read the types before the removal: refused, 0 places left.

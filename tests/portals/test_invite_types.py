@@ -205,7 +205,9 @@ def test_usage_sums_each_type_over_the_portals(
 
     with django_assert_max_num_queries(2):  # type: ignore[operator]
         rows = [
-            (t.code, t.allocated, t.used, list(t.windows.all())) for t in types_with_usage(group)
+            # `allocated` and `used` are the queryset's annotations.
+            (t.code, t.allocated, t.used, list(t.windows.all()))  # type: ignore[attr-defined]
+            for t in types_with_usage(group)
         ]
 
     assert rows == [("standard", 14, 0, []), ("vip-preview", 5, 0, [])]
