@@ -36,13 +36,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from events.models import EntryWindow, Event
+from invites.guest_counts import places_taken, places_taken_by_window
 from invites.guests import MAX_NAME_LENGTH
 from invites.models import Invite
 from invites.services import InviteError
@@ -288,29 +289,14 @@ def admitting_windows(invite: Invite) -> list[EntryWindow]:
     )
 
 
-def _taken(invites: QuerySet[Invite]) -> int:
-    """Places the accepted guests among `invites` take: each guest and their plus-ones."""
-    totals = invites.filter(status=Invite.Status.ACCEPTED).aggregate(
-        guests=Count("id"), extra=Sum("plus_ones")
-    )
-    return totals["guests"] + (totals["extra"] or 0)
-
-
 def window_places(invite: Invite) -> list[WindowPlaces]:
     """The windows admitting `invite` with the places left for it (its own
     current answer not counted against it). For showing; decisions re-read
     under the window's lock."""
     windows = admitting_windows(invite)
-    capped = [window.pk for window in windows if window.capacity is not None]
-    taken: dict[int, int] = {}
-    if capped:
-        rows = (
-            Invite.objects.filter(entry_window_id__in=capped, status=Invite.Status.ACCEPTED)
-            .exclude(pk=invite.pk)
-            .values("entry_window_id")
-            .annotate(guests=Count("id"), extra=Sum("plus_ones"))
-        )
-        taken = {row["entry_window_id"]: row["guests"] + (row["extra"] or 0) for row in rows}
+    taken = places_taken_by_window(
+        [window.pk for window in windows if window.capacity is not None], exclude=invite
+    )
     return [
         WindowPlaces(
             window=window,
@@ -330,7 +316,7 @@ def check_capacity(invite: Invite, *, event: Event, window: EntryWindow | None, 
     assert transaction.get_connection().in_atomic_block, "decide under the rows' locks"
     others = Invite.objects.exclude(pk=invite.pk)
     if window is not None and window.capacity is not None:
-        spots_left = window.capacity - _taken(others.filter(entry_window_id=window.pk))
+        spots_left = window.capacity - places_taken(others.filter(entry_window_id=window.pk))
         if party > spots_left:
             alternatives = [
                 choice
@@ -341,7 +327,7 @@ def check_capacity(invite: Invite, *, event: Event, window: EntryWindow | None, 
                 window=window, spots_left=spots_left, party=party, alternatives=alternatives
             )
     if event.capacity is not None:
-        spots_left = event.capacity - _taken(others.filter(event_id=event.pk))
+        spots_left = event.capacity - places_taken(others.filter(event_id=event.pk))
         if party > spots_left:
             raise EventFull(spots_left=spots_left)
 

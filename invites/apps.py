@@ -10,6 +10,6 @@ class InvitesConfig(AppConfig):
         from invites import (
             emails,  # noqa: F401 (registers the invite email and its sent hook)
             event_page,  # noqa: F401 (the guest list link on the event page, events/page.py)
+            guest_counts,  # noqa: F401 (places taken per entry window, events/windows.py)
             portal_counts,  # noqa: F401 (accepted guests on portals' pages)
-            window_counts,  # noqa: F401 (places taken per entry window, events/windows.py)
         )

@@ -1,8 +1,9 @@
-"""The event page's guest list part: the link to it, and the guests per type and per window.
+"""The event page's guest list part: the link to it, and the guests per type.
 
 Registered with events' page registry (events/page.py) in InvitesConfig.ready().
-The counts are invites/guest_counts.py's, as on the guest list: what the
-organizer may see, against the windows' capacities.
+The counts are invites/guest_counts.py's, as on the guest list. The places
+taken per window are on the page's own entry-window table (portals/event_page.py,
+counted by the same guest_counts rule); the guest list has the full window table.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from events.models import Event
 from events.page import register_event_page_part
-from invites.guest_counts import event_types, event_windows, type_counts, window_counts
+from invites.guest_counts import event_types, type_counts
 
 
 def guest_list_context(event: Event) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def guest_list_context(event: Event) -> dict[str, Any]:
         "guest_list_url": reverse("invites:guest_list", args=[event.organization.slug, event.slug]),
         # A group with one type hides it: no table when no group has several.
         "guest_type_counts": type_counts(event, types) if types.shown else [],
-        "guest_window_counts": window_counts(event, event_windows(event)),
+        "guest_window_counts": [],
     }
 
 

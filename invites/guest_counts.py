@@ -27,6 +27,7 @@ group's row in the counts is named after the group.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from django.utils.translation import gettext
 
 from events.models import EntryWindow, Event
 from events.templatetags.event_tags import DAY, EN_DASH, TIME
+from events.windows import register_window_counter
 from invites.models import Invite
 from portals.models import InviteType, PortalAllocation
 
@@ -45,6 +47,42 @@ DECLINED = Q(status=Invite.Status.DECLINED)
 # A generated invite (a link), not an answer to a multi-use link.
 _GENERATED = Q(parent__isnull=True)
 _LIVE = ~Q(status=Invite.Status.REVOKED)
+
+
+# --- Places taken: the one rule capacity decisions and every page count with ---
+
+
+def places_taken(invites: QuerySet[Invite]) -> int:
+    """Places the accepted guests among `invites` take: each guest and their plus-ones
+    (golden guests too: they skip capacity, not the room; pending answers take none)."""
+    totals = invites.filter(ACCEPTED).aggregate(
+        guests=Count("id"), extra=Sum("plus_ones", default=0)
+    )
+    return int(totals["guests"]) + int(totals["extra"])
+
+
+def places_taken_by_window(
+    window_ids: Collection[int], *, exclude: Invite | None = None
+) -> dict[int, int]:
+    """{window id: places taken} in one query; a window nobody took is missing.
+    `exclude`: an invite whose own current answer does not count against it."""
+    if not window_ids:
+        return {}
+    invites = Invite.objects.filter(entry_window_id__in=list(window_ids))
+    if exclude is not None:
+        invites = invites.exclude(pk=exclude.pk)
+    rows = (
+        invites.filter(ACCEPTED)
+        .order_by()
+        .values("entry_window_id")
+        .annotate(guests=Count("id"), extra=Sum("plus_ones", default=0))
+        .values_list("entry_window_id", "guests", "extra")
+    )
+    return {window_id: guests + extra for window_id, guests, extra in rows}
+
+
+# Events' pages count through this (events/windows.py's registry).
+register_window_counter(places_taken_by_window)
 
 
 def organizer_invites(event: Event) -> QuerySet[Invite]:

@@ -169,7 +169,9 @@ class TestOnThePages:
     def test_the_event_page_shows_the_counts(self, org, event, fair, alice_client):
         response = alice_client.get(reverse("events:detail", args=[org.slug, event.slug]))
         page = text(response)
-        assert "Guests per invite type" in page and "Guests per entry window" in page
+        assert "Guests per invite type" in page
+        # One table of windows on the event page: the setup table with places taken.
+        assert "Entry windows" in page and "Guests per entry window" not in page
         assert "Thursday preview" in page
         assert by_label(response.context["guest_type_counts"])["VIP"] == (4, 3, 2, 0)
 
