@@ -68,6 +68,7 @@ class TypeAllocation:
     name: str
     size: int
     used: int
+    plus_ones: int = 0
 
     @property
     def remaining(self) -> int:
@@ -81,7 +82,11 @@ def portal_type_allocations(portal: Portal) -> list[TypeAllocation]:
     ).select_related("invite_type")
     return [
         TypeAllocation(
-            code=row.invite_type.code, name=row.invite_type.name, size=row.size, used=row.used
+            code=row.invite_type.code,
+            name=row.invite_type.name,
+            size=row.size,
+            used=row.used,
+            plus_ones=row.invite_type.plus_ones_allowed,
         )
         for row in rows
     ]

@@ -63,16 +63,21 @@ class PortalGroupForm(forms.ModelForm):
             "share_all_invites",
         ]
         labels = {
-            "instructions": "Instructions for portal owners",
-            "share_all_invites": "Share all invites with the organizer",
+            "instructions": _("Instructions for portal owners"),
+            "share_all_invites": _("Share all invites with the organizer"),
         }
         help_texts = {
-            "name": "For example “Exhibitors”, “Sponsors” or “VIP partners”.",
-            "instructions": "Shown to portal owners when they open their portal, "
-            "and in the email with their link.",
-            "share_all_invites": "Off: you see a portal's guests once they accept "
-            "(exhibitors keep their client lists private). On: you see every invite "
-            "the portals generate.",
+            "name": _("For example “Exhibitors”, “Sponsors” or “VIP partners”."),
+            "instructions": _(
+                "Shown to portal owners when they open their portal, "
+                "and in the email with their link."
+            ),
+            "share_all_invites": _(
+                "Off: you see a portal's guests once they accept "
+                "(exhibitors keep their client lists private). On: you see every invite "
+                "the portals generate. A change applies to invites generated afterwards: "
+                "each invite keeps the rule it was generated under."
+            ),
         }
         widgets = {
             "name": forms.TextInput(attrs={"autofocus": True}),

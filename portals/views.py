@@ -162,6 +162,7 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
             "summary": summary,
             "invite_types": types,
             "several_types": len(live) > 1,
+            "live_type_count": len(live),
             "can_add_type": len(live) < MAX_INVITE_TYPES,
             "nav_section": "events",
         },
