@@ -95,7 +95,7 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     )
     add_window(
         organizer,
-        label="VIP Thu–Sun",
+        label="VIP Thu to Sun",
         day=day,
         starts="15:00",
         ends="20:00",
@@ -179,11 +179,11 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     for name in ("Leo Berg", "Mia Roth"):
         guest.goto(links[name])
         guest.get_by_label("Yes, I'll be there").check()
-        guest.get_by_label("VIP Thu–Sun").check()
+        guest.get_by_label("VIP Thu to Sun").check()
         guest.get_by_role("button", name="Send my answer").click()
-        expect(guest.locator(".entry-window")).to_contain_text("Your entry: VIP Thu–Sun")
+        expect(guest.locator(".entry-window")).to_contain_text("Your entry: VIP Thu to Sun")
     guest.goto(links["Noor Haddad"])
-    expect(guest.get_by_label("VIP Thu–Sun")).to_be_disabled()
+    expect(guest.get_by_label("VIP Thu to Sun")).to_be_disabled()
     guest.get_by_label("Yes, I'll be there").check()
     guest.get_by_label("Public evening").check()
     guest.get_by_role("button", name="Send my answer").click()
@@ -202,14 +202,14 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     rows = organizer.locator("table tbody tr")
     for name, window in (
         ("Ada Lovelace", "VIP Preview Thu 11:00"),
-        ("Leo Berg", "VIP Thu–Sun"),
-        ("Mia Roth", "VIP Thu–Sun"),
+        ("Leo Berg", "VIP Thu to Sun"),
+        ("Mia Roth", "VIP Thu to Sun"),
         ("Noor Haddad", "Public evening"),
         ("Otto Klee", "Public evening"),
     ):
         expect(rows.filter(has_text=name)).to_contain_text(window)
     per_window = organizer.locator("table").filter(has_text="Room")
-    expect(per_window.locator("tr").filter(has_text="VIP Thu–Sun")).to_contain_text("Full")
+    expect(per_window.locator("tr").filter(has_text="VIP Thu to Sun")).to_contain_text("Full")
     assert serious_accessibility_violations(organizer) == []
     shot(organizer, "who-comes-when")
     assert dict(
@@ -218,8 +218,8 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
         )
     ) == {
         "Ada Lovelace": "VIP Preview Thu 11:00",
-        "Leo Berg": "VIP Thu–Sun",
-        "Mia Roth": "VIP Thu–Sun",
+        "Leo Berg": "VIP Thu to Sun",
+        "Mia Roth": "VIP Thu to Sun",
         "Noor Haddad": "Public evening",
         "Otto Klee": "Public evening",
     }
