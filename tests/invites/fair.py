@@ -1,8 +1,8 @@
 """A fair for the organizer's views' tests: three invite types, two entry windows,
 guests in every state, a multi-use link and its answers.
 
-Answers are written as rows here (the answer services are tested in their own
-files): what the lists count is rows, however they got their state.
+Answers go through the answer services (invites/answers.py, invites/approvals.py),
+so the lists count rows exactly as guests and the organizer leave them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from events.models import EntryWindow, Event
+from invites import answers, approvals
 from invites.models import Invite
 from invites.services import GuestInput, generate_invites
 from portals import rules
@@ -61,37 +62,35 @@ def add_window(event: Event, label: str, *, day: int, capacity: int | None) -> E
 
 
 def answer(invite: Invite, status: str, *, window: EntryWindow | None = None, plus_ones: int = 0):
-    """The guest's answer as a row (the state the answer services leave)."""
-    Invite.objects.filter(pk=invite.pk).update(
-        status=status, entry_window=window, plus_ones=plus_ones
-    )
+    """The guest answers on their page; ACCEPTED for an invite that needs approval
+    is the organizer's approval after it, PENDING needs such an invite."""
+    if status == Invite.Status.DECLINED:
+        answers.respond(invite, accept=False)
+    else:
+        answered = answers.respond(invite, accept=True, plus_ones=plus_ones, window=window)
+        if status == Invite.Status.ACCEPTED and answered.status == Invite.Status.PENDING:
+            approvals.approve(answered)
     invite.refresh_from_db()
+    assert invite.status == status, (invite.status, status)
     return invite
 
 
 def answer_link(link: Invite, name: str, status: str, **fields: Any) -> Invite:
-    """One person's answer to a multi-use link: a child row as the answer service makes it."""
-    child = Invite.objects.create(
-        organization_id=link.organization_id,
-        event_id=link.event_id,
-        batch_id=link.batch_id,
-        portal_id=link.portal_id,
-        parent=link,
-        invite_type_id=link.invite_type_id,
-        label=link.label,
-        tags=link.tags,
-        metadata=link.metadata,
-        shared_with_organizer=link.shared_with_organizer,
-        plus_ones_allowed=link.plus_ones_allowed,
-        guest_name=name,
-        guest_email=f"{name.lower().replace(' ', '.')}@example.com",
-        uses=1,
-        uses_taken=1,
-        status=status,
-        **fields,
+    """One person's answer through a multi-use link (answers.answer_link), then
+    the state asked for: declined by the guest, or approved by the organizer."""
+    child = answers.answer_link(
+        link,
+        name=name,
+        email=f"{name.lower().replace(' ', '.')}@example.com",
+        window=fields.get("entry_window"),
     )
-    Invite.objects.filter(pk=link.pk).update(uses_taken=link.uses_taken + 1)
+    if status == Invite.Status.DECLINED:
+        answers.respond(child, accept=False)
+    elif status == Invite.Status.ACCEPTED and child.status == Invite.Status.PENDING:
+        approvals.approve(child)
+    child.refresh_from_db()
     link.refresh_from_db()
+    assert child.status == status, (child.status, status)
     return child
 
 
@@ -122,19 +121,25 @@ def build_fair(org: Any, event: Event, portal: Portal) -> Fair:
         one("VIP Accepted", "vip"), Invite.Status.ACCEPTED, window=thursday, plus_ones=1
     )
     fair.invites["vip_pending"] = answer(
-        one("VIP Waiting", "vip"), Invite.Status.PENDING, window=thursday
+        one("VIP Waiting", "vip", needs_approval=True), Invite.Status.PENDING, window=thursday
     )
     fair.invites["declined"] = answer(one("Std Declined", "standard"), Invite.Status.DECLINED)
     fair.invites["unanswered"] = one("Std Unanswered", "standard")
     fair.invites["public_accepted"] = answer(
         one("Public Accepted", "public"), Invite.Status.ACCEPTED, window=friday
     )
+    # The link's answers wait for the organizer: one is approved, one still waits.
     link = generate_invites(
-        portal, [GuestInput(label="Team Nord", uses=3)], invite_type="vip", method="blank"
+        portal,
+        [GuestInput(label="Team Nord", uses=3, needs_approval=True)],
+        invite_type="vip",
+        method="blank",
     ).invites.get()
     fair.invites["link"] = link
     fair.invites["link_accepted"] = answer_link(
         link, "Link Accepted", Invite.Status.ACCEPTED, entry_window=thursday
     )
-    fair.invites["link_pending"] = answer_link(link, "Link Waiting", Invite.Status.PENDING)
+    fair.invites["link_pending"] = answer_link(
+        link, "Link Waiting", Invite.Status.PENDING, entry_window=friday
+    )
     return fair

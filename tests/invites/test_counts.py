@@ -198,6 +198,8 @@ class TestOnThePages:
         )
         for invite in batch.invites.all():
             answer(invite, Invite.Status.ACCEPTED, window=saturday)
-        answer_link(fair.invites["link"], "Late Answer", Invite.Status.DECLINED)
+        answer_link(
+            fair.invites["link"], "Late Answer", Invite.Status.DECLINED, entry_window=fair.friday
+        )
         with django_assert_max_num_queries(len(few.captured_queries)):
             assert alice_client.get(url).status_code == 200

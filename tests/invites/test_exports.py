@@ -141,7 +141,7 @@ class TestMetadata:
         header, rows = export(alice_client, org, event)
         assert "metadata.secret-key" not in header and "Hidden" not in by_name(rows)
         # Once the guest accepts, the organizer sees them, and their metadata.
-        answer(private, Invite.Status.ACCEPTED)
+        answer(private, Invite.Status.ACCEPTED, window=fair.friday)
         header, rows = export(alice_client, org, event)
         assert by_name(rows)["Hidden"]["metadata.secret-key"] == "x"
 

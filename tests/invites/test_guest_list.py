@@ -289,7 +289,7 @@ class TestTypesWindowsAndLinks:
         with django_assert_max_num_queries(40) as few:
             alice_client.get(guest_list(org, event))
         add_type(portal, name="Press", code="press", position=3, places=60)
-        saturday = add_window(event, "Saturday", day=2, capacity=10)
+        saturday = add_window(event, "Saturday", day=2, capacity=30)
         batch = generate_invites(
             portal,
             [GuestInput(name=f"P{i}", metadata={"k": i}) for i in range(40)],
@@ -298,7 +298,9 @@ class TestTypesWindowsAndLinks:
         )
         for invite in batch.invites.all()[:20]:
             answer(invite, Invite.Status.ACCEPTED, window=saturday)
-        answer_link(fair.invites["link"], "Late Answer", Invite.Status.ACCEPTED)
+        answer_link(
+            fair.invites["link"], "Late Answer", Invite.Status.ACCEPTED, entry_window=fair.friday
+        )
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = alice_client.get(guest_list(org, event))
         assert response.status_code == 200 and len(response.context["rows"]) == 49
