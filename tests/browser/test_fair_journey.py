@@ -7,6 +7,7 @@ The database is read only to check what the pages claim.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -54,7 +55,7 @@ def link_of(page: Any, text: str) -> str:
 
 
 def test_tiers_and_windows_from_setup_to_who_comes_when(
-    live_server, page, new_page, shot, org, alice, event, group, portal, sign_in
+    live_server, page, new_page, shot, org, alice, event, group, portal, sign_in, mailoutbox
 ):
     give_credits(org, portal=1, invite=10)
     sign_in(page, alice)
@@ -155,6 +156,20 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     ).to_be_visible()
     exhibitor.get_by_role("link", name="Galerie Nord").first.click()
     shot(exhibitor, "dashboard-types")
+
+    # The exhibitor emails every guest with an address, whatever their type.
+    exhibitor.get_by_role("link", name="Email all not yet emailed").click()
+    expect(exhibitor.get_by_text("4 guests will receive this email")).to_be_visible()
+    exhibitor.get_by_role("button", name="Preview").click()
+    exhibitor.get_by_role("button", name="Send 4 emails").click()
+    expect(exhibitor.get_by_text("4 emails on the way.")).to_be_visible()
+    emailed = {message.to[0]: message.body for message in mailoutbox}
+    assert set(emailed) == {
+        "ada@example.com",
+        "leo@example.com",
+        "mia@example.com",
+        "noor@example.com",
+    }
     numbers = {
         row.invite_type.code: (row.size, row.used)
         for row in PortalAllocation.objects.filter(portal=portal).select_related("invite_type")
@@ -162,10 +177,16 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     assert numbers == {"vip-preview": (10, 1), "vip": (20, 3), "public-days": (50, 1)}
 
     # Guests pick their window: Ada (VIP Preview) may come to the preview or the VIP window...
+    # The guests follow the links in their emails (the blank link is handed out by hand).
+    exhibitor.goto(live_server.url + reverse("owner:dashboard", args=[portal.public_id]))
     links = {
-        name: link_of(exhibitor, name)
-        for name in ("Ada Lovelace", "Leo Berg", "Mia Roth", "Noor Haddad", "Studio team")
+        name: re.search(
+            r"http\S+/i/\S+/", emailed[f"{name.split()[0].lower()}@example.com"]
+        ).group()
+        for name in ("Ada Lovelace", "Leo Berg", "Mia Roth", "Noor Haddad")
     }
+    assert links["Ada Lovelace"] == link_of(exhibitor, "Ada Lovelace")
+    links["Studio team"] = link_of(exhibitor, "Studio team")
     guest = new_page()
     guest.set_viewport_size({"width": 390, "height": 844})
     guest.goto(links["Ada Lovelace"])
