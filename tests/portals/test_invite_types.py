@@ -4,6 +4,7 @@ allocation rows every portal gets of them."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def vip(**overrides: object) -> TypeSettings:
         "default_allocation": 5,
     }
     fields.update(overrides)
-    return TypeSettings(**fields)  # type: ignore[arg-type]
+    return TypeSettings(**fields)  # type: ignore[arg-type]  # the tests' overrides, typed per field by the dataclass
 
 
 def sizes(portal: Portal) -> dict[str, tuple[int, int]]:
@@ -159,10 +160,10 @@ def test_a_type_without_invites_is_deleted_with_its_allocations(
 
 
 def test_a_type_with_invites_is_archived_and_its_allocations_shrink_to_what_was_used(
-    group: PortalGroup, portal: Portal, org: object
+    group: PortalGroup, portal: Portal, org: Any
 ) -> None:
     invite_type = create_invite_type(group, settings=vip())
-    give_credits(org, invite=5)  # type: ignore[arg-type]
+    give_credits(org, invite=5)
     generate_invites(
         assign(portal), [], blank=2, invite_type="vip-preview", method=InviteBatch.Method.BLANK
     )
@@ -198,12 +199,12 @@ def test_a_group_of_one_type_keeps_its_defaults_and_the_types_in_step(group: Por
 
 
 def test_usage_sums_each_type_over_the_portals(
-    group: PortalGroup, portal: Portal, django_assert_max_num_queries: object
+    group: PortalGroup, portal: Portal, django_assert_max_num_queries: Any
 ) -> None:
     create_invite_type(group, settings=vip())
     make_portal(group=group, name="Studio Aalto", allocation=4)  # standard only
 
-    with django_assert_max_num_queries(2):  # type: ignore[operator]
+    with django_assert_max_num_queries(2):
         rows = [
             # `allocated` and `used` are the queryset's annotations.
             (t.code, t.allocated, t.used, list(t.windows.all()))  # type: ignore[attr-defined]
@@ -214,7 +215,7 @@ def test_usage_sums_each_type_over_the_portals(
 
 
 def test_an_archived_type_keeps_its_windows_when_a_window_is_edited(
-    group: PortalGroup, portal: Portal, org: object, event: Event
+    group: PortalGroup, portal: Portal, org: Any, event: Event
 ) -> None:
     from events.windows import WindowDetails
     from portals import invite_types
@@ -226,7 +227,7 @@ def test_an_archived_type_keeps_its_windows_when_a_window_is_edited(
         details=WindowDetails(label="VIP", starts_at=local, ends_at=local + timedelta(hours=2)),
         invite_types=[preview],
     )
-    give_credits(org, invite=1)  # type: ignore[arg-type]
+    give_credits(org, invite=1)
     generate_invites(
         assign(portal), [], blank=1, invite_type="vip-preview", method=InviteBatch.Method.BLANK
     )
