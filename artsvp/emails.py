@@ -9,11 +9,18 @@ templates render with autoescape off (a guest's name reads as written), so
 their output is raw user text, and a page that shows it must escape it. The
 HTML part is escaped by its template, but it is a whole document: pages show
 it only through the preview frame's own response, never inside theirs.
+
+A message may carry files (`Attachment`): a calendar entry, an image. An
+image with an `inline_id` is shown inside the HTML part (`<img
+src="cid:<inline_id>">`): the message becomes multipart/related.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email import encoders
+from email.mime.base import MIMEBase
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +60,39 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email. `params` are extra Content-Type parameters
+    (`method=REQUEST` for a calendar invitation); `inline_id` makes it an
+    inline part the HTML refers to as `cid:<inline_id>`."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    inline_id: str = ""
+
+    def mime_part(self) -> MIMEBase:
+        maintype, subtype = self.mimetype.split("/", 1)
+        part = MIMEBase(maintype, subtype)
+        for name, value in self.params.items():
+            part.set_param(name, value)
+        part.set_payload(self.content)
+        encoders.encode_base64(part)
+        disposition = "inline" if self.inline_id else "attachment"
+        part.add_header("Content-Disposition", disposition, filename=self.filename)
+        if self.inline_id:
+            part.add_header("Content-ID", f"<{self.inline_id}>")
+        return part
+
+
 def build_message(
-    name: str, to: str, context: dict[str, Any], *, reply_to: str | None = None
+    name: str,
+    to: str,
+    context: dict[str, Any],
+    *,
+    reply_to: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMultiAlternatives:
     email = render_email(name, context)
     message = EmailMultiAlternatives(
@@ -65,6 +103,10 @@ def build_message(
         reply_to=[reply_to] if reply_to else None,
     )
     message.attach_alternative(email.html, "text/html")
+    for attachment in attachments:
+        message.attach(attachment.mime_part())
+    if any(attachment.inline_id for attachment in attachments):
+        message.mixed_subtype = "related"
     return message
 
 

@@ -26,7 +26,9 @@ holding the first):
   portal, whose KEY SHARE its insert needs while revoking the link holds
   the portal: invites/answers.py); revoking an invite: portal -> invite
   (invites/services.py);
-- emailing invites: invite -> delivery (queueing, then the worker).
+- emailing invites: invite -> delivery (queueing, then the worker);
+- confirmations and check-in codes: invite -> check-in pass -> delivery
+  (door/services.py).
 
 How: a service opens its transaction with `locking_transaction()` instead
 of `transaction.atomic(durable=True)` and takes every lock through
@@ -75,6 +77,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "events.Event",
     "events.EntryWindow",
     "invites.Invite",
+    "door.CheckInPass",
     "deliveries.Delivery",
 )
 _RANK = {label: rank for rank, label in enumerate(LOCK_ORDER)}

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "portals",
     "credits",
     "billing",
+    "door",
     "invites",
     "deliveries",
     # Above every domain app: it seeds them all.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("invites.owner.urls")),
     path("", include("credits.urls")),
     path("", include("billing.urls")),
+    path("", include("door.urls")),
     path("", include("invites.urls")),
     path("", include("deliveries.urls")),
 ]

@@ -5,6 +5,10 @@ registered for its template (`@email_context("portal-link")` in an app's
 `emails.py`, imported at start-up by that app's AppConfig.ready()), which
 turns stored ids into fresh rows at send time and may decide the message is
 no longer wanted (`SkipDelivery`). The outbox knows no template by name.
+
+A template may also register the files its message carries
+(`@email_attachments("door-confirmation")`): built at send time from the row
+and the context just built, so they match the message they go with.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 
-from artsvp.emails import build_message
+from artsvp.emails import Attachment, build_message
 from deliveries.models import Delivery
 
 ContextBuilder = Callable[[Delivery], dict[str, Any]]
 _BUILDERS: dict[str, ContextBuilder] = {}
+AttachmentsBuilder = Callable[[Delivery, dict[str, Any]], list[Attachment]]
+_ATTACHMENTS: dict[str, AttachmentsBuilder] = {}
 
 
 class SkipDelivery(Exception):
@@ -36,6 +42,16 @@ def email_context(template: str) -> Callable[[ContextBuilder], ContextBuilder]:
     return register
 
 
+def email_attachments(template: str) -> Callable[[AttachmentsBuilder], AttachmentsBuilder]:
+    """Register the function that builds `template`'s files from its row and context."""
+
+    def register(builder: AttachmentsBuilder) -> AttachmentsBuilder:
+        _ATTACHMENTS[template] = builder
+        return builder
+
+    return register
+
+
 def delivery_context(delivery: Delivery) -> dict[str, Any]:
     """The context `delivery`'s template renders: built now, or the stored one."""
     builder = _BUILDERS.get(delivery.template)
@@ -43,9 +59,12 @@ def delivery_context(delivery: Delivery) -> dict[str, Any]:
 
 
 def build_delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
+    context = delivery_context(delivery)
+    attachments = _ATTACHMENTS.get(delivery.template)
     return build_message(
         delivery.template,
         delivery.recipient,
-        delivery_context(delivery),
+        context,
         reply_to=delivery.reply_to or None,
+        attachments=attachments(delivery, context) if attachments else (),
     )

@@ -45,6 +45,7 @@ from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from events.models import EntryWindow, Event
 from invites.guest_counts import places_taken, places_taken_by_window
 from invites.guests import MAX_NAME_LENGTH
+from invites.hooks import answer_changed
 from invites.models import Invite
 from invites.services import InviteError
 from portals.models import Portal
@@ -474,6 +475,7 @@ def respond(
                 "updated_at",
             ]
         )
+        answer_changed(locked)
     return locked
 
 
@@ -556,4 +558,5 @@ def answer_link(
         locked.uses_taken += 1
         if locked.opened_at is None:
             Invite.objects.filter(pk=locked.pk, opened_at__isnull=True).update(opened_at=now)
+        answer_changed(answer)
     return answer

@@ -19,6 +19,7 @@ from artsvp.locks import lock_existing_row, locking_transaction
 from deliveries.services import queue_email
 from invites.answers import check_capacity, lock_for_answer
 from invites.emails import ANSWER_APPROVED, ANSWER_DECLINED
+from invites.hooks import answer_changed
 from invites.models import Invite
 from invites.services import InviteError
 
@@ -63,6 +64,7 @@ def approve(invite: Invite, *, actor: Any = None) -> Invite:
         locked.status = Invite.Status.ACCEPTED
         locked.save(update_fields=["status", "updated_at"])
         _email_guest(locked, ANSWER_APPROVED, actor=actor)
+        answer_changed(locked)
     logger.info("Answer %s approved by %s", locked.public_id, getattr(actor, "pk", None))
     return locked
 
@@ -78,6 +80,7 @@ def decline_pending(invite: Invite, *, actor: Any = None) -> Invite:
         locked.plus_ones = 0
         locked.save(update_fields=["status", "entry_window", "plus_ones", "updated_at"])
         _email_guest(locked, ANSWER_DECLINED, actor=actor)
+        answer_changed(locked)
     logger.info("Answer %s declined by %s", locked.public_id, getattr(actor, "pk", None))
     return locked
 

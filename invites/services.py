@@ -47,6 +47,7 @@ from invites.guests import (
     check_guest,
     metadata_problem,
 )
+from invites.hooks import answer_changed
 from invites.models import Invite, InviteBatch
 from portals.models import InviteType, Portal
 from portals.notifications import notify_credit_shortage
@@ -645,6 +646,7 @@ def revoke_invite(invite: Invite, *, actor: Any = None) -> Invite:
         locked.status = Invite.Status.REVOKED
         locked.revoked_at = now
         locked.save(update_fields=["status", "revoked_at", "updated_at"])
+        answer_changed(locked)
         if locked.portal is not None and locked.invite_type_id is not None:
             # The link's places that nobody took go back (all of them for a
             # single-use invite).

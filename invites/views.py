@@ -37,6 +37,7 @@ from invites.generate_views import (
     organizer_credits_message,
     organizer_setup,
 )
+from invites.hooks import guest_page_parts
 from invites.models import Invite
 from invites.services import InviteNotRevocable, revoke_invite
 from organizations.access import OrganizationRequest, organization_view
@@ -140,6 +141,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
             "windows": windows,
             "closed_reason": closed_reason,
             "deadline": deadline_text(event),
+            "page_parts": guest_page_parts(invite),
             "answered": invite.status
             in (Invite.Status.ACCEPTED, Invite.Status.DECLINED, Invite.Status.PENDING),
         },

@@ -505,6 +505,20 @@ PAGES: list[Page] = [
         label="answers waiting for approval",
     ),
     Page("invites:guest", ("guest",), kwargs=guest("revoked"), status=410, label="revoked"),
+    # --- The door: the accepted guest's calendar file, a new check-in code ------------------
+    Page("door:calendar", ("guest",), kwargs=guest("approved")),
+    Page("door:calendar", ("guest",), kwargs=guest("pending"), status=404, label="pending"),
+    Page(
+        "door:replace_code",
+        ORGANIZERS,
+        kwargs=lambda world, client: {
+            "org_slug": world.org_slug,
+            "event_slug": world.event.slug,
+            "invite_id": world.invites["approved"].public_id,
+        },
+        post=lambda world, client: {},
+        status=302,
+    ),
     Page(
         "invites:guest",
         ("guest",),

@@ -1,0 +1,77 @@
+"""What the apps above invites hear about a guest's answer.
+
+The door (door/, above invites) sends a confirmation with a check-in code
+when a guest is accepted, and a calendar cancellation when they are no
+longer coming. Invites must not import it, so the door registers a callback
+here from its AppConfig.ready() (`on_answer_changed`), and every service that
+changes an invite's answer, plus-ones, window or status calls
+`answer_changed(invite)` inside its transaction: the callbacks run once that
+transaction commits (a rollback tells nobody), with the invite's id, and read
+the invite fresh. A callback decides itself whether anything it cares about
+changed; being told twice is harmless.
+
+The guest page offers the same kind of registry for what the apps above
+show there (`register_guest_page_part`: the door's QR code once accepted).
+
+Callers: answers.respond and answers.answer_link (the answer it creates),
+approvals.approve and approvals.decline_pending, services.revoke_invite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from invites.models import Invite
+
+AnswerCallback = Callable[[int], None]
+# "module.qualname" -> callback: a module imported twice (autoreload, tests)
+# replaces its callback instead of adding a second one.
+_CALLBACKS: dict[str, AnswerCallback] = {}
+
+
+def on_answer_changed(callback: AnswerCallback) -> AnswerCallback:
+    """Register `callback(invite_id)`, run after commit when an invite's answer changes."""
+    _CALLBACKS[f"{callback.__module__}.{callback.__qualname__}"] = callback
+    return callback
+
+
+def answer_changed(invite: Invite) -> None:
+    """Tell the registered callbacks, once the caller's transaction commits."""
+    for callback in list(_CALLBACKS.values()):
+        # robust: a failing listener is logged; the answer is committed already.
+        transaction.on_commit(partial(callback, invite.pk), robust=True)
+
+
+# --- What the guest page shows for the apps above ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuestPagePart:
+    """A template the guest page includes below the answer, with its own context
+    (`part` in the template); `context` returns None when the part has nothing to show."""
+
+    template: str
+    context: Callable[[Invite], Mapping[str, Any] | None]
+
+
+_GUEST_PAGE_PARTS: dict[str, GuestPagePart] = {}
+
+
+def register_guest_page_part(name: str, part: GuestPagePart) -> None:
+    """Add a part to the guest page (/i/<token>/); a name registered again is replaced."""
+    _GUEST_PAGE_PARTS[name] = part
+
+
+def guest_page_parts(invite: Invite) -> list[dict[str, Any]]:
+    """The parts to include, each `{"template": ..., "context": ...}`."""
+    shown = []
+    for part in _GUEST_PAGE_PARTS.values():
+        context = part.context(invite)
+        if context is not None:
+            shown.append({"template": part.template, "context": context})
+    return shown
