@@ -55,7 +55,9 @@ def test_approving_accepts_and_emails_the_guest(
         window,
         1,
     )
-    [message] = mail.outbox
+    # The decision, then the door's confirmation with the check-in code (tests/door/).
+    message, confirmation = mail.outbox
+    assert confirmation.subject == "Your check-in code for Spring Fair"
     assert message.to == [pending.guest_email]
     assert message.subject == "You're on the list for Spring Fair"
     assert "approved your answer" in message.body
@@ -157,7 +159,8 @@ def test_the_organizer_approves_from_the_guest_list(
     ]
     pending.refresh_from_db()
     assert pending.status == Invite.Status.ACCEPTED
-    assert len(mail.outbox) == 1
+    # The decision and the door's confirmation.
+    assert len(mail.outbox) == 2
 
 
 def test_a_member_declines_and_a_refusal_is_a_message(bob_client, pending):

@@ -27,6 +27,8 @@ from tests.security.world import World
 pytestmark = pytest.mark.django_db
 
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
+# Calendar files (door/calendar.py): text values escaped by icalendar, never rendered as a page.
+CALENDAR = "text/calendar"
 ADMIN_ROWS_PER_MODEL = 4
 # Fields each group of pages must show somewhere (escaped), so a page that
 # stopped showing data cannot make the test pass vacuously.
@@ -128,7 +130,7 @@ def check_response(
         problems.extend(f"{where}: {found}" for found in unescaped(content, world.payloads))
         if seen is not None:
             seen |= shown_escaped(content)
-    elif not content_type.startswith((JSON, CSV)):
+    elif not content_type.startswith((JSON, CSV, CALENDAR)):
         problems.append(f"{where}: served as {content_type!r}")
     return problems
 

@@ -477,6 +477,8 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         },
     )
     declining = invite(guest_email="decline@example.com")
+    # Accepted first, then declined: the door's confirmation, then its cancellation.
+    step(guest, "post", reverse("invites:guest", args=[declining.token]), {"answer": "accept"})
     step(guest, "post", reverse("invites:guest", args=[declining.token]), {"answer": "decline"})
     revoked = invite(guest_email="revoke@example.com")
     step(
