@@ -80,3 +80,39 @@ def test_a_bad_address_is_refused_before_anything_is_queued(org: Any) -> None:
     with pytest.raises(services.InvalidRecipient):
         queue_email("team-invitation", to="eve@example.com\nBcc: x@evil.example", context={})
     assert not Delivery.objects.exists()
+
+
+def test_a_template_s_files_go_with_its_message(
+    builders: Any, org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from artsvp.emails import Attachment
+
+    saved = dict(rendering._ATTACHMENTS)
+
+    @builders.email_attachments("team-invitation")
+    def files(delivery: Delivery, context: dict[str, Any]) -> list[Attachment]:
+        return [
+            Attachment("logo.png", b"\x89PNG", "image/png", inline_id="logo"),
+            Attachment(
+                "invite.ics", b"BEGIN:VCALENDAR", "text/calendar", params={"method": "REQUEST"}
+            ),
+        ]
+
+    del builders._BUILDERS["team-invitation"]
+    context = {"organization": {"name": "Basel Art Week"}, "role": "Member", "accept_url": "/x/"}
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            queue_email("team-invitation", to="a@example.com", context=context)
+    finally:
+        rendering._ATTACHMENTS.clear()
+        rendering._ATTACHMENTS.update(saved)
+    [message] = mail.outbox
+    raw = message.message()
+    # An inline image makes the message multipart/related, the HTML beside its image.
+    assert raw.get_content_type() == "multipart/related"
+    image, calendar = message.attachments
+    assert (image["Content-ID"], image.get_payload(decode=True)) == ("<logo>", b"\x89PNG")
+    assert image["Content-Disposition"].startswith("inline")
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar["Content-Disposition"] == 'attachment; filename="invite.ics"'
