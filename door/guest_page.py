@@ -14,7 +14,12 @@ from django.urls import reverse
 from door.calendar import google_calendar_url
 from door.models import CheckInPass
 from door.qr import qr_svg
-from invites.hooks import GuestPagePart, register_guest_page_part
+from invites.hooks import (
+    GuestPagePart,
+    GuestRowAction,
+    register_guest_page_part,
+    register_guest_row_action,
+)
 from invites.models import Invite
 
 
@@ -39,4 +44,14 @@ def _context(invite: Invite) -> Mapping[str, Any] | None:
 
 register_guest_page_part(
     "door-pass", GuestPagePart(template="door/_guest_pass.html", context=_context)
+)
+
+
+# The organizer's "New check-in code" on an accepted guest's row of the guest list.
+register_guest_row_action(
+    "door.replace_code",
+    GuestRowAction(
+        template="door/_replace_code_action.html",
+        statuses=frozenset({Invite.Status.ACCEPTED.value}),
+    ),
 )

@@ -30,6 +30,7 @@ from invites.guest_counts import (
     type_counts,
     window_counts,
 )
+from invites.hooks import guest_row_actions
 from invites.models import Invite
 from invites.sending import with_delivery_status
 from organizations.access import OrganizationRequest, organization_view
@@ -125,6 +126,8 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "show_types": filters.types.shown,
             "show_windows": bool(filters.windows),
             "show_uses": filters.invites.filter(uses__gt=1).exists(),
+            # What the apps above add to a row (invites/hooks.py).
+            "row_actions": guest_row_actions(),
             "filter_query": query.urlencode(),
             "private_groups": private_groups,
             "nav_section": "events",

@@ -11,7 +11,9 @@ the invite fresh. A callback decides itself whether anything it cares about
 changed; being told twice is harmless.
 
 The guest page offers the same kind of registry for what the apps above
-show there (`register_guest_page_part`: the door's QR code once accepted).
+show there (`register_guest_page_part`: the door's QR code once accepted),
+and the organizer's guest list for the actions they add to a row
+(`register_guest_row_action`: the door's "New check-in code").
 
 Callers: answers.respond and answers.answer_link (the answer it creates),
 approvals.approve and approvals.decline_pending, services.revoke_invite.
@@ -75,3 +77,27 @@ def guest_page_parts(invite: Invite) -> list[dict[str, Any]]:
         if context is not None:
             shown.append({"template": part.template, "context": context})
     return shown
+
+
+# --- Actions the apps above add to a row of the organizer's guest list ------------------------
+
+
+@dataclass(frozen=True)
+class GuestRowAction:
+    """A template included in the actions cell of a guest-list row whose invite has
+    one of `statuses` (the row's context: invite, event, current_organization)."""
+
+    template: str
+    statuses: frozenset[str]
+
+
+_GUEST_ROW_ACTIONS: dict[str, GuestRowAction] = {}
+
+
+def register_guest_row_action(name: str, action: GuestRowAction) -> None:
+    """Add an action to the guest list's rows; a name registered again is replaced."""
+    _GUEST_ROW_ACTIONS[name] = action
+
+
+def guest_row_actions() -> list[GuestRowAction]:
+    return list(_GUEST_ROW_ACTIONS.values())

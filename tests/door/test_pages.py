@@ -111,6 +111,9 @@ def test_the_organizer_replaces_a_code_from_the_guest_list(
 
 def test_replacing_a_code_of_a_guest_who_never_accepted_says_so(alice_client, org, event):
     [invite] = invites_of(event)
+    guest_list = alice_client.get(reverse("invites:guest_list", args=[org.slug, event.slug]))
+    # The row action is offered to accepted guests only.
+    assert replace_url(org, event, invite) not in guest_list.content.decode()
     response = alice_client.post(replace_url(org, event, invite), follow=True)
     assert "haven&#x27;t accepted" in response.content.decode()
     assert not CheckInPass.objects.exists()
