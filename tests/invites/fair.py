@@ -18,6 +18,7 @@ from invites import answers, approvals
 from invites.models import Invite
 from invites.services import GuestInput, generate_invites
 from portals import rules
+from portals.invite_types import TypeSettings, create_invite_type
 from portals.models import InviteType, Portal
 from tests.conftest import give_credits
 from tests.invites.helpers import assign
@@ -36,14 +37,12 @@ class Fair:
 
 
 def add_type(portal: Portal, *, name: str, code: str, position: int, places: int) -> InviteType:
-    invite_type = InviteType.objects.create(
-        organization=portal.organization,
-        group=portal.group,
-        name=name,
-        code=code,
-        position=position,
-        plus_ones_allowed=2,
+    """A type added through the organizer's service, with `places` for `portal`."""
+    invite_type = create_invite_type(
+        portal.group,
+        settings=TypeSettings(name=name, code=code, default_allocation=0, plus_ones_allowed=2),
     )
+    assert invite_type.position == position
     with transaction.atomic():
         rules.change_allocation(portal, invite_type.pk, places)
     return invite_type

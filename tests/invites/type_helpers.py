@@ -1,9 +1,10 @@
 """A second (third...) invite type for a group, with each portal's allocation of it,
-as the organizer's type pages would set them up."""
+as the organizer's type pages set them up (portals/invite_types.py)."""
 
 from __future__ import annotations
 
 from artsvp.locks import lock_existing_row, locking_transaction
+from portals.invite_types import TypeSettings, create_invite_type
 from portals.models import InviteType, Portal, PortalGroup
 from portals.rules import change_allocation
 
@@ -18,15 +19,16 @@ def add_type(
     golden: bool = False,
     needs_approval: bool = False,
 ) -> InviteType:
-    invite_type = InviteType.objects.create(
-        organization_id=group.organization_id,
-        group=group,
-        code=code,
-        name=name,
-        plus_ones_allowed=plus_ones,
-        golden=golden,
-        needs_approval=needs_approval,
-        position=InviteType.objects.filter(group=group).count(),
+    invite_type = create_invite_type(
+        group,
+        settings=TypeSettings(
+            name=name,
+            code=code,
+            default_allocation=0,
+            plus_ones_allowed=plus_ones,
+            golden=golden,
+            needs_approval=needs_approval,
+        ),
     )
     for portal, size in (allocations or {}).items():
         with locking_transaction():

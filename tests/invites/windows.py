@@ -8,17 +8,23 @@ from typing import Any
 
 from events.models import EntryWindow, Event
 from invites.models import Invite, InviteBatch
+from portals.invite_types import TypeSettings, create_invite_type
 from portals.models import InviteType, Portal, PortalGroup
 
 
 def add_type(group: PortalGroup, code: str, *windows: EntryWindow, **fields: Any) -> InviteType:
-    fields.setdefault("name", code.replace("-", " ").title())
-    fields.setdefault("position", InviteType.objects.filter(group=group).count())
-    invite_type = InviteType.objects.create(
-        organization_id=group.organization_id, group=group, code=code, **fields
+    """A type added through the organizer's service (no places for the portals:
+    these tests make their invites directly)."""
+    return create_invite_type(
+        group,
+        settings=TypeSettings(
+            name=fields.pop("name", code.replace("-", " ").title()),
+            code=code,
+            default_allocation=0,
+            windows=windows,
+            **fields,
+        ),
     )
-    invite_type.windows.add(*windows)
-    return invite_type
 
 
 def add_window(
