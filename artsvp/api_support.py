@@ -35,6 +35,10 @@ from artsvp.ratelimit import RateLimit
 M = TypeVar("M", bound=Model)
 
 
+# What a 422 says; details.fields names each field and its problems.
+FIELDS_INVALID = "Some fields are invalid: see details.fields."
+
+
 class ApiError(Exception):
     """An error answered as JSON with a stable machine-readable `code`."""
 
@@ -46,6 +50,11 @@ class ApiError(Exception):
         self.message = message
         self.details = details or {}
         super().__init__(message)
+
+
+def field_error(field: str, message: str) -> ApiError:
+    """A 422 `invalid` about one input field, as request validation answers it."""
+    return ApiError(422, "invalid", FIELDS_INVALID, {"fields": {field: [message]}})
 
 
 class RateLimited(ApiError):

@@ -18,9 +18,10 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from artsvp.api_support import ApiError, RateLimited, with_rate_limit_headers
+from artsvp.api_support import FIELDS_INVALID, ApiError, RateLimited, with_rate_limit_headers
 from credits.ledger import InsufficientCredits
 from deliveries.services import DeliveryError
+from events.services import EventError
 from invites.services import InvalidGuests, InviteError
 from organizations.api_auth import ApiKeyAuth
 from portals.errors import PortalError
@@ -160,9 +161,7 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         fields.setdefault(_field_name(error.get("loc", ())), []).append(error.get("msg", ""))
-    return error_response(
-        request, 422, "invalid", "Some fields are invalid: see details.fields.", {"fields": fields}
-    )
+    return error_response(request, 422, "invalid", FIELDS_INVALID, {"fields": fields})
 
 
 @api.exception_handler(HttpError)
@@ -195,6 +194,18 @@ def on_portal_error(request: HttpRequest, exc: PortalError) -> HttpResponse:
     """allocation_exceeded, allocation_below_used, portal_not_assigned, portal_revoked,
     duplicate_*_name...: each error (portals/errors.py) names its code, status and details."""
     return error_response(request, exc.status, exc.code, str(exc), exc.details)
+
+
+@api.exception_handler(EventError)
+def on_event_error(request: HttpRequest, exc: EventError) -> HttpResponse:
+    """An event's or entry window's refusal, about one field (`exc.field`): a 422
+    `invalid` like request validation, unless the error is a conflict of its own
+    (duplicate_window_label, window_has_invites: 409)."""
+    status = getattr(exc, "status", 422)
+    details = {"fields": {exc.field: [str(exc)]}}
+    if status == 422:
+        return error_response(request, 422, "invalid", FIELDS_INVALID, details)
+    return error_response(request, status, exc.code, str(exc), details)
 
 
 @api.exception_handler(InviteError)

@@ -15,7 +15,6 @@ from ninja.responses import Status
 from pydantic import AfterValidator, field_validator
 
 from artsvp.api_support import (
-    ApiError,
     InputSchema,
     PageQuery,
     PublicId,
@@ -34,7 +33,6 @@ from events.services import (
     MAX_VENUE_LENGTH,
     SLUG_MAX_LENGTH,
     EventDetails,
-    EventError,
     create_event,
     update_event,
 )
@@ -144,20 +142,6 @@ def event_out(event: Event) -> EventOut:
     )
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(
-        422,
-        "invalid",
-        "Some fields are invalid: see details.fields.",
-        {"fields": {field: [message]}},
-    )
-
-
-def _field_errors(error: EventError) -> ApiError:
-    """The service's refusal as the field error a client can act on."""
-    return _invalid(error.field, str(error))
-
-
 @router.get("/events", response={200: EventPage, **errors(422)}, summary="List events")
 def list_events(request: ApiRequest, query: Query[EventListQuery]) -> EventPage:
     events = Event.objects.filter(organization=request.organization)
@@ -170,10 +154,7 @@ def list_events(request: ApiRequest, query: Query[EventListQuery]) -> EventPage:
 @router.post("/events", response={201: EventOut, **errors(400, 422)}, summary="Create an event")
 def create_event_endpoint(request: ApiRequest, payload: EventIn) -> Status:
     details = EventDetails(**payload.model_dump())
-    try:
-        event = create_event(request.organization, details=details)
-    except EventError as error:
-        raise _field_errors(error) from None
+    event = create_event(request.organization, details=details)
     return Status(201, event_out(event))
 
 
@@ -196,7 +177,4 @@ def patch_event(request: ApiRequest, event_id: PublicId, payload: EventPatch) ->
     kept = {
         k: v for k, v in changes.items() if v is not None or k in ("capacity", "answers_close_at")
     }
-    try:
-        return event_out(update_event(event, changes=kept, archived=archived))
-    except EventError as error:
-        raise _field_errors(error) from None
+    return event_out(update_event(event, changes=kept, archived=archived))

@@ -13,13 +13,13 @@ from ninja.responses import Status
 from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSchema
 
 from artsvp.api_support import (
-    ApiError,
     Email,
     InputSchema,
     PageQuery,
     PublicId,
     api_enum,
     errors,
+    field_error,
     paginate,
     site_url,
     text,
@@ -286,20 +286,11 @@ def _by_code(rows: list[AllocationIn], codes: set[str], *, field: str) -> dict[s
         code = row.invite_type.strip().lower()
         if code not in codes:
             known = ", ".join(sorted(codes))
-            raise _invalid(field, f"No invite type “{code}” in this group (it has: {known}).")
+            raise field_error(field, f"No invite type “{code}” in this group (it has: {known}).")
         if code in sizes:
-            raise _invalid(field, f"“{code}” is given twice.")
+            raise field_error(field, f"“{code}” is given twice.")
         sizes[code] = row.size
     return sizes
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(
-        422,
-        "invalid",
-        "Some fields are invalid: see details.fields.",
-        {"fields": {field: [message]}},
-    )
 
 
 def portal_out(portal: Portal, *, group: PortalGroup) -> PortalOut:
@@ -366,12 +357,7 @@ def create_portals(
         for n, row in enumerate(rows)
     ]
     if not 1 <= len(rows) <= services.MAX_PORTALS_PER_IMPORT:
-        raise ApiError(
-            422,
-            "invalid",
-            "Some fields are invalid: see details.fields.",
-            {"fields": {"body": [f"Send 1 to {services.MAX_PORTALS_PER_IMPORT} portals."]}},
-        )
+        raise field_error("body", f"Send 1 to {services.MAX_PORTALS_PER_IMPORT} portals.")
     portals = services.import_portals(
         group,
         [
@@ -523,7 +509,7 @@ def _windows(group: PortalGroup, ids: list[str]) -> list[EntryWindow]:
     found = {w.public_id: w for w in EntryWindow.objects.filter(event_id=group.event_id)}
     unknown = [public_id for public_id in ids if public_id not in found]
     if unknown:
-        raise _invalid("windows", f"No entry window {', '.join(unknown)} in this event.")
+        raise field_error("windows", f"No entry window {', '.join(unknown)} in this event.")
     return [found[public_id] for public_id in dict.fromkeys(ids)]
 
 

@@ -16,23 +16,22 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from artsvp.api_support import (
-    ApiError,
     InputSchema,
     PageQuery,
     PublicId,
     When,
     errors,
+    field_error,
     paginate,
     text,
 )
 from artsvp.ids import PUBLIC_ID_PATTERN
 from events.access import access_event_by_public_id, access_window
 from events.models import EntryWindow, Event
-from events.services import MAX_CAPACITY, EventError
+from events.services import MAX_CAPACITY
 from events.windows import MAX_LABEL_LENGTH, WindowDetails, taken_places
 from organizations.api_auth import ApiRequest
 from portals import invite_types
-from portals.errors import PortalError
 from portals.models import InviteType
 
 router = Router()
@@ -110,31 +109,13 @@ def _loaded(event: Event, **lookup: Any) -> list[EntryWindow]:
     return list(EntryWindow.objects.filter(event=event, **lookup).prefetch_related("invite_types"))
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(
-        422,
-        "invalid",
-        "Some fields are invalid: see details.fields.",
-        {"fields": {field: [message]}},
-    )
-
-
 def _types(event: Event, ids: list[str]) -> list[InviteType]:
     """The event's live types with these ids; an unknown id (another event's too) is a 422."""
     found = {t.public_id: t for t in invite_types.event_types(event)}
     unknown = [public_id for public_id in ids if public_id not in found]
     if unknown:
-        raise _invalid("invite_types", f"No invite type {', '.join(unknown)} in this event.")
+        raise field_error("invite_types", f"No invite type {', '.join(unknown)} in this event.")
     return [found[public_id] for public_id in dict.fromkeys(ids)]
-
-
-def _refusal(error: EventError | PortalError) -> ApiError:
-    """The service's refusal with its code and field, as the pages show it."""
-    status = getattr(error, "status", 422)
-    field = getattr(error, "field", "body")
-    code = error.code if status != 422 else "invalid"
-    message = "Some fields are invalid: see details.fields." if status == 422 else str(error)
-    return ApiError(status, code, message, {"fields": {field: [str(error)]}})
 
 
 @router.get(
@@ -167,10 +148,7 @@ def create_window(request: ApiRequest, event_id: PublicId, payload: WindowIn) ->
         capacity=payload.capacity,
     )
     types = _types(event, payload.invite_types)
-    try:
-        window = invite_types.create_window(event, details=details, invite_types=types)
-    except (EventError, PortalError) as error:
-        raise _refusal(error) from None
+    window = invite_types.create_window(event, details=details, invite_types=types)
     return Status(201, _windows_out(event, _loaded(event, pk=window.pk))[0])
 
 
@@ -188,8 +166,5 @@ def patch_window(request: ApiRequest, window_id: PublicId, payload: WindowPatch)
     # Explicit nulls mean "leave as is", except capacity, where null means "no limit".
     kept = {k: v for k, v in changes.items() if v is not None or k == "capacity"}
     chosen = _types(event, types) if types is not None else None
-    try:
-        invite_types.update_window(window, changes=kept, invite_types=chosen)
-    except (EventError, PortalError) as error:
-        raise _refusal(error) from None
+    invite_types.update_window(window, changes=kept, invite_types=chosen)
     return _windows_out(event, _loaded(event, pk=window.pk))[0]
