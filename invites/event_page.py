@@ -23,7 +23,6 @@ def guest_list_context(event: Event) -> dict[str, Any]:
         "guest_list_url": reverse("invites:guest_list", args=[event.organization.slug, event.slug]),
         # A group with one type hides it: no table when no group has several.
         "guest_type_counts": type_counts(event, types) if types.shown else [],
-        "guest_window_counts": [],
     }
 
 
