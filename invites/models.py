@@ -56,6 +56,7 @@ class InviteBatch(models.Model):
         CSV = "csv", "CSV upload"
         BLANK = "blank", "Blank links"
         API = "api", "API"
+        WALK_IN = "walk_in", "Walk-in"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invite_batches"

@@ -39,6 +39,8 @@ class Membership(models.Model):
         OWNER = "owner", "Owner"
         ADMIN = "admin", "Admin"
         MEMBER = "member", "Member"
+        EVENT_MANAGER = "event_manager", "Event manager"
+        CHECK_IN = "check_in", "Check-in"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
@@ -46,7 +48,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +67,12 @@ class Membership(models.Model):
         return self.role in {self.Role.OWNER, self.Role.ADMIN}
 
     @property
+    def is_restricted(self) -> bool:
+        """Event managers and check-in staff work only on the events granted to
+        them (door.EventGrant); every other page answers 404."""
+        return self.role in {self.Role.EVENT_MANAGER.value, self.Role.CHECK_IN.value}
+
+    @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
 
@@ -81,7 +89,7 @@ class TeamInvitation(models.Model):
     )
     email = models.EmailField()
     role = models.CharField(
-        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+        max_length=20, choices=Membership.Role.choices, default=Membership.Role.MEMBER
     )
     token = models.CharField(max_length=64, unique=True, default=new_secret_token)
     invited_by = models.ForeignKey(
@@ -135,6 +143,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A key for door devices and scanners: the check-in endpoints only.
+    check_in_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
