@@ -15,7 +15,9 @@ from invites.models import Invite
 from tests.invites.windows import invites_of
 
 
-def window_open_now(event: Event, label: str = "Now", *, capacity: int | None = None) -> EntryWindow:
+def window_open_now(
+    event: Event, label: str = "Now", *, capacity: int | None = None
+) -> EntryWindow:
     """An entry window that started an hour ago and ends in two."""
     now = timezone.now()
     return EntryWindow.objects.create(

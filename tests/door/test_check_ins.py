@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from door.checkins import (
     NothingToUndo,
-    OverrideNotAllowed,
     Outcome,
+    OverrideNotAllowed,
     attendance,
     check_in,
     look_up,
@@ -45,7 +45,7 @@ def test_a_scan_lets_the_guest_in_once(event, alice):
 
 
 def test_a_party_comes_in_person_by_person(event, alice):
-    invite, code = accepted_guest(event, plus_ones=2)
+    _invite, code = accepted_guest(event, plus_ones=2)
     assert scan(event, code, alice).people_in == [0]
     assert scan(event, code, alice, persons=[2]).people_in == [0, 2]
     result = scan(event, code, alice, people=5)
@@ -67,7 +67,7 @@ def test_undo_writes_a_reversing_row_and_frees_the_person(event, alice):
 
 
 def test_check_ins_cannot_be_changed(event, alice):
-    invite, code = accepted_guest(event)
+    _invite, code = accepted_guest(event)
     [row] = scan(event, code, alice).admitted
     with pytest.raises(IntegrityError), transaction.atomic():
         CheckIn.objects.filter(pk=row.pk).update(person=3)
@@ -81,7 +81,7 @@ def test_refusals_and_what_a_supervisor_may_override(event, alice):
         starts_at=event.starts_at,
         ends_at=event.ends_at,
     )
-    accepted, _ = accepted_guest(event)
+    _accepted, _ = accepted_guest(event)
     [declined] = invites_of(event)
     respond(declined, accept=False)
     CheckInPass.objects.create(organization=event.organization, invite=declined)
