@@ -56,11 +56,17 @@ def get_membership(user: Any, org_slug: str) -> Membership:
 
 
 def organization_view(
-    view: Callable[..., HttpResponseBase] | None = None, *, managers_only: bool = False
+    view: Callable[..., HttpResponseBase] | None = None,
+    *,
+    managers_only: bool = False,
+    staff: bool = False,
 ) -> Any:
     """Resolve `org_slug` to the user's membership and set request.organization.
 
     `managers_only` restricts the view to owners and admins (403 for members).
+    Restricted members (event managers, check-in staff: Membership.is_restricted)
+    get 404 from every view unless it says `staff=True`; such a view reaches its
+    event through an access helper that checks their grant (door/access.py).
     """
 
     def decorator(func: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -70,6 +76,8 @@ def organization_view(
             request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any
         ) -> HttpResponseBase:
             membership = get_membership(request.user, org_slug)
+            if membership.is_restricted and not staff:
+                raise Http404("No such page.")
             if managers_only and not membership.is_manager:
                 raise PermissionDenied("Only owners and admins can do this.")
             # The one place that makes a request an OrganizationRequest: the two
