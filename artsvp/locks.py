@@ -20,7 +20,8 @@ holding the first):
   window FOR NO KEY UPDATE, which does not block it): portal and credit
   account come before event;
 - Stripe fulfilment, refunds, disputes: credit account -> purchase
-  (billing/services.py);
+  (billing/services.py); granting a credit request: credit account ->
+  credit request (billing/credit_requests.py);
 - an RSVP: event -> entry window -> invite (a multi-use link, then the
   answer it creates; an answer to a portal's link first queues on the
   portal, whose KEY SHARE its insert needs while revoking the link holds
@@ -74,6 +75,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "portals.OwnerCode",
     "credits.CreditAccount",
     "billing.Purchase",
+    "billing.CreditRequest",
     "events.Event",
     "events.EntryWindow",
     "invites.Invite",

@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from billing.models import Bundle, Purchase, StripeEvent
+from billing.credit_requests import RequestAlreadyDecided, decline_request, grant_request
+from billing.models import Bundle, CreditRequest, Purchase, StripeEvent
 from billing.stripe_inbox import process_event
 
 
@@ -86,3 +89,52 @@ class StripeEventAdmin(admin.ModelAdmin):
         self.message_user(request, f"Processed {retried} event(s); {failed} failed again.")
         if failed:
             self.message_user(request, "See each event's error.", level=messages.WARNING)
+
+
+@admin.register(CreditRequest)
+class CreditRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "organization", "kind", "credits", "status", "requested_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["organization__name", "organization__slug", "public_id", "note"]
+    readonly_fields = [
+        "public_id",
+        "organization",
+        "kind",
+        "credits",
+        "note",
+        "status",
+        "requested_by",
+        "decided_by",
+        "created_at",
+        "decided_at",
+    ]
+    actions = ["grant_selected", "decline_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(
+        description="Grant the selected requests (adds the credits, emails the requester)"
+    )
+    def grant_selected(self, request: HttpRequest, queryset: QuerySet[CreditRequest]) -> None:
+        self._decide(request, queryset, grant_request, "granted")
+
+    @admin.action(description="Decline the selected requests (emails the requester)")
+    def decline_selected(self, request: HttpRequest, queryset: QuerySet[CreditRequest]) -> None:
+        self._decide(request, queryset, decline_request, "declined")
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[CreditRequest], decide: Any, verb: str
+    ) -> None:
+        done = 0
+        for credit_request in queryset.select_related("organization"):
+            try:
+                decide(credit_request, decided_by=request.user)
+            except RequestAlreadyDecided as error:
+                self.message_user(
+                    request, f"{credit_request.public_id}: {error.message}", messages.WARNING
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} request(s) {verb}.", messages.SUCCESS)

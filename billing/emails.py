@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from billing.models import Purchase
+from billing.models import CreditRequest, Purchase
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
 
@@ -52,4 +52,38 @@ def purchase_attention_context(delivery: Delivery) -> dict[str, Any]:
         "organization": purchase.organization,
         "note": delivery.context.get("note", ""),
         "admin_url": f"{settings.SITE_URL}{admin_path}",
+    }
+
+
+def _credit_request(delivery: Delivery) -> CreditRequest:
+    credit_request = (
+        CreditRequest.objects.select_related("organization", "requested_by")
+        .filter(pk=delivery.context.get("credit_request_id"))
+        .first()
+    )
+    if credit_request is None:
+        raise SkipDelivery("The credit request was deleted before the email was sent.")
+    return credit_request
+
+
+@email_context("credit-request")
+def credit_request_context(delivery: Delivery) -> dict[str, Any]:
+    credit_request = _credit_request(delivery)
+    admin_path = reverse("admin:billing_creditrequest_change", args=[credit_request.pk])
+    return {
+        "credit_request": credit_request,
+        "organization": credit_request.organization,
+        "admin_url": f"{settings.SITE_URL}{admin_path}",
+    }
+
+
+@email_context("credit-request-granted")
+@email_context("credit-request-declined")
+def credit_request_decision_context(delivery: Delivery) -> dict[str, Any]:
+    credit_request = _credit_request(delivery)
+    path = reverse("billing:billing", args=[credit_request.organization.slug])
+    return {
+        "credit_request": credit_request,
+        "organization": credit_request.organization,
+        "billing_url": f"{settings.SITE_URL}{path}",
     }

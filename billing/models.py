@@ -158,3 +158,44 @@ class StripeEvent(models.Model):
     @property
     def data_object(self) -> dict:
         return self.payload.get("data", {}).get("object", {}) or {}
+
+
+class CreditRequest(models.Model):
+    """An organizer's request for credits while buying online is not available.
+
+    The operators are emailed; they grant it with one action in the admin or
+    with `manage.py grant_credits --request <public id>`: the credits go
+    through the ledger once (key `credit-request:<id>`), and the requester is
+    told. A request is granted or declined at most once.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        GRANTED = "granted", "Granted"
+        DECLINED = "declined", "Declined"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="credit_requests"
+    )
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id)
+    kind = models.CharField(max_length=10, choices=CreditKind.choices)
+    credits = models.PositiveIntegerField()
+    note = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credits__gt=0), name="credit_request_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credits} {self.kind} credits for {self.organization_id} ({self.status})"

@@ -8,6 +8,11 @@ app_name = "billing"
 urlpatterns = [
     path("o/<slug:org_slug>/settings/billing/", views.billing_page, name="billing"),
     path(
+        "o/<slug:org_slug>/settings/billing/request/",
+        views.request_credits_view,
+        name="request_credits",
+    ),
+    path(
         "o/<slug:org_slug>/settings/billing/buy/<int:bundle_id>/",
         checkout_views.buy,
         name="buy",

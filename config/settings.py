@@ -249,6 +249,8 @@ ACCOUNT_EMAIL_VERIFICATION = env(
 
 # --- Stripe --------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+# Shown under the bundle prices, e.g. "Prices exclude VAT." (empty: no note).
+PRICES_VAT_NOTE = env("PRICES_VAT_NOTE", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 

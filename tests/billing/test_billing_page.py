@@ -22,16 +22,42 @@ def billing_page(client: Any, org: Any) -> str:
     return response.content.decode()
 
 
-def test_without_stripe_keys_the_billing_page_explains_how_to_set_it_up(
+def test_without_stripe_organizers_are_offered_a_credit_request_not_operator_setup(
     alice_client: Any, org: Any, bundle: Bundle
 ) -> None:
     html = billing_page(alice_client, org)
 
-    assert "Online payment is not configured on this server" in html
+    assert "Buying online isn\u2019t available yet — request credits" in html
+    assert f'action="{reverse("billing:request_credits", args=[org.slug])}"' in html
+    # Operator instructions are for operators.
+    assert "STRIPE_SECRET_KEY" not in html
+    assert "checkout.session.completed" not in html
+    assert reverse("billing:buy", args=[org.slug, bundle.pk]) not in html
+
+
+def test_without_stripe_staff_see_how_to_set_it_up(
+    alice: Any, alice_client: Any, org: Any, bundle: Bundle
+) -> None:
+    alice.is_staff = True
+    alice.save()
+    html = billing_page(alice_client, org)
+
+    assert "online payment is not configured on this server" in html
     assert "STRIPE_SECRET_KEY" in html
     assert "STRIPE_WEBHOOK_SECRET" in html
     assert "http://testserver/billing/stripe/webhook/" in html
-    assert reverse("billing:buy", args=[org.slug, bundle.pk]) not in html
+
+
+def test_prices_are_written_for_people(alice_client: Any, org: Any, settings: Any) -> None:
+    Bundle.objects.all().delete()
+    Bundle.objects.create(kind="invite", credits=10000, currency="EUR", price=Decimal("1250.00"))
+    Bundle.objects.create(kind="portal", credits=50, currency="CHF", price=Decimal("980.5"))
+    settings.PRICES_VAT_NOTE = "Prices exclude VAT."
+    html = billing_page(alice_client, org)
+
+    assert "€1,250.00" in html
+    assert "CHF 980.50" in html
+    assert "Prices exclude VAT." in html
 
 
 def test_with_stripe_keys_managers_get_a_buy_button_per_bundle(
@@ -41,7 +67,7 @@ def test_with_stripe_keys_managers_get_a_buy_button_per_bundle(
 
     assert f'action="{reverse("billing:buy", args=[org.slug, bundle.pk])}"' in html
     assert "csrfmiddlewaretoken" in html
-    assert "Online payment is not configured" not in html
+    assert "request credits" not in html
 
 
 def test_a_kind_without_bundles_on_sale_says_so(alice_client: Any, org: Any) -> None:
@@ -88,11 +114,11 @@ def test_purchases_are_listed_with_status_credits_and_a_link(
     assert '<span class="badge refunded">Refunded</span>' in html
     assert "20 taken back" in html
     assert "100 already used" in html
-    assert "36.00 EUR" in html
+    assert "€36.00" in html
 
 
 def test_no_purchases_says_what_to_do(alice_client: Any, org: Any) -> None:
-    assert "Buy a bundle above to top up" in billing_page(alice_client, org)
+    assert "Receipts and refunds of the bundles you buy" in billing_page(alice_client, org)
 
 
 def test_the_purchase_list_does_no_queries_of_its_own(

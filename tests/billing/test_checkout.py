@@ -265,7 +265,7 @@ def test_the_purchase_page_shows_credits_and_ledger_entries(
     html = response.content.decode()
     assert response.status_code == 200
     assert "120 invite credits" in html
-    assert "36.00 EUR" in html
+    assert "€36.00" in html
     assert "Bundle purchase" in html
     assert '<span class="badge paid">Paid</span>' in html
 

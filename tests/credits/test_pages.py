@@ -170,11 +170,11 @@ def test_the_billing_page_lists_bundle_prices_per_credit_with_savings(
 
     assert 'id="bundles"' in html
     assert "100 portal credits" in html
-    assert "1100.00 EUR" in html
-    assert "11.00 EUR" in html
+    assert "€1,100.00" in html
+    assert "€11.00" in html
     assert "Save 42%" in html
     assert "5000 invite credits" in html
-    assert "0.12 EUR" in html
+    assert "€0.12" in html
 
 
 def test_the_billing_page_lists_purchases_newest_first_and_the_latest_entries(

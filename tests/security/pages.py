@@ -544,6 +544,7 @@ EXCLUDED: dict[str, str] = {
     "billing:webhook": "Stripe's POSTs",
     # POST-only actions that redirect (their outcome shows on pages above).
     "billing:buy": "POST, redirects to Stripe",
+    "billing:request_credits": "POST; its form and list are on the billing page",
     "events:archive": "POST, redirects",
     "events:unarchive": "POST, redirects",
     "invites:organizer_revoke": "POST, redirects",

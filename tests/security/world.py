@@ -27,7 +27,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from billing.models import Bundle, Purchase
+from billing.credit_requests import decline_request, grant_request, request_credits
+from billing.models import Bundle, CreditRequest, Purchase
 from events.models import EntryWindow, Event
 from invites.models import Invite
 from organizations.models import Organization, TeamInvitation
@@ -627,6 +628,19 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         expect(
             deliver(charge_event(purchase, amount_refunded=int(purchase.total_price * 100))), 200
         )
+    # Credit requests (asked while buying online is off; payloads in the note reach
+    # the operators' email), one granted and one declined (the requester's emails).
+    with capture_on_commit(execute=True):
+        for _ in range(2):
+            credit_request = request_credits(
+                organization,
+                kind="invite",
+                credits=10,
+                note=p.text("credit request.note"),
+                requested_by=alice,
+            )
+        grant_request(credit_request)
+        decline_request(CreditRequest.objects.filter(status="open").get())
     # Every password reset email too (allauth's own).
     step(Client(), "post", reverse("account_reset_password"), {"email": "alice@example.com"})
 
