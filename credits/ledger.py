@@ -74,6 +74,7 @@ ENTRY_WRITTEN = frozenset(
         "idempotency_key",
         *(f"{cause}_id" for cause in CAUSES),
         "actor_id",
+        "actor_email",
         "memo",
         "created_at",
     }
@@ -256,6 +257,7 @@ def _post(
     reason: str,
     idempotency_key: str,
     actor: Any = None,
+    actor_email: str = "",
     memo: str = "",
     clamp: bool = False,
     **cause: Any,
@@ -273,11 +275,22 @@ def _post(
     _check_cause(organization, cause)
     causes = [cause.get(name) for name in CAUSES]
     memo = (memo or "")[:500]
+    # Who acted without an account of ours (a portal owner), as they were then.
+    actor_email = (actor_email or "")[:254]
 
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
             moved = _move_in_one_statement(
-                cursor, organization, kind, amount, reason, idempotency_key, causes, actor, memo
+                cursor,
+                organization,
+                kind,
+                amount,
+                reason,
+                idempotency_key,
+                causes,
+                actor,
+                memo,
+                actor_email=actor_email,
             )
             if moved is not None:
                 return moved
@@ -301,7 +314,16 @@ def _post(
         now = timezone.now()
         stamp = db.ops.adapt_datetimefield_value(now)
         values = _entry_values(
-            organization, kind, amount, reason, idempotency_key, causes, actor, memo, now
+            organization,
+            kind,
+            amount,
+            reason,
+            idempotency_key,
+            causes,
+            actor,
+            memo,
+            now,
+            actor_email=actor_email,
         )
         values.update(account_id=account_id, balance_after=new_balance)
         cursor.execute(_INSERT_ENTRY, _entry_params({**values, "created_at": stamp}))
@@ -326,11 +348,22 @@ def _move_in_one_statement(
     causes: list[Any],
     actor: Any,
     memo: str,
+    *,
+    actor_email: str,
 ) -> CreditEntry | None:
     """PostgreSQL's one-statement path; None when refused (the caller then locks and looks)."""
     now = timezone.now()
     values = _entry_values(
-        organization, kind, amount, reason, idempotency_key, causes, actor, memo, now
+        organization,
+        kind,
+        amount,
+        reason,
+        idempotency_key,
+        causes,
+        actor,
+        memo,
+        now,
+        actor_email=actor_email,
     )
     # The UPDATE takes the account's row lock.
     note_lock(_ACCOUNT, key=(organization.pk, kind))
@@ -371,6 +404,8 @@ def _entry_values(
     actor: Any,
     memo: str,
     now: Any,
+    *,
+    actor_email: str = "",
 ) -> dict[str, Any]:
     """The entry's attributes (ENTRY_WRITTEN) but the account and balance after."""
     return {
@@ -383,6 +418,7 @@ def _entry_values(
             f"{name}_id": getattr(obj, "pk", None) for name, obj in zip(CAUSES, causes, strict=True)
         },
         "actor_id": getattr(actor, "pk", None),
+        "actor_email": actor_email or None,
         "memo": memo,
         "created_at": now,
     }
@@ -457,10 +493,12 @@ def consume(
     reason: str,
     idempotency_key: str,
     actor: Any = None,
+    actor_email: str = "",
     memo: str = "",
     **cause: Any,
 ) -> CreditEntry:
-    """Use `amount` (> 0) credits or raise InsufficientCredits, changing nothing."""
+    """Use `amount` (> 0) credits or raise InsufficientCredits, changing nothing.
+    `actor_email`: who did it when they have no account (a portal owner)."""
     if amount <= 0:
         raise ValueError("consume() takes a positive amount.")
     entry = _post(
@@ -470,6 +508,7 @@ def consume(
         reason=reason,
         idempotency_key=idempotency_key,
         actor=actor,
+        actor_email=actor_email,
         memo=memo,
         **cause,
     )

@@ -81,6 +81,10 @@ class CreditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who acted without an account of ours (a portal owner claiming or generating),
+    # as they were at the time. Nullable without a default: SQLite adds the column
+    # in place, keeping the append-only trigger of migration 0002.
+    actor_email = models.EmailField(null=True, blank=True)
     memo = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

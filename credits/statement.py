@@ -14,11 +14,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from credits.models import CreditEntry
 from organizations.models import Organization
 
-SYSTEM = "System"
+SYSTEM = gettext_noop("System")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,12 @@ class RowBuilder:
 
     def row(self, entry: CreditEntry) -> StatementRow:
         reference, url = self._reference(entry)
-        actor = _person(entry.actor) if entry.actor is not None else SYSTEM
+        if entry.actor is not None:
+            actor = _person(entry.actor)
+        elif entry.actor_email:
+            actor = gettext("%(email)s (portal owner)") % {"email": entry.actor_email}
+        else:
+            actor = gettext(SYSTEM)
         return StatementRow(entry=entry, reference=reference, reference_url=url, actor=actor)
 
     def rows(self, entries: Any) -> Iterator[StatementRow]:

@@ -603,6 +603,8 @@ def _create_batch(
         idempotency_key=f"invite-batch:{batch.pk}",
         invite_batch=batch,
         actor=actor if getattr(actor, "pk", None) else None,
+        # The portal owner, who has no account: named as they are now, on the entry.
+        actor_email=portal.owner_email if portal and not getattr(actor, "pk", None) else "",
         memo=f"{size} invite(s) for {portal.name if portal else 'the organizer'}",
     )
     insert_invites(

@@ -107,6 +107,7 @@ def _claim(portal: Portal, *, email: str) -> Portal:
             reason=CreditEntry.Reason.PORTAL_ASSIGNMENT,
             idempotency_key=f"portal-assign:{locked.pk}",
             portal=locked,
+            actor_email=email,
             memo=f"{locked.name} claimed by {email}",
         )
         locked.status = Portal.Status.ASSIGNED

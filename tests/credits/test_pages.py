@@ -20,8 +20,11 @@ from django.utils import timezone
 from billing.models import Purchase
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
+from invites.guests import GuestInput
 from invites.models import InviteBatch
+from invites.services import generate_invites
 from organizations.models import Organization
+from portals.claiming import claim_portal
 from tests.conftest import give_credits, make_portal
 
 pytestmark = pytest.mark.django_db
@@ -486,3 +489,22 @@ def test_the_header_chip_shows_balances_and_marks_low_ones(
     assert '<span class="low">1</span> portal' in chip
     assert '<span class="">90</span> invite' in chip
     assert "running low" in chip
+
+
+def test_owner_actions_name_the_portal_owner_and_times_carry_their_zone(
+    alice_client: Client, org: Organization, group: Any
+) -> None:
+    give_credits(org, portal=1, invite=5)
+    portal = make_portal(group=group, name="Galerie Süd", allocation=5)
+    claim_portal(portal, email="owner@galerie-sued.example")
+    portal.refresh_from_db()
+    generate_invites(portal, [GuestInput(name="Ada", email="ada@example.com")], method="single")
+
+    response = alice_client.get(statement_url(org))
+
+    generated, claimed, *_ = response.context["rows"]
+    assert generated.actor == "owner@galerie-sued.example (portal owner)"
+    assert claimed.actor == "owner@galerie-sued.example (portal owner)"
+    html = response.content.decode()
+    assert html.count("owner@galerie-sued.example (portal owner)") == 2
+    assert "UTC</span>" in html
