@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
                 "credits.context_processors.credit_balances",
+                "portals.context_processors.shortage_banner",
             ],
         },
     },

@@ -45,6 +45,7 @@ from django.db.models import ForeignKey
 from django.utils import timezone
 
 from artsvp.locks import note_lock
+from credits.hooks import credits_added
 from credits.models import CreditAccount, CreditEntry, CreditKind
 from organizations.models import Organization
 
@@ -482,6 +483,7 @@ def grant(
         **cause,
     )
     assert entry is not None
+    credits_added(organization.pk, entry.kind)
     return entry
 
 
@@ -537,6 +539,8 @@ def adjust(
         memo=memo,
     )
     assert entry is not None
+    if amount > 0:
+        credits_added(organization.pk, entry.kind)
     return entry
 
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credits.ledger import InsufficientCredits
 from events.models import Event
@@ -46,10 +47,15 @@ from invites.services import (
 from portals.errors import AllocationExceeded, PortalNotAssigned, PortalRevoked
 from portals.models import Portal, PortalAllocation
 
-# The portal owner never sees the organizer's balance, only that it ran out.
-OWNER_CREDITS_MESSAGE = (
+# The portal owner never sees the organizer's balance: only that it ran out, or
+# that it is too small for this many.
+OWNER_NO_CREDITS_MESSAGE = gettext_lazy(
     "The organizer has no invite credits left for this, so no invites were created. "
     "They have been told; please try again later."
+)
+OWNER_TOO_FEW_CREDITS_MESSAGE = gettext_lazy(
+    "The organizer doesn't have enough invite credits for this many invites, so none "
+    "were created. Try fewer, or try again later: they have been told."
 )
 PREVIEW_SESSION_KEY = "invite_csv_previews"
 # Previews kept per session; an abandoned one must not grow the session forever.
@@ -286,7 +292,9 @@ def _generate(
 def _credits_message(target: GenerationTarget, error: InsufficientCredits) -> str:
     if target.credits_message is not None:
         return target.credits_message(error)
-    return OWNER_CREDITS_MESSAGE
+    if error.available > 0:
+        return str(OWNER_TOO_FEW_CREDITS_MESSAGE)
+    return str(OWNER_NO_CREDITS_MESSAGE)
 
 
 def _preview_size(preview: dict[str, Any]) -> int:

@@ -49,8 +49,9 @@ from invites.guests import (
 )
 from invites.hooks import answer_changed
 from invites.models import Invite, InviteBatch
+from portals.errors import AllocationExceeded
 from portals.models import InviteType, Portal
-from portals.notifications import notify_credit_shortage
+from portals.notifications import notify_allocation_shortage, notify_credit_shortage
 from portals.rules import ensure_live, release_allocation, reserve_allocation
 
 logger = logging.getLogger(__name__)
@@ -261,7 +262,23 @@ def generate_invites(
                 transaction.set_rollback(True)
                 return _checked_replay(batch, request_hash, portal_id=locked.pk)
     except ledger.InsufficientCredits as error:
-        notify_credit_shortage(portal, kind=CreditKind.INVITE, requested=error.requested)
+        notify_credit_shortage(
+            portal,
+            kind=CreditKind.INVITE,
+            requested=error.requested,
+            available=error.available,
+            email=portal.owner_email if actor is None else "",
+        )
+        raise
+    except AllocationExceeded as error:
+        if actor is None:
+            # The owner hit their allocation: the organizer hears of it in the digest.
+            notify_allocation_shortage(
+                portal,
+                requested=error.requested,
+                available=error.remaining,
+                email=portal.owner_email,
+            )
         raise
     return batch
 

@@ -247,7 +247,14 @@ def organizer_revoke(request: OrganizationRequest, event_slug: str, invite_id: s
     except InviteNotRevocable as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"The invite for {invite} was revoked.")
+        messages.success(
+            request,
+            gettext(
+                "The invite for %(guest)s was revoked: its link no longer works. The invite "
+                "credit it used is not returned."
+            )
+            % {"guest": invite},
+        )
     return redirect(
         reverse("invites:guest_list", args=[request.organization.slug, event.slug])
         + "?source=organizer"

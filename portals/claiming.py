@@ -87,10 +87,17 @@ def claim_portal(portal: Portal, *, email: str) -> Portal:
     Raises PortalAlreadyAssigned, PortalRevoked or ledger.InsufficientCredits
     (after telling the organizer, at most once per portal a day).
     """
+    email = normalize_email(email)
     try:
-        return _claim(portal, email=normalize_email(email))
+        return _claim(portal, email=email)
     except ledger.InsufficientCredits as error:
-        notify_credit_shortage(portal, kind=CreditKind.PORTAL, requested=error.requested)
+        notify_credit_shortage(
+            portal,
+            kind=CreditKind.PORTAL,
+            requested=error.requested,
+            available=error.available,
+            email=email,
+        )
         raise
 
 

@@ -1,5 +1,6 @@
-"""The portal emails the outbox sends: a portal's link to its contact, and the
-organizer's credit-shortage notice.
+"""The portal emails the outbox sends: a portal's link to its contact, the
+organizer's daily digest of refused portals, and the "you can carry on"
+email to whoever was refused once credits or allocation come back.
 
 Their deliveries store ids; the rows are loaded here when the worker sends,
 so the email shows the portal as it is then, and one no longer wanted is
@@ -8,6 +9,7 @@ skipped with its reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,10 +18,11 @@ from django.urls import reverse
 from credits.models import CreditKind
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
-from portals.models import CreditShortageNotice, Portal
+from portals.models import CreditShortageNotice, Portal, ShortageDigest
 
 PORTAL_LINK = "portal-link"
-CREDITS_SHORTAGE = "credits-shortage"
+SHORTAGE_DIGEST = "shortage-digest"
+SHORTAGE_RESOLVED = "shortage-resolved"
 
 
 @email_context(PORTAL_LINK)
@@ -48,22 +51,82 @@ def portal_link_context(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-@email_context(CREDITS_SHORTAGE)
-def credits_shortage_context(delivery: Delivery) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Refusal:
+    """One line of the digest: a portal and what it was refused today."""
+
+    notice: CreditShortageNotice
+    portal_url: str
+
+
+@email_context(SHORTAGE_DIGEST)
+def shortage_digest_context(delivery: Delivery) -> dict[str, Any]:
+    digest = (
+        ShortageDigest.objects.select_related("organization")
+        .filter(pk=delivery.context.get("digest_id"))
+        .first()
+    )
+    if digest is None:
+        raise SkipDelivery("The organization was deleted before the digest was sent.")
+    organization = digest.organization
+    notices = list(
+        CreditShortageNotice.objects.filter(organization=organization, day=digest.day)
+        .select_related("portal__group__event")
+        .order_by("cause", "kind", "portal__name", "id")
+    )
+    pattern = reverse("portals:portal_detail", args=[organization.slug, "publicid0marker"])
+    refusals = [
+        Refusal(
+            notice=notice,
+            portal_url=settings.SITE_URL
+            + pattern.replace("publicid0marker", notice.portal.public_id),
+        )
+        for notice in notices
+    ]
+    return {
+        "organization": organization,
+        "day": digest.day,
+        "portal_credits": [
+            r
+            for r in refusals
+            if r.notice.cause == "credits" and r.notice.kind == CreditKind.PORTAL
+        ],
+        "invite_credits": [
+            r
+            for r in refusals
+            if r.notice.cause == "credits" and r.notice.kind == CreditKind.INVITE
+        ],
+        "allocations": [r for r in refusals if r.notice.cause == "allocation"],
+        "count": len(refusals),
+        "only": refusals[0].notice if len(refusals) == 1 else None,
+        "buy_url": settings.SITE_URL + reverse("billing:billing", args=[organization.slug]),
+    }
+
+
+@email_context(SHORTAGE_RESOLVED)
+def shortage_resolved_context(delivery: Delivery) -> dict[str, Any]:
     notice = (
-        CreditShortageNotice.objects.select_related("portal__group__event", "organization")
+        CreditShortageNotice.objects.select_related("portal__group__event__organization")
         .filter(pk=delivery.context.get("notice_id"))
         .first()
     )
     if notice is None:
-        raise SkipDelivery("The portal was deleted before the notice was sent.")
-    organization = notice.organization
+        raise SkipDelivery("The portal was deleted before the email was sent.")
+    portal = notice.portal
+    if portal.is_revoked:
+        raise SkipDelivery("The portal was revoked meanwhile.")
+    claim = notice.kind == CreditKind.PORTAL
+    # The portal's link goes only to its owner; someone who tried to claim is told
+    # to open the link they were sent (they may have typed any address).
+    is_owner = bool(portal.owner_email) and portal.owner_email.lower() == delivery.recipient.lower()
+    if not claim and not is_owner:
+        raise SkipDelivery("The portal has another owner now.")
+    event = portal.group.event
     return {
-        "organization": organization,
-        "portal": notice.portal,
-        "event": notice.portal.group.event,
-        "kind": notice.kind,
-        "is_portal_credits": notice.kind == CreditKind.PORTAL,
-        "requested": notice.requested,
-        "buy_url": settings.SITE_URL + reverse("billing:billing", args=[organization.slug]),
+        "portal": portal,
+        "event": event,
+        "organization": event.organization,
+        "claim": claim,
+        "allocation": notice.cause == "allocation",
+        "link": settings.SITE_URL + portal.path if is_owner else "",
     }

@@ -276,24 +276,62 @@ class OwnerCodeFailure(models.Model):
 
 
 class CreditShortageNotice(models.Model):
-    """The organizer was told that `portal` hit an empty `kind` balance on `day`."""
+    """`portal` was refused on `day`: its organization had too few `kind` credits
+    (`cause` credits), or the portal's allocation was used up (`cause` allocation).
+
+    At most one row per portal, kind, cause and day. The organizer hears of them in
+    one digest per organization and day (ShortageDigest) and sees a banner while any
+    is unresolved; `resolved_at` is set when credits or allocation come back, and the
+    person who was refused (`email`) is then told they can carry on.
+    """
+
+    class Cause(models.TextChoices):
+        CREDITS = "credits", "Not enough credits"
+        ALLOCATION = "allocation", "Allocation used up"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     portal = models.ForeignKey(
         Portal, on_delete=models.CASCADE, related_name="credit_shortage_notices"
     )
     kind = models.CharField(max_length=10, choices=CreditKind.choices)
+    cause = models.CharField(max_length=10, choices=Cause.choices, default=Cause.CREDITS)
     day = models.DateField()
     requested = models.PositiveIntegerField(default=1)
+    # What was left when they were refused (credits of the organization, or places).
+    available = models.PositiveIntegerField(default=0)
+    # Who was refused: the owner, or the email that tried to claim.
+    email = models.EmailField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-day", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["portal", "kind", "day"], name="shortage_notice_once_a_day"
+                fields=["portal", "kind", "cause", "day"], name="shortage_notice_once_a_day"
             )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "resolved_at"], name="shortage_notice_open")
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ran out for {self.portal_id} on {self.day}"
+
+
+class ShortageDigest(models.Model):
+    """The organizer's one email a day about refused portals (its row makes it once)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day"], name="shortage_digest_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Shortage digest of {self.organization_id} on {self.day}"

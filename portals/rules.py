@@ -30,6 +30,7 @@ from portals.errors import (
     PortalRevoked,
 )
 from portals.models import InviteType, Portal, PortalAllocation
+from portals.notifications import resolve_allocation_shortages
 
 
 def _assert_locked() -> None:
@@ -126,6 +127,10 @@ def change_allocation(portal: Portal, invite_type_id: int, size: int) -> None:
     Portal.objects.filter(pk=portal.pk).update(allocation=F("allocation") + delta, updated_at=now)
     portal.allocation += delta
     portal.updated_at = now
+    if delta > 0:
+        # After commit: an owner refused for their allocation is told they can go on.
+        portal_id = portal.pk
+        transaction.on_commit(lambda: _allocation_grew(portal_id))
 
 
 def new_portal_allocations(
@@ -162,3 +167,7 @@ def _add_to_used(portal: Portal, allocation: PortalAllocation, delta: int) -> No
     )
     portal.invites_used += delta
     portal.updated_at = now
+
+
+def _allocation_grew(portal_id: int) -> None:
+    resolve_allocation_shortages(portal_id)

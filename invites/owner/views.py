@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.secret_pages import private_page
@@ -151,7 +152,11 @@ def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse
     else:
         messages.success(
             request,
-            f"The invite for {invite} was revoked; its place is back in your allocation.",
+            gettext(
+                "The invite for %(guest)s was revoked: its place is back in your allocation. "
+                "The invite credit it used is not returned."
+            )
+            % {"guest": invite},
         )
     return redirect("owner:dashboard", portal.public_id)
 

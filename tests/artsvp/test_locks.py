@@ -38,7 +38,7 @@ from tests.invites.helpers import assign, live_invites, race
 def test_every_table_in_the_order_is_a_model() -> None:
     for label in LOCK_ORDER:
         apps.get_model(label)
-    assert len(set(LOCK_ORDER)) == len(LOCK_ORDER) == 12
+    assert len(set(LOCK_ORDER)) == len(LOCK_ORDER) == 13
 
 
 @pytest.mark.django_db(transaction=True)

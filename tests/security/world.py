@@ -629,18 +629,21 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
             deliver(charge_event(purchase, amount_refunded=int(purchase.total_price * 100))), 200
         )
     # Credit requests (asked while buying online is off; payloads in the note reach
-    # the operators' email), one granted and one declined (the requester's emails).
+    # the operators' email), one declined and one granted (the requester's emails).
+    # The granted portal credit resolves the failed claim above: its claimant is told.
     with capture_on_commit(execute=True):
-        for _ in range(2):
-            credit_request = request_credits(
+        for kind in ("invite", "portal"):
+            request_credits(
                 organization,
-                kind="invite",
-                credits=10,
+                kind=kind,
+                credits=1,
                 note=p.text("credit request.note"),
                 requested_by=alice,
             )
-        grant_request(credit_request)
-        decline_request(CreditRequest.objects.filter(status="open").get())
+        decline_request(CreditRequest.objects.get(kind="invite"))
+        grant_request(CreditRequest.objects.get(kind="portal"))
+    # Used again at once: the pages below still meet a claim without credits.
+    use_credits(organization, "portal", 1)
     # Every password reset email too (allauth's own).
     step(Client(), "post", reverse("account_reset_password"), {"email": "alice@example.com"})
 

@@ -21,7 +21,7 @@ from deliveries.models import Delivery
 from organizations.models import Membership
 from portals.claiming import claim_portal
 from portals.errors import PortalAlreadyAssigned, PortalRevoked
-from portals.models import CreditShortageNotice, Portal
+from portals.models import CreditShortageNotice, Portal, ShortageDigest
 from portals.notifications import notify_credit_shortage
 from tests.conftest import give_credits, make_portal
 from tests.deliveries.outbox import RolledBack, deliveries_of
@@ -142,7 +142,9 @@ class TestClaimPage:
         assert CreditShortageNotice.objects.filter(portal=portal).count() == 1
 
         # A day later the organizer is reminded once more.
-        CreditShortageNotice.objects.update(day=timezone.now().date() - timedelta(days=1))
+        yesterday = timezone.now().date() - timedelta(days=1)
+        CreditShortageNotice.objects.update(day=yesterday)
+        ShortageDigest.objects.update(day=yesterday)
         with django_capture_on_commit_callbacks(execute=True):
             Client().post(link(portal), {"email": OWNER})
             Client().post(link(portal), {"email": OWNER})
@@ -154,11 +156,11 @@ class TestClaimPage:
         Membership.objects.filter(user=bob).update(role=Membership.Role.ADMIN)
         with django_capture_on_commit_callbacks(execute=True):
             Client().post(link(portal), {"email": OWNER})
-            assert deliveries_of("credits-shortage") == [
+            assert deliveries_of("shortage-digest") == [
                 (alice.email, "queued"),
                 (bob.email, "queued"),
             ]
-        assert deliveries_of("credits-shortage") == [(alice.email, "sent"), (bob.email, "sent")]
+        assert deliveries_of("shortage-digest") == [(alice.email, "sent"), (bob.email, "sent")]
         assert sorted(message.to[0] for message in mail.outbox) == [alice.email, bob.email]
 
     def test_a_notice_rolled_back_with_its_transaction_emails_nothing(

@@ -237,15 +237,16 @@ class TestGenerating:
             for _ in range(3):
                 response = post_form(browser, owned, "blank", {"count": 5})
         page = text(response)
-        assert "The organizer has no invite credits left for this" in page
-        assert "They have been told" in page
+        # Some credits remain, too few for this many: "not enough", not "none left".
+        assert "The organizer doesn't have enough invite credits for this many invites" in page
+        assert "they have been told" in page
         assert "2 invite credit" not in page and "(3 short)" not in page
         assert live_invites(owned) == 0
         assert balance(org) == 2
         # One email to the organizer, with a link to buy, not one per click.
         [notice] = mail.outbox
         assert notice.to == [alice.email]
-        assert "no invite credits left" in notice.subject
+        assert "not enough invite credits" in notice.subject
         assert reverse("billing:billing", args=[org.slug]) in notice.body
         assert CreditShortageNotice.objects.filter(kind=CreditKind.INVITE).count() == 1
 
