@@ -183,7 +183,7 @@ def _guest(scan: Scan) -> dict[str, Any]:
         "portal": invite.portal.name if invite.portal is not None else None,
         "invite_type": invite.invite_type.name if invite.invite_type is not None else None,
         "entry_window": {"id": window.public_id, "label": window.label} if window else None,
-        "walk_in": invite.batch.method == "walk_in",
+        "walk_in": invite.is_walk_in,
         "party": scan.party,
         "people_in": scan.people_in,
     }

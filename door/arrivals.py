@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Min, Q, QuerySet, Sum
 
+from door.checkins import party_size
 from door.models import CheckIn, CheckInPass
 from invites.hooks import Arrival, register_arrival_source, register_invite_api_field
 from invites.models import Invite
@@ -27,7 +28,8 @@ def arrivals_of(invites: Any) -> Mapping[int, Arrival]:
     rows = (
         CheckIn.objects.filter(invite_id__in=ids)
         .order_by()
-        .values("invite_id")
+        # The invite's columns are one per invite: grouped by, they change no group.
+        .values("invite_id", "invite__status", "invite__plus_ones", "invite__plus_ones_allowed")
         .annotate(
             net=Sum("delta"),
             first=Min(
@@ -36,10 +38,23 @@ def arrivals_of(invites: Any) -> Mapping[int, Arrival]:
             ),
         )
         .filter(net__gt=0)
-        .values_list("invite_id", "net", "first")
+        .values_list(
+            "invite_id",
+            "net",
+            "first",
+            "invite__status",
+            "invite__plus_ones",
+            "invite__plus_ones_allowed",
+        )
     )
     return {
-        invite_id: Arrival(people_in=int(net), first_at=first) for invite_id, net, first in rows
+        invite_id: Arrival(
+            people_in=int(net),
+            # party_size's rule, on the invite's columns read with the rows.
+            party=party_size(Invite(status=status, plus_ones=plus_ones, plus_ones_allowed=allowed)),
+            first_at=first,
+        )
+        for invite_id, net, first, status, plus_ones, allowed in rows
     }
 
 

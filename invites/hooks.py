@@ -111,10 +111,12 @@ def guest_row_actions() -> list[GuestRowAction]:
 
 @dataclass(frozen=True)
 class Arrival:
-    """An invite's party at the door: how many of them are in now, and when the
-    first check-in still in force was made (None: nobody is in)."""
+    """An invite's party at the door: how many of them are in now, of how many
+    (`party`: the guest and their plus-ones), since when (the first check-in
+    still in force)."""
 
     people_in: int
+    party: int
     first_at: Any = None
 
 
