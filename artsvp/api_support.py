@@ -109,9 +109,10 @@ class ErrorOut(Schema):
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """Response declarations for the OpenAPI schema. Every endpoint can answer 400 (a
-    control character in the URL, a body that is not JSON), 401, 413 (a body over the
-    limit), 422 (a parameter or body the schema refuses) and 429."""
-    return {status: ErrorOut for status in sorted({400, 401, 413, 422, 429, *statuses})}
+    control character in the URL, a body that is not JSON), 401, 403 (`key_scope`: a key
+    limited to check-in, outside the door's endpoints), 413 (a body over the limit), 422
+    (a parameter or body the schema refuses) and 429."""
+    return {status: ErrorOut for status in sorted({400, 401, 403, 413, 422, 429, *statuses})}
 
 
 # --- Auth and rate limits -------------------------------------------------------

@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from artsvp.api_support import FIELDS_INVALID, ApiError, RateLimited, with_rate_limit_headers
 from credits.ledger import InsufficientCredits
 from deliveries.services import DeliveryError
+from door.checkins import DoorError
 from events.services import EventError
 from invites.services import InvalidGuests, InviteError
 from organizations.api_auth import ApiKeyAuth
@@ -39,10 +40,17 @@ The key decides the organization: ids of another organization's objects answer 4
 
 **Errors** are JSON `{"code", "message", "details"}` with a stable `code`: `unauthenticated` (401),
 `insufficient_credits` (402, details: requested, available), `not_found` (404),
+`key_scope` (403: a key limited to check-in, outside the check-in endpoints),
 `allocation_exceeded` (409, details: requested, remaining), `portal_not_assigned` (409),
 `portal_revoked` (409), `method_not_allowed` (405, with an `Allow` header), `payload_too_large`
 (413), `invalid` (422, details.fields: field errors), `rate_limited` (429, with a `Retry-After`
 header), `bad_request` (400: a body that is not JSON, or a control character in the URL or query).
+
+**Keys limited to check-in** (for door devices and scanners: "Check-in only" when you create
+the key) may call only `POST /events/{id}/check-ins`, `DELETE /check-ins/{id}` and
+`GET /events/{id}/attendance`; everything else answers 403 `key_scope`. No API key is a door
+supervisor: a guest who has not accepted, waits for approval or comes outside their entry
+window is refused (409), never let in anyway; only staff on the door page can do that.
 
 **Body size.** A request body may hold at most MAX_BODY_BYTES bytes (`API_MAX_BODY_BYTES`): enough
 for the largest batch, 10,000 guests with every field at its maximum, sent as compact UTF-8 JSON
@@ -208,11 +216,12 @@ def on_event_error(request: HttpRequest, exc: EventError) -> HttpResponse:
     return error_response(request, status, exc.code, str(exc), details)
 
 
+@api.exception_handler(DoorError)
 @api.exception_handler(InviteError)
 @api.exception_handler(DeliveryError)
 def on_conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """The object's state refuses the change: invite_answered, idempotency_key_reused...
-    (each error names its own code)."""
+    """The object's state refuses the change: invite_answered, idempotency_key_reused,
+    nothing_to_undo... (each error names its own code)."""
     code = getattr(exc, "code", "conflict")
     # A few are about the request, not the state (idempotency_key_mismatch: 422).
     status = getattr(exc, "status", 409)
@@ -234,6 +243,7 @@ api.add_router("", "events.api.router", tags=["Events"])
 api.add_router("", "portals.api.router", tags=["Portal groups and portals"])
 api.add_router("", "portals.window_api.router", tags=["Entry windows"])
 api.add_router("", "invites.api.router", tags=["Invites"])
+api.add_router("", "door.api.router", tags=["Check-in"])
 
 # Last, so that it only catches what no router matched: unknown paths get the
 # same JSON error as everything else, not Django's HTML page.

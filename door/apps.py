@@ -8,6 +8,7 @@ class DoorConfig(AppConfig):
     def ready(self) -> None:
         # local import: models and the app registry are not ready when this module loads.
         from door import (
+            arrivals,  # noqa: F401 (who arrived, for the guest lists and the API, invites/hooks.py)
             emails,  # noqa: F401 (registers the confirmation emails and their files)
             guest_page,  # noqa: F401 (the QR code on the guest page, invites/hooks.py)
             services,  # noqa: F401 (hears about answers, invites/hooks.py)

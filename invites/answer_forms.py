@@ -14,9 +14,45 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.models import EntryWindow
-from invites.answers import WindowPlaces
+from invites.answers import (
+    AlreadyAnswered,
+    EventFull,
+    GuestDetailsRequired,
+    LinkUsedUp,
+    PlusOnesExceeded,
+    WindowFull,
+    WindowNotAdmitted,
+    WindowPlaces,
+    WindowRequired,
+)
 from invites.guests import MAX_NAME_LENGTH
 from invites.models import Invite
+
+# Which field a refusal of the answer service is shown next to (None: above the form).
+_ERROR_FIELDS: dict[type[Exception], str] = {
+    WindowRequired: "window",
+    WindowNotAdmitted: "window",
+    WindowFull: "window",
+    PlusOnesExceeded: "plus_ones",
+    AlreadyAnswered: "email",
+}
+# The refusals a form shows (the pages handle revoked invites and closed answers themselves).
+ANSWER_ERRORS = (
+    PlusOnesExceeded,
+    GuestDetailsRequired,
+    EventFull,
+    WindowRequired,
+    WindowNotAdmitted,
+    WindowFull,
+    LinkUsedUp,
+    AlreadyAnswered,
+)
+
+
+def add_answer_error(form: forms.Form, error: Exception) -> None:
+    """The service's refusal next to the field it is about, or above the form."""
+    field = _ERROR_FIELDS.get(type(error))
+    form.add_error(field if field in form.fields else None, str(error))
 
 
 def _plus_ones_field(allowed: int, initial: int) -> forms.TypedChoiceField:
@@ -111,3 +147,47 @@ class LinkAnswerForm(_WindowChoiceMixin):
         if link.plus_ones_allowed:
             self.fields["plus_ones"] = _plus_ones_field(link.plus_ones_allowed, 0)
         self._add_window_field(windows or [], None)
+
+
+class AnswerForGuestForm(_WindowChoiceMixin):
+    """The organizer records a guest's answer given by phone or email: the guest
+    page's choices (invites/answers.py decides), worded for the organizer."""
+
+    answer = forms.ChoiceField(
+        label=_("The guest's answer"),
+        choices=[("accept", _("Coming")), ("decline", _("Not coming"))],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self, *args: Any, invite: Invite, windows: list[WindowPlaces] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.invite = invite
+        if invite.status in (Invite.Status.ACCEPTED, Invite.Status.PENDING):
+            self.fields["answer"].initial = "accept"
+        elif invite.status == Invite.Status.DECLINED:
+            self.fields["answer"].initial = "decline"
+        if invite.is_blank:
+            # A blank link's guest is named with their first answer.
+            self.fields["name"] = forms.CharField(
+                label=_("Guest's name"), max_length=MAX_NAME_LENGTH
+            )
+            self.fields["email"] = forms.EmailField(label=_("Guest's email"))
+            self.order_fields(["name", "email", "answer"])
+        if invite.plus_ones_allowed:
+            field = _plus_ones_field(invite.plus_ones_allowed, invite.plus_ones)
+            field.label = _("Guests coming with them")
+            field.help_text = ngettext(
+                "This invitation allows up to %(count)d guest.",
+                "This invitation allows up to %(count)d guests.",
+                invite.plus_ones_allowed,
+            ) % {"count": invite.plus_ones_allowed}
+            self.fields["plus_ones"] = field
+        self._add_window_field(windows or [], invite.entry_window_id)
+        if "window" in self.fields:
+            self.fields["window"].label = _("Entry window")
+
+    @property
+    def accept(self) -> bool:
+        return cast(str, self.cleaned_data["answer"]) == "accept"

@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import connection, models
 from django.db.models import QuerySet
@@ -38,6 +38,7 @@ from artsvp.api_support import (
     When,
     api_enum,
     errors,
+    field_error,
     paginate,
     site_url,
     text,
@@ -48,8 +49,9 @@ from deliveries.models import Delivery
 from deliveries.services import DeliveryError
 from events.access import access_event_by_public_id
 from events.models import EntryWindow
-from invites import guests, services
+from invites import answers, guests, services
 from invites.access import access_invite, visible_invites
+from invites.hooks import invite_api_values
 from invites.models import Invite, InviteBatch, organizer_holds_link
 from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails
 from organizations.api_auth import ApiRequest, actor_of
@@ -172,6 +174,26 @@ class GenerateIn(InputSchema):
     message: str = text(5000, description="Your message in the email when `send` is true.")
 
 
+class ResponseIn(InputSchema):
+    status: Literal["accepted", "declined"] = Field(..., description="The guest's answer.")
+    plus_ones: int = Field(
+        0,
+        ge=0,
+        le=guests.MAX_PLUS_ONES,
+        strict=True,
+        description="Extra guests they bring (accepting), at most the invite's allowance.",
+    )
+    entry_window: str | None = Field(
+        None,
+        max_length=20,
+        pattern=r"^[a-z0-9]{6,20}$",
+        description="The id of the entry window they come in; required when several admit "
+        "the guest; null: the only one there is, or none.",
+    )
+    name: str = text(guests.MAX_NAME_LENGTH, description="The guest's name (a blank link only).")
+    email: Email | None = Field(None, description="The guest's email (a blank link only).")
+
+
 class SendIn(InputSchema):
     subject: str = text(200)
     message: str = text(5000)
@@ -205,6 +227,11 @@ class InviteOut(Schema):
     needs_approval: bool
     created_at: datetime
     updated_at: datetime
+    check_in_code: str | None = Field(
+        None,
+        description="The code the guest shows at the door (their QR code holds it), once "
+        "they accepted; null otherwise, and in the answer that generates invites.",
+    )
 
 
 class GeneratedOut(Schema):
@@ -261,10 +288,20 @@ _COLUMNS = (
 )
 
 
+# InviteOut's fields that the apps above fill (invites/hooks.py register_invite_api_field).
+_HOOKED_FIELDS = ("check_in_code",)
+
+
 def _invite_out(
-    columns: tuple[Any, ...], *, event_id: str, portal_id: str | None, with_link: bool
+    columns: tuple[Any, ...],
+    *,
+    event_id: str,
+    portal_id: str | None,
+    with_link: bool,
+    hooked: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An invite as the API shows it, from its `_COLUMNS` values."""
+    """An invite as the API shows it, from its `_COLUMNS` values and the apps
+    above's fields (`hooked`: invite_api_values)."""
     (
         public_id,
         token,
@@ -307,6 +344,7 @@ def _invite_out(
         "needs_approval": needs_approval,
         "created_at": created,
         "updated_at": updated,
+        **{name: (hooked or {}).get(name) for name in _HOOKED_FIELDS},
     }
 
 
@@ -320,15 +358,18 @@ def _value(invite: Invite, path: str) -> Any:
     return value
 
 
-def invite_out(invite: Invite) -> dict[str, Any]:
+def invite_out(invite: Invite, *, hooked: dict[str, Any] | None = None) -> dict[str, Any]:
     """For an invite loaded with select_related("event", "portal", "batch",
-    "invite_type", "entry_window")."""
+    "invite_type", "entry_window"); `hooked`: its invite_api_values (read when None)."""
+    if hooked is None:
+        hooked = invite_api_values([invite.pk]).get(invite.pk, {})
     return _invite_out(
         tuple(_value(invite, column) for column in _COLUMNS),
         event_id=invite.event.public_id,
         portal_id=invite.portal.public_id if invite.portal is not None else None,
         # A portal's links belong to its owner: the guest list's rule.
         with_link=invite.organizer_holds_link,
+        hooked=hooked,
     )
 
 
@@ -440,6 +481,8 @@ _COMPUTED_JSON_SQL = {
     "portal_id": "%(portal_id)s::text",
     "invite_type": f"t.{InviteType._meta.get_field('code').column}",
     "entry_window": f"w.{EntryWindow._meta.get_field('public_id').column}",
+    # A batch just generated has no accepted guest (nor a replayed one, as it was then).
+    "check_in_code": "NULL::text",
 }
 # Timestamps as ninja writes them: UTC, milliseconds, "Z".
 _TIMESTAMP_JSON_SQL = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
@@ -578,7 +621,11 @@ def _filtered(invites: QuerySet[Invite], filters: InviteFilters) -> QuerySet[Inv
 
 def _page(invites: QuerySet[Invite], filters: InviteFilters) -> dict[str, Any]:
     items, next_cursor = paginate(_filtered(invites, filters), filters)
-    return {"items": [invite_out(invite) for invite in items], "next_cursor": next_cursor}
+    hooked = invite_api_values([invite.pk for invite in items])
+    return {
+        "items": [invite_out(invite, hooked=hooked.get(invite.pk, {})) for invite in items],
+        "next_cursor": next_cursor,
+    }
 
 
 LIST_DESCRIPTION = (
@@ -672,3 +719,49 @@ def revoke_invite(request: ApiRequest, invite_id: PublicId) -> dict[str, Any]:
     revoked = services.revoke_invite(invite, actor=actor_of(request))
     revoked.event, revoked.portal, revoked.batch = invite.event, invite.portal, invite.batch
     return invite_out(revoked)
+
+
+# --- Answering on the guest's behalf -------------------------------------------------------
+
+
+@router.post(
+    "/invites/{invite_id}/response",
+    response={200: InviteOut, **errors(404, 409, 422)},
+    summary="Record the guest's answer on their behalf",
+    description=(
+        "For an answer given by phone or email: the same rules and capacity as the guest's "
+        "own page, and the guest gets the same confirmation. Accepting an invite that needs "
+        "approval makes it `pending`. 409 `rsvp_closed`, `invite_revoked`, `multi_use_link` "
+        "(each guest answers a link themselves), `plus_ones_exceeded`, `window_required`, "
+        "`window_not_admitted`, `window_full`, `event_full`, `guest_details_required` (a "
+        "blank link needs `name` and `email`). 422 for an `entry_window` that is none of the "
+        "event's."
+    ),
+)
+def record_response(
+    request: ApiRequest, invite_id: PublicId, payload: ResponseIn
+) -> dict[str, Any]:
+    invite = access_invite(request.organization, invite_id)
+    window = None
+    if payload.entry_window is not None:
+        window = EntryWindow.objects.filter(
+            event_id=invite.event_id, public_id=payload.entry_window
+        ).first()
+        if window is None:
+            raise field_error("entry_window", "No entry window of this event has this id.")
+    answered = answers.respond(
+        invite,
+        accept=payload.status == "accepted",
+        plus_ones=payload.plus_ones,
+        name=payload.name,
+        email=payload.email or "",
+        window=window,
+    )
+    # Who answered for the guest: no column holds it, the log does.
+    logger.info(
+        "Answer %s for invite %s recorded by API key %s",
+        answered.status,
+        invite.public_id,
+        request.api_key.prefix,
+    )
+    return invite_out(access_invite(request.organization, invite_id))

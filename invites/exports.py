@@ -4,6 +4,11 @@ Streamed (a portal may hold thousands of invites) and spreadsheet-safe:
 every cell goes through `artsvp.csv_safe.safe_cell`, because guest names and
 metadata are typed by strangers. The organizer's guest list has one
 `metadata.<key>` column per key; the portal owner's file keeps one JSON cell.
+
+Both say who arrived (invites/arrival_rows.py, the door's records):
+`checked_in_at`, the first check-in still in force (in the event's time
+zone), and `people_in`, how many of the party are in now. A walk-in's source
+is "Walk-in".
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from django.http import StreamingHttpResponse
 
 from artsvp.csv_safe import safe_cell
 from events.models import Event
+from invites.arrival_rows import local_time, with_arrivals
+from invites.hooks import Arrival
 from invites.models import Invite
 
 PORTAL_COLUMNS = [
@@ -30,6 +37,8 @@ PORTAL_COLUMNS = [
     "tags",
     "metadata",
     "created_at",
+    "checked_in_at",
+    "people_in",
 ]
 ORGANIZER_COLUMNS = [
     "name",
@@ -48,6 +57,8 @@ ORGANIZER_COLUMNS = [
     "window_starts_at",
     "tags",
     "responded_at",
+    "checked_in_at",
+    "people_in",
     "link",
 ]
 # Then one `metadata.<key>` column per metadata key of the exported invites, sorted.
@@ -75,11 +86,18 @@ def _common(invite: Invite) -> tuple[str, str]:
     ) if invite.metadata else ""
 
 
+def _arrival_cells(event: Event, arrival: Arrival | None) -> list[Any]:
+    if arrival is None:
+        return ["", 0]
+    at = local_time(event, arrival.first_at)
+    return [at.replace(tzinfo=None) if at is not None else "", arrival.people_in]
+
+
 def portal_invites_csv(
-    invites: QuerySet[Invite], *, filename: str, link: Callable[[Invite], str]
+    invites: QuerySet[Invite], *, event: Event, filename: str, link: Callable[[Invite], str]
 ) -> StreamingHttpResponse:
     def rows() -> Iterator[list[Any]]:
-        for invite in invites.iterator(chunk_size=2000):
+        for invite, arrival in with_arrivals(invites.iterator(chunk_size=2000)):
             tags, metadata = _common(invite)
             yield [
                 invite.guest_name,
@@ -91,6 +109,7 @@ def portal_invites_csv(
                 tags,
                 metadata,
                 invite.created_at,
+                *_arrival_cells(event, arrival),
             ]
 
     return _response(_stream(PORTAL_COLUMNS, rows()), filename)
@@ -116,7 +135,8 @@ def organizer_invites_csv(
     def rows() -> Iterator[list[Any]]:
         if last_id is None:
             return
-        for invite in invites.filter(pk__lte=last_id).iterator(chunk_size=2000):
+        chunks = invites.filter(pk__lte=last_id).iterator(chunk_size=2000)
+        for invite, arrival in with_arrivals(chunks):
             window = invite.entry_window
             invite_type = invite.invite_type
             yield [
@@ -138,6 +158,7 @@ def organizer_invites_csv(
                 else "",
                 ", ".join(invite.tags),
                 invite.responded_at,
+                *_arrival_cells(event, arrival),
                 link(invite) if invite.organizer_holds_link else "",
                 *(metadata_cell(invite.metadata.get(key)) for key in keys),
             ]

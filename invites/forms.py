@@ -331,6 +331,8 @@ class GuestListFilterForm(forms.Form):
 
     # The window filter's choice for guests who chose no window.
     NO_WINDOW = "none"
+    # The source filter's choice for walk-ins (no public id has an underscore).
+    WALK_INS = "walk_in"
 
     source = forms.ChoiceField(required=False, label="Source")
     status = forms.ChoiceField(
@@ -353,6 +355,7 @@ class GuestListFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["source"]).choices = [
             ("", "All sources"),
             ("organizer", "Organizer"),
+            (self.WALK_INS, gettext_lazy("Walk-ins")),
             *portals,
         ]
         if types:

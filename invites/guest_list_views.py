@@ -19,6 +19,7 @@ from django.shortcuts import render
 from artsvp.secret_pages import mark_private
 from events.access import access_event
 from events.models import EntryWindow, Event
+from invites.arrival_rows import ShownArrival, shown_arrivals
 from invites.exports import organizer_invites_csv
 from invites.forms import GuestListFilterForm
 from invites.guest_counts import (
@@ -30,8 +31,8 @@ from invites.guest_counts import (
     type_counts,
     window_counts,
 )
-from invites.hooks import guest_row_actions
-from invites.models import Invite
+from invites.hooks import arrivals_recorded, guest_row_actions
+from invites.models import Invite, InviteBatch
 from invites.sending import with_delivery_status
 from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
@@ -65,8 +66,11 @@ def _guest_list_filters(request: OrganizationRequest, event: Event) -> GuestList
     invites = organizer_invites(event).select_related("portal", "batch", "entry_window", "parent")
     if form.is_valid():
         source = form.cleaned_data["source"]
+        walk_in = InviteBatch.Method.WALK_IN
         if source == "organizer":
-            invites = invites.filter(portal__isnull=True)
+            invites = invites.filter(portal__isnull=True).exclude(batch__method=walk_in)
+        elif source == GuestListFilterForm.WALK_INS:
+            invites = invites.filter(batch__method=walk_in)
         elif source:
             invites = invites.filter(portal__public_id=source)
         if form.cleaned_data["status"]:
@@ -81,9 +85,16 @@ def _guest_list_filters(request: OrganizationRequest, event: Event) -> GuestList
     return GuestListFilters(form=form, invites=invites, types=types, windows=windows)
 
 
-def _row(request: OrganizationRequest, invite: Invite, types: EventTypes) -> dict[str, Any]:
+def _row(
+    request: OrganizationRequest,
+    invite: Invite,
+    types: EventTypes,
+    arrival: ShownArrival | None,
+) -> dict[str, Any]:
     return {
         "invite": invite,
+        # Who of the party is in, since when (the door's records).
+        "arrival": arrival,
         # A portal's links belong to its owner (Invite.organizer_holds_link).
         "link": request.build_absolute_uri(invite.path) if invite.organizer_holds_link else "",
         # Empty for a type its group hides (a group with one type) and for untyped invites.
@@ -106,6 +117,7 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    arrived = shown_arrivals(event, page.object_list)
     private_groups = list(
         event.portal_groups.filter(share_all_invites=False).values_list("name", flat=True)
     )
@@ -116,7 +128,11 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "event": event,
             "filters": filters.form,
             "page": page,
-            "rows": [_row(request, invite, filters.types) for invite in page.object_list],
+            "rows": [
+                _row(request, invite, filters.types, arrived.get(invite.pk))
+                for invite in page.object_list
+            ],
+            "show_arrivals": arrivals_recorded(),
             "counts": counts,
             "attending": counts["accepted"] + counts["plus_ones"],
             # Of the whole event, whatever the filters.

@@ -13,7 +13,10 @@ changed; being told twice is harmless.
 The guest page offers the same kind of registry for what the apps above
 show there (`register_guest_page_part`: the door's QR code once accepted),
 and the organizer's guest list for the actions they add to a row
-(`register_guest_row_action`: the door's "New check-in code").
+(`register_guest_row_action`: the door's "New check-in code"). The door also
+tells the guest list, the CSVs and the portal owner's page who arrived
+(`register_arrival_source`), and fills the API invites' `check_in_code`
+(`register_invite_api_field`).
 
 Callers: answers.respond and answers.answer_link (the answer it creates),
 approvals.approve and approvals.decline_pending, services.revoke_invite.
@@ -101,3 +104,67 @@ def register_guest_row_action(name: str, action: GuestRowAction) -> None:
 
 def guest_row_actions() -> list[GuestRowAction]:
     return list(_GUEST_ROW_ACTIONS.values())
+
+
+# --- Who arrived: the door's records, for the guest list, the CSVs and the owner's page ----
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """An invite's party at the door: how many of them are in now, of how many
+    (`party`: the guest and their plus-ones), since when (the first check-in
+    still in force)."""
+
+    people_in: int
+    party: int
+    first_at: Any = None
+
+
+# invite ids, or a queryset of invites (read as a subquery) -> {invite id: Arrival}
+ArrivalSource = Callable[[Any], Mapping[int, Arrival]]
+_ARRIVAL_SOURCES: dict[str, ArrivalSource] = {}
+
+
+def register_arrival_source(name: str, source: ArrivalSource) -> None:
+    """Tell invites who arrived: `source(invites)` answers, in one query, the
+    invites with somebody in (the others are missing). A name registered again
+    is replaced."""
+    _ARRIVAL_SOURCES[name] = source
+
+
+def arrivals(invites: Any) -> dict[int, Arrival]:
+    """{invite id: Arrival} for `invites` (a list of ids or a queryset of invites);
+    empty when no app above records arrivals."""
+    found: dict[int, Arrival] = {}
+    for source in _ARRIVAL_SOURCES.values():
+        found.update(source(invites))
+    return found
+
+
+def arrivals_recorded() -> bool:
+    """Whether an app above records arrivals (the pages show their column then)."""
+    return bool(_ARRIVAL_SOURCES)
+
+
+# --- Fields the apps above add to the API's invites -------------------------------------------
+
+# invite ids -> {invite id: value}; the field is declared in invites/api.py's InviteOut.
+InviteApiField = Callable[[list[int]], Mapping[int, Any]]
+_INVITE_API_FIELDS: dict[str, InviteApiField] = {}
+
+
+def register_invite_api_field(name: str, values: InviteApiField) -> None:
+    """Fill the API invites' field `name` (declared in InviteOut, None where
+    `values` has nothing): `values(invite_ids)` answers in one query."""
+    _INVITE_API_FIELDS[name] = values
+
+
+def invite_api_values(invite_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{invite id: {field: value}} of the registered fields, for these invites."""
+    found: dict[int, dict[str, Any]] = {}
+    if not invite_ids:
+        return found
+    for name, values in _INVITE_API_FIELDS.items():
+        for invite_id, value in values(invite_ids).items():
+            found.setdefault(invite_id, {})[name] = value
+    return found

@@ -229,5 +229,13 @@ class Invite(models.Model):
 
     @property
     def source_name(self) -> str:
-        """Who invited the guest, as the organizer's guest list names it."""
-        return self.portal.name if self.portal is not None else "Organizer"
+        """Who invited the guest, as the organizer's guest list names it (a walk-in:
+        nobody; load it with select_related("portal", "batch"))."""
+        if self.portal is not None:
+            return self.portal.name
+        return "Walk-in" if self.is_walk_in else "Organizer"
+
+    @property
+    def is_walk_in(self) -> bool:
+        """Let in at the door without an invite (door/walk_ins.py); load the batch."""
+        return self.batch.method == InviteBatch.Method.WALK_IN

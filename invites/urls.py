@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from invites import approval_views, guest_list_views, send_views, views
+from invites import answer_for_guest_views, approval_views, guest_list_views, send_views, views
 
 app_name = "invites"
 
@@ -37,6 +37,12 @@ urlpatterns = [
         "o/<slug:org_slug>/events/<slug:event_slug>/guests/<publicid:invite_id>/decline/",
         approval_views.decline_answer,
         name="decline",
+    ),
+    # An answer given by phone or email (invites/answer_for_guest_views.py).
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/guests/<publicid:invite_id>/answer/",
+        answer_for_guest_views.answer_for_guest,
+        name="answer_for_guest",
     ),
     # Emailing invites (invites/send_views.py).
     path(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,18 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.secret_pages import secret_link_page, throttle_link_lookup
 from events.access import access_event
-from invites.answer_forms import LinkAnswerForm, RsvpForm
+from invites.answer_forms import ANSWER_ERRORS, LinkAnswerForm, RsvpForm, add_answer_error
 from invites.answers import (
-    AlreadyAnswered,
-    EventFull,
-    GuestDetailsRequired,
     InviteRevoked,
-    LinkUsedUp,
-    PlusOnesExceeded,
     RsvpClosed,
-    WindowFull,
-    WindowNotAdmitted,
-    WindowRequired,
     answer_link,
     deadline_text,
     record_open,
@@ -43,30 +34,6 @@ from invites.services import InviteNotRevocable, revoke_invite
 from organizations.access import OrganizationRequest, organization_view
 
 # --- The guest ----------------------------------------------------------------------
-
-# Which field a refusal of the answer service is shown next to (None: above the form).
-_ERROR_FIELDS: dict[type[Exception], str] = {
-    WindowRequired: "window",
-    WindowNotAdmitted: "window",
-    WindowFull: "window",
-    PlusOnesExceeded: "plus_ones",
-    AlreadyAnswered: "email",
-}
-_ANSWER_ERRORS = (
-    PlusOnesExceeded,
-    GuestDetailsRequired,
-    EventFull,
-    WindowRequired,
-    WindowNotAdmitted,
-    WindowFull,
-    LinkUsedUp,
-    AlreadyAnswered,
-)
-
-
-def _add_answer_error(form: forms.Form, error: Exception) -> None:
-    field = _ERROR_FIELDS.get(type(error))
-    form.add_error(field if field in form.fields else None, str(error))
 
 
 def _revoked(request: HttpRequest, invite: Invite) -> HttpResponse:
@@ -114,8 +81,8 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
             return _revoked(request, invite)
         except RsvpClosed as error:
             closed_reason = error.reason
-        except _ANSWER_ERRORS as error:
-            _add_answer_error(form, error)
+        except ANSWER_ERRORS as error:
+            add_answer_error(form, error)
             # The places as they are now, beside the refusal.
             form.windows = windows = window_places(invite)
         else:
@@ -170,8 +137,8 @@ def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
             return _revoked(request, link)
         except RsvpClosed as error:
             closed_reason = error.reason
-        except _ANSWER_ERRORS as error:
-            _add_answer_error(form, error)
+        except ANSWER_ERRORS as error:
+            add_answer_error(form, error)
             form.windows = windows = window_places(link)
             link.refresh_from_db(fields=["uses_taken"])
         else:

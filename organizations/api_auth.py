@@ -5,6 +5,11 @@ body parameter ever does, so every lookup starts from it and another
 organization's id is a 404. Each key has its rate limit (a fixed window on the
 shared cache, artsvp/ratelimit.py), counted here and announced by
 `artsvp.api_support.with_rate_limit_headers`.
+
+A key limited to check-in (`ApiKey.check_in_only`: a door device's) is
+refused here, the one place its scope is enforced: 403 `key_scope` on every
+endpoint but those whose router authenticates with
+`ApiKeyAuth(check_in_keys=True)` (the door's: door/api.py).
 """
 
 from __future__ import annotations
@@ -42,8 +47,19 @@ class ApiRequest(HttpRequest):
     rate_limit: RateLimit
 
 
+KEY_SCOPE_MESSAGE = (
+    "This key is limited to check-in: it may only check guests in, undo a check-in and read "
+    "an event's attendance. Use a key without that limit."
+)
+
+
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer <key>`; sets request.organization and request.api_key."""
+    """`Authorization: Bearer <key>`; sets request.organization and request.api_key.
+    `check_in_keys`: whether keys limited to check-in may call the endpoint."""
+
+    def __init__(self, *, check_in_keys: bool = False) -> None:
+        super().__init__()
+        self.check_in_keys = check_in_keys
 
     def __call__(self, request: HttpRequest) -> ApiKey | None:
         if _key_in_query_string(request):
@@ -67,6 +83,8 @@ class ApiKeyAuth(HttpBearer):
         api_request.rate_limit = rate_limit
         if not rate_limit.allowed:
             raise RateLimited(rate_limit)
+        if api_key.check_in_only and not self.check_in_keys:
+            raise ApiError(403, "key_scope", KEY_SCOPE_MESSAGE)
         api_request.api_key = api_key
         api_request.organization = api_key.organization
         return api_key

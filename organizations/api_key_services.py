@@ -42,7 +42,10 @@ def _hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def create_api_key(organization: Organization, *, name: str, created_by: Any = None) -> NewApiKey:
+def create_api_key(
+    organization: Organization, *, name: str, created_by: Any = None, check_in_only: bool = False
+) -> NewApiKey:
+    """A new key; `check_in_only` limits it to the door's endpoints (organizations/api_auth.py)."""
     prefix = KEY_SCHEME + "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
     raw_key = f"{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
@@ -51,6 +54,7 @@ def create_api_key(organization: Organization, *, name: str, created_by: Any = N
         prefix=prefix,
         secret_hash=_hash(raw_key),
         created_by=created_by,
+        check_in_only=check_in_only,
     )
     return NewApiKey(api_key=api_key, secret=raw_key)
 

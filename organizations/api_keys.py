@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from artsvp.api_support import rate_limit_setting
@@ -30,6 +31,14 @@ class ApiKeyForm(forms.Form):
         max_length=100,
         label="Key name",
         help_text="What will use it, e.g. “CRM sync” or “Ticketing integration”.",
+    )
+    check_in_only = forms.BooleanField(
+        required=False,
+        label=_("Check-in only (door devices)"),
+        help_text=_(
+            "The key can only check guests in, undo a check-in and read attendance: "
+            "nothing else, so a lost scanner cannot read or change your guest list."
+        ),
     )
 
 
@@ -56,7 +65,10 @@ def api_keys(request: OrganizationRequest) -> HttpResponse:
         form = ApiKeyForm(request.POST)
         if form.is_valid():
             new_key = create_api_key(
-                organization, name=form.cleaned_data["name"], created_by=request.user
+                organization,
+                name=form.cleaned_data["name"],
+                created_by=request.user,
+                check_in_only=form.cleaned_data["check_in_only"],
             )
             form = ApiKeyForm()
     keys = list(ApiKey.objects.filter(organization=organization).select_related("created_by"))

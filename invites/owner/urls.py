@@ -15,6 +15,7 @@ urlpatterns = [
     # A signed-in owner's pages: no token in the URL, the session decides.
     path("portal/signed-out/", owner_views.signed_out, name="signed_out"),
     path("portal/<publicid:public_id>/", owner_views.dashboard, name="dashboard"),
+    path("portal/<publicid:public_id>/arrivals/", owner_views.arrivals, name="arrivals"),
     path("portal/<publicid:public_id>/invites/new/", owner_views.add_invites, name="add_invites"),
     path("portal/<publicid:public_id>/invites.csv", owner_views.export_invites, name="export"),
     path(

@@ -1,5 +1,6 @@
-"""A signed-in portal owner's pages: the dashboard, adding and revoking invites,
-the CSV export, signing out.
+"""A signed-in portal owner's pages: the dashboard (with who of their guests
+arrived: the door's records, invites/arrival_rows.py), adding and revoking
+invites, the CSV export, signing out.
 
 The URLs hold the portal's public id, not its token, and 404 for any session
 not signed in to that portal (portals/owner_sessions.py). Signing in is
@@ -9,18 +10,23 @@ sign_in.py's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.secret_pages import private_page
 from credits.ledger import balances
+from events.models import Event
+from invites.arrival_rows import arrived_count, shown_arrivals
 from invites.exports import portal_invites_csv
 from invites.forms import InviteStatusFilterForm
 from invites.generate_views import (
@@ -29,6 +35,7 @@ from invites.generate_views import (
     portal_setup,
     portal_type_allocations,
 )
+from invites.hooks import arrivals_recorded
 from invites.models import Invite
 from invites.sending import with_delivery_status
 from invites.services import InviteNotRevocable, revoke_invite
@@ -77,8 +84,14 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     page = Paginator(with_delivery_status(invites), INVITES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    event = portal.group.event
+    arrived = shown_arrivals(event, page.object_list)
     rows = [
-        {"invite": invite, "link": request.build_absolute_uri(invite.path)}
+        {
+            "invite": invite,
+            "link": request.build_absolute_uri(invite.path),
+            "arrival": arrived.get(invite.pk),
+        }
         for invite in page.object_list
     ]
     allocations = portal_type_allocations(portal)
@@ -87,9 +100,11 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
         "invites/owner/dashboard.html",
         {
             "portal": portal,
-            "event": portal.group.event,
+            "event": event,
             "group": portal.group,
             "page": page,
+            "arrivals": _arrivals(portal, event),
+            "show_arrivals": arrivals_recorded(),
             "rows": rows,
             "filters": filters,
             "status_filter": status,
@@ -101,6 +116,34 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "show_uses": Invite.objects.filter(portal=portal, uses__gt=1).exists(),
             "privacy": _privacy(portal),
         },
+    )
+
+
+# How often the dashboard's arrivals count refreshes while the event is on.
+ARRIVALS_REFRESH_SECONDS = 15
+# The event is "on" from a day before it starts to a day after it ends.
+_LIVE_MARGIN = timedelta(days=1)
+
+
+def _arrivals(portal: Portal, event: Event) -> dict[str, Any]:
+    """How many of the portal's accepted guests arrived (its own guests only)."""
+    accepted = Invite.objects.filter(portal=portal, status=Invite.Status.ACCEPTED)
+    now = timezone.now()
+    return {
+        "accepted": accepted.count(),
+        "arrived": arrived_count(accepted),
+        "live": event.starts_at - _LIVE_MARGIN <= now <= event.ends_at + _LIVE_MARGIN,
+        "refresh_seconds": ARRIVALS_REFRESH_SECONDS,
+    }
+
+
+@_owner_page(["GET"])
+def arrivals(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """The dashboard's arrivals count, polled by htmx while the event is on."""
+    return render(
+        request,
+        "invites/owner/_arrivals.html",
+        {"portal": portal, "arrivals": _arrivals(portal, portal.group.event)},
     )
 
 
@@ -168,6 +211,7 @@ def export_invites(request: HttpRequest, public_id: str) -> StreamingHttpRespons
     base = request.build_absolute_uri("/").rstrip("/")
     return portal_invites_csv(
         invites,
+        event=portal.group.event,
         filename=f"invites-{portal.group.event.slug}-{portal.public_id}.csv",
         link=lambda invite: base + invite.path,
     )

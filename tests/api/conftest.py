@@ -15,6 +15,9 @@ from django.test import Client
 
 from credits.ledger import balances
 from deliveries.models import Delivery
+from door.api import check_in_public_id
+from door.checkins import check_in
+from door.models import CheckIn, CheckInPass
 from events.models import EntryWindow, Event
 from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_organizer_invites
@@ -55,6 +58,9 @@ class ApiClient:
 
     def patch(self, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
         return self._send("patch", path, body, headers)
+
+    def delete(self, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
+        return self._send("delete", path, body, headers)
 
 
 @pytest.fixture
@@ -97,7 +103,8 @@ def assigned_portal(portal: Portal, org: Organization) -> Portal:
 def world(
     org: Organization, event: Event, group: PortalGroup, assigned_portal: Portal
 ) -> SimpleNamespace:
-    """alice's objects with invite credits to spare and one organizer invite."""
+    """alice's objects with invite credits to spare, one organizer invite, and a guest
+    who accepted (party of two, check-in code WORLD_CODE) with one of them checked in."""
     give_credits(org, invite=20)
     batch = generate_organizer_invites(
         event,
@@ -113,6 +120,16 @@ def world(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
     )
+    [arrived] = generate_organizer_invites(
+        event,
+        [GuestInput(name="Grace Hopper", email="grace@example.com", plus_ones=1)],
+        method=InviteBatch.Method.SINGLE,
+    ).invites.all()
+    # Accepted without a window (so the door lets them in now) and without the answer's
+    # confirmation email: the world's snapshot starts with no delivery of its own.
+    Invite.objects.filter(pk=arrived.pk).update(status=Invite.Status.ACCEPTED, plus_ones=1)
+    CheckInPass.objects.create(organization=org, invite=arrived, code=WORLD_CODE)
+    [first_in] = check_in(event, WORLD_CODE, staff=None).admitted
     return SimpleNamespace(
         event=event.public_id,
         group=group.public_id,
@@ -120,6 +137,7 @@ def world(
         invite=invite.public_id,
         invite_type=InviteType.objects.get(group=group).public_id,
         window=window.public_id,
+        check_in=check_in_public_id(first_in.pk),
         organization=org,
     )
 
@@ -132,8 +150,12 @@ def fill(path: str, ids: SimpleNamespace) -> str:
         invite=ids.invite,
         invite_type=ids.invite_type,
         window=ids.window,
+        check_in=ids.check_in,
     )
 
+
+# The check-in code of the world's accepted guest.
+WORLD_CODE = "WRLDCDE2345678ABCDEF"
 
 EVENT_BODY = {
     "name": "Autumn Fair",
@@ -176,7 +198,17 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("get", "/invites/{invite}", None),
     ("post", "/invites/{invite}/send", None),
     ("post", "/invites/{invite}/revoke", None),
+    ("post", "/invites/{invite}/response", {"status": "declined"}),
+    ("post", "/events/{event}/check-ins", {"code": WORLD_CODE}),
+    ("delete", "/check-ins/{check_in}", None),
+    ("get", "/events/{event}/attendance", None),
 ]
+# The endpoints a key limited to check-in may call.
+CHECK_IN_ENDPOINTS = {
+    ("post", "/events/{event}/check-ins"),
+    ("delete", "/check-ins/{check_in}"),
+    ("get", "/events/{event}/attendance"),
+}
 # The endpoints that name one of alice's objects in their path.
 ENDPOINTS_WITH_IDS = [endpoint for endpoint in ENDPOINTS if "{" in endpoint[1]]
 
@@ -198,4 +230,5 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         "invites": list(Invite.objects.values_list("public_id", "status")),
         "balances": balances(organization),
         "deliveries": Delivery.objects.count(),
+        "check_ins": CheckIn.objects.count(),
     }

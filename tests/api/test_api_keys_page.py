@@ -166,3 +166,22 @@ def test_the_command_prints_a_working_key(org: Organization) -> None:
 def test_the_command_refuses_an_unknown_organization(db: Any) -> None:
     with pytest.raises(CommandError, match="No organization"):
         call_command("create_api_key", "nowhere", "--name", "x", stderr=io.StringIO())
+
+
+def test_a_key_can_be_limited_to_check_in_and_the_list_says_so(
+    alice_client: Client, org: Organization
+) -> None:
+    page = alice_client.get(page_url(org)).content.decode()
+    assert "Check-in only (door devices)" in page
+
+    response = alice_client.post(
+        page_url(org), {"action": "create", "name": "Scanner", "check_in_only": "on"}
+    )
+    alice_client.post(page_url(org), {"action": "create", "name": "CRM"})
+
+    assert ApiKey.objects.get(name="Scanner").check_in_only
+    assert not ApiKey.objects.get(name="CRM").check_in_only
+    secret = response.context["new_key"].secret
+    assert ApiClient(secret).get("/credits").status_code == 403
+    listed = alice_client.get(page_url(org)).content.decode()
+    assert listed.count('<span class="badge info">Check-in only</span>') == 1

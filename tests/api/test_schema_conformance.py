@@ -71,7 +71,8 @@ def within_rules_the_schema_cannot_state(case: Any, world: SimpleNamespace) -> N
     a batch; no NUL in metadata; an invite type is one of the group's; guests and
     blank links together at most MAX_BATCH_SIZE; a portal's guests bring at most
     its group's plus-ones; an allocation never drops below what is used; an
-    idempotency key stands for one request (another body is refused)."""
+    idempotency key stands for one request (another body is refused); an answer's
+    entry window is one of the event's."""
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     if isinstance(case.body, dict) and {"starts_at", "ends_at"} & set(case.body):
@@ -106,6 +107,9 @@ def within_rules_the_schema_cannot_state(case: Any, world: SimpleNamespace) -> N
                 for row in body["allocations"][:1]
                 if isinstance(row, dict)
             ]
+    if isinstance(case.body, dict) and isinstance(case.body.get("entry_window"), str):
+        # An answer's entry window is one of the event's (stored state).
+        case.body["entry_window"] = world.window
     if isinstance(case.body, dict) and case.path.endswith("/invites"):
         # An invite type is named by a code of the portal's group (stored state):
         # an unknown one is a 422 of its own (tests/api/test_invites.py).
@@ -182,6 +186,7 @@ def use_real_ids(case: Any, world: SimpleNamespace) -> None:
         "invite_id": world.invite,
         "type_id": world.invite_type,
         "window_id": world.window,
+        "check_in_id": world.check_in,
     }
     # Only in valid cases: a negative case's wrong path parameter is the point of it.
     if case.meta is not None and case.meta.generation.mode.is_negative:

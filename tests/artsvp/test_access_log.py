@@ -51,6 +51,7 @@ PUBLIC_URL_PARAMETERS = {
     "account_id",
     "type_id",
     "window_id",
+    "check_in_id",  # an opaque id of a check-in row (door/api.py), not a secret
     "uidb36",  # the user's number in base 36; the key after it is the secret
     # The admin's and the API's own parameters.
     "object_id",

@@ -103,6 +103,15 @@ def owner_portal(world: World, client: Client) -> dict[str, Any]:
     return {"public_id": world.portal.public_id}
 
 
+def organizer_invite(state: str) -> Builder:
+    """An invite of the world's event on the organizer's guest list."""
+    return lambda world, client: {
+        "org_slug": world.org_slug,
+        "event_slug": world.invites[state].event.slug,
+        "invite_id": world.invites[state].public_id,
+    }
+
+
 def guest(state: str) -> Builder:
     return lambda world, client: {"token": world.invites[state].token}
 
@@ -518,6 +527,34 @@ PAGES: list[Page] = [
         },
         post=lambda world, client: {},
         status=302,
+    ),
+    # --- Who arrived, and answers the organizer records for a guest -------------------
+    Page(
+        "invites:guest_list",
+        ("alice",),
+        kwargs=event,
+        query=lambda world, client: {"source": "walk_in"},
+        label="walk-ins",
+    ),
+    Page("owner:arrivals", OWNERS, kwargs=owner_portal),
+    Page("invites:answer_for_guest", ORGANIZERS, kwargs=organizer_invite("organizer_opened")),
+    Page(
+        "invites:answer_for_guest",
+        ("alice",),
+        kwargs=organizer_invite("approved"),
+        label="a portal's guest",
+    ),
+    Page(
+        "invites:answer_for_guest",
+        ("alice",),
+        kwargs=organizer_invite("blank_unanswered"),
+        post=lambda world, client: {
+            "name": "<script>alert(0)</script>",
+            "email": "<svg onload=alert(0)>",
+            "answer": "accept",
+        },
+        status=422,
+        label="refused",
     ),
     Page(
         "invites:guest",

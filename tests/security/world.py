@@ -29,6 +29,9 @@ from django.urls import reverse
 
 from billing.credit_requests import decline_request, grant_request, request_credits
 from billing.models import Bundle, CreditRequest, Purchase
+from door.checkins import check_in
+from door.models import CheckInPass
+from door.walk_ins import add_walk_in
 from events.models import EntryWindow, Event
 from invites.models import Invite
 from organizations.models import Organization, TeamInvitation
@@ -687,6 +690,26 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
                 str(pk) for pk in types_group.invite_types.values_list("pk", flat=True)
             ],
         },
+    )
+
+    # --- The door (door/checkins.py, door/walk_ins.py): the approved guest checked in
+    # (a supervisor lets them in outside their window) and a walk-in, so that the guest
+    # list, the CSVs and the portal owner's page show arrivals.
+    arrived = Invite.objects.get(pk=waiting[0].pk)
+    arrived_pass = CheckInPass.objects.get_or_create(organization=organization, invite=arrived)[0]
+    check_in(
+        event,
+        arrived_pass.code,
+        staff=alice,
+        override=True,
+        supervisor=True,
+        device=p.short("check-in.device")[0],
+    )
+    add_walk_in(
+        event,
+        name=p.text("walk-in.name"),
+        staff=alice,
+        let_in_by=p.short("walk-in.let_in_by")[0],
     )
 
     invites = {
