@@ -64,6 +64,7 @@ from organizations.models import Membership, Organization, TeamInvitation
 from organizations.services import (
     TeamError,
     add_staff_member,
+    cancel_invitation,
     change_role,
     invite_teammate,
     is_expired,
@@ -336,6 +337,11 @@ def grant_event_access(
         membership = organization.memberships.filter(user=user).first() if user else None
         if membership is not None and not membership.is_restricted:
             raise AlreadyOnTeam(email)
+        invitation = _open_invitation(organization, email) if membership is None else None
+        if invitation is not None and invitation.role not in STAFF_ROLES:
+            # Made event staff now, they would keep that role when they accept
+            # (an invitation never changes an existing member's role).
+            raise InvitedToTeam(email)
         if membership is not None and membership.role != role:
             if active_grants(membership).exists():
                 raise RoleConflict(email, membership.get_role_display().lower())
@@ -343,7 +349,7 @@ def grant_event_access(
         if membership is None and user is not None:
             membership = add_staff_member(organization, user=user, role=role)
         if user is None:
-            _invite(organization, email=email, role=role, invited_by=granted_by)
+            _invite(invitation, organization, email=email, role=role, invited_by=granted_by)
         grant = EventGrant.objects.create(
             organization=organization,
             event=event,
@@ -364,12 +370,16 @@ def grant_event_access(
     return grant
 
 
-def _invite(organization: Organization, *, email: str, role: str, invited_by: Any) -> None:
-    """A team invitation with the restricted role, unless one is already open."""
-    invitation = _open_invitation(organization, email)
+def _invite(
+    invitation: TeamInvitation | None,
+    organization: Organization,
+    *,
+    email: str,
+    role: str,
+    invited_by: Any,
+) -> None:
+    """A team invitation with the restricted role, unless one (`invitation`) is already open."""
     if invitation is not None:
-        if invitation.role not in STAFF_ROLES:
-            raise InvitedToTeam(email)
         if invitation.role != role:
             raise RoleConflict(email, invitation.get_role_display().lower())
         # Their invitation is on its way: this grant waits for it too.
@@ -381,13 +391,27 @@ def _invite(organization: Organization, *, email: str, role: str, invited_by: An
 
 
 def revoke_grant(grant: EventGrant, *, actor: Any) -> EventGrant:
-    """End a grant now; its holder's next request no longer reaches the event."""
+    """End a grant now; its holder's next request no longer reaches the event.
+
+    Revoking the last pending grant of an address also cancels its staff
+    invitation: there would be nothing left to join for.
+    """
     with locking_transaction():
-        _lock_organization(grant.organization_id)
+        organization = _lock_organization(grant.organization_id)
         grant = EventGrant.objects.get(pk=grant.pk)
-        if grant.revoked_at is None:
-            grant.revoked_at = timezone.now()
-            grant.save(update_fields=["revoked_at"])
+        if grant.revoked_at is not None:
+            return grant
+        grant.revoked_at = timezone.now()
+        grant.save(update_fields=["revoked_at"])
+        if grant.membership_id is None:
+            waiting = _open(
+                EventGrant.objects.filter(
+                    organization=organization, membership__isnull=True, email__iexact=grant.email
+                )
+            )
+            invitation = _open_invitation(organization, grant.email)
+            if not waiting.exists() and invitation is not None and invitation.role in STAFF_ROLES:
+                cancel_invitation(invitation)
     return grant
 
 

@@ -114,9 +114,15 @@ def staff_revoke(request: OrganizationRequest, event_slug: str) -> HttpResponse:
 def staff_expiry(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     form = ExpiryForm(request.POST)
-    grant = _grant_from_post(event, form)
+    form.is_valid()
+    grant = open_grant(event, form.cleaned_data["email"]) if "email" in form.cleaned_data else None
+    if grant is None:
+        raise Http404("No such grant.")
+    if "expires_on" not in form.cleaned_data:
+        messages.error(request, gettext("Enter a valid date for the end of the access."))
+        return _back(request, event)
     try:
-        grant = change_grant_expiry(
+        change_grant_expiry(
             grant,
             expires_at=expiry_for_date(event, form.cleaned_data["expires_on"]),
             actor=request.user,
@@ -124,7 +130,9 @@ def staff_expiry(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     except GrantError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, gettext("The access end is saved."))
+        messages.success(
+            request, gettext("The access of %(email)s is changed.") % {"email": grant.email}
+        )
     return _back(request, event)
 
 

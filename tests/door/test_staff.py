@@ -27,6 +27,7 @@ from door.staff import (
     default_expiry,
     grant_event_access,
     granted_event_ids,
+    revoke_grant,
 )
 from organizations.models import Membership, TeamInvitation
 from tests.conftest import client_for, make_group, make_portal, make_user
@@ -387,3 +388,41 @@ def test_the_staff_page_has_flat_queries(
     with django_assert_max_num_queries(len(one_grant)):
         response = alice_client.get(staff_url(org, event))
     assert response.content.decode().count("@example.com</td>") == 7
+
+
+def test_an_account_invited_to_the_team_is_not_made_event_staff(event, org, alice):
+    make_user("soon@example.com")
+    org.team_invitations.create(email="soon@example.com", role="admin", invited_by=alice)
+
+    with pytest.raises(Exception, match="open invitation to the team"):
+        grant_event_access(event, email="soon@example.com", role="check_in", granted_by=alice)
+    assert not org.memberships.filter(user__email="soon@example.com").exists()
+
+
+def test_revoking_the_last_pending_grant_cancels_the_staff_invitation(event, org, alice):
+    first = grant_event_access(event, email="new@example.com", role="check_in", granted_by=alice)
+    second = grant_event_access(
+        other_event(event), email="new@example.com", role="check_in", granted_by=alice
+    )
+
+    revoke_grant(first, actor=alice)
+    assert TeamInvitation.objects.filter(email="new@example.com").exists()
+    revoke_grant(second, actor=alice)
+
+    assert not TeamInvitation.objects.filter(email="new@example.com").exists()
+
+
+def test_a_bad_new_end_is_refused_with_a_message(alice_client, org, event, alice):
+    _cara, grant = give_access(event, "cara@example.com", granted_by=alice)
+    before = grant.expires_at
+    url = reverse("door:staff_expiry", args=[org.slug, event.slug])
+
+    for day in ("someday", "2001-01-01"):
+        response = alice_client.post(
+            url, {"email": "cara@example.com", "expires_on": day}, follow=True
+        )
+        assert response.status_code == 200
+        assert [m.level_tag for m in response.context["messages"]] == ["error"]
+
+    grant.refresh_from_db()
+    assert grant.expires_at == before
