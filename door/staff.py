@@ -52,7 +52,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
@@ -179,6 +179,21 @@ def default_expiry(event: Event) -> dt.datetime:
     return expiry_for_date(event, default_expiry_date(event))
 
 
+def last_day(event: Event, expires_at: dt.datetime) -> dt.date:
+    """The last day of access, in the event's time zone (the form's date)."""
+    return (expires_at.astimezone(event.tz) - dt.timedelta(microseconds=1)).date()
+
+
+def access_end(event: Event, expires_at: dt.datetime) -> str:
+    """When access ends, to follow "until": "the end of Tue 6 Oct 2031", or the
+    exact time (with its zone) when an end was set at another hour."""
+    local = expires_at.astimezone(event.tz)
+    if local.time() == dt.time(0):
+        day = formats.date_format(last_day(event, expires_at), "D j M Y")
+        return gettext("the end of %(day)s") % {"day": day}
+    return dateformat.format(local, "D j M Y, H:i T")
+
+
 def door_path(event: Event) -> str:
     """The event's door page (door:door, `/o/<org>/events/<slug>/door/`)."""
     return f"/o/{event.organization.slug}/events/{event.slug}/door/"
@@ -210,7 +225,8 @@ class GrantRow:
     grant: EventGrant
     # active, pending (waiting for them to join), expired, revoked
     status: str
-    local_expires_at: dt.datetime
+    ends: str
+    last_day: dt.date
 
 
 def grant_rows(event: Event) -> list[GrantRow]:
@@ -231,7 +247,10 @@ def grant_rows(event: Event) -> list[GrantRow]:
             status = "active"
         rows.append(
             GrantRow(
-                grant=grant, status=status, local_expires_at=grant.expires_at.astimezone(event.tz)
+                grant=grant,
+                status=status,
+                ends=access_end(event, grant.expires_at),
+                last_day=last_day(event, grant.expires_at),
             )
         )
     order = {"active": 0, "pending": 0, "expired": 1, "revoked": 2}
@@ -240,7 +259,7 @@ def grant_rows(event: Event) -> list[GrantRow]:
 
 def grant_summary(grant: EventGrant) -> str:
     """One line for the team page: the event, the portal limit, until when."""
-    until = formats.date_format(grant.expires_at.astimezone(grant.event.tz), "j M Y, H:i")
+    until = access_end(grant.event, grant.expires_at)
     if grant.portal is not None:
         return gettext("%(event)s (%(portal)s's guests), until %(until)s") % {
             "event": grant.event.name,

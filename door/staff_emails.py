@@ -13,7 +13,7 @@ from django.conf import settings
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
 from door.models import EventGrant
-from door.staff import STAFF_ACCESS, door_path
+from door.staff import STAFF_ACCESS, access_end, door_path
 
 
 @email_context(STAFF_ACCESS)
@@ -33,7 +33,7 @@ def staff_access_context(delivery: Delivery) -> dict[str, Any]:
         "organization": event.organization,
         "role": grant.membership.get_role_display(),
         "portal": grant.portal,
-        "expires_at": grant.expires_at.astimezone(event.tz),
+        "ends": access_end(event, grant.expires_at),
         "granted_by": grant.created_by.email if grant.created_by else "",
         "door_url": f"{settings.SITE_URL}{door_path(event)}",
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from door.models import EventGrant
 from door.staff import (
     GrantError,
+    access_end,
     change_grant_expiry,
     default_expiry,
     door_path,
@@ -47,7 +48,7 @@ def _staff_page(
             "event": event,
             "form": form,
             "rows": grant_rows(event),
-            "default_expiry": default_expiry(event).astimezone(event.tz),
+            "default_end": access_end(event, default_expiry(event)),
             "nav_section": "events",
         },
         status=status,
@@ -145,7 +146,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "grant": grant,
             "event": grant.event,
             "door_url": door_path(grant.event),
-            "expires_at": grant.expires_at.astimezone(grant.event.tz),
+            "ends": access_end(grant.event, grant.expires_at),
         }
         for grant in my_grants(membership)
     ]

@@ -23,6 +23,7 @@ from door.staff import (
     PortalLimitForCheckInOnly,
     PortalNotOfEvent,
     RoleConflict,
+    access_end,
     change_grant_expiry,
     default_expiry,
     grant_event_access,
@@ -70,6 +71,14 @@ def test_the_day_after_is_the_day_after_in_the_events_time_zone(event):
     event.save(update_fields=["ends_at"])
 
     assert default_expiry(event).astimezone(ZURICH) == dt.datetime(2031, 10, 7, tzinfo=ZURICH)
+
+
+def test_ends_read_in_the_events_time_zone(event):
+    event.ends_at = dt.datetime(2031, 10, 5, 23, 30, tzinfo=ZURICH)
+
+    assert access_end(event, default_expiry(event)) == "the end of Mon 6 Oct 2031"
+    evening = dt.datetime(2031, 10, 6, 16, 0, tzinfo=dt.UTC)
+    assert access_end(event, evening) == "Mon 6 Oct 2031, 18:00 CEST"
 
 
 def test_a_grant_without_an_end_gets_the_default(event, alice):
