@@ -104,6 +104,13 @@ def other_event(event: Event, slug: str = "autumn-fair") -> Event:
 class Route:
     name: str
     converters: tuple[str, ...]
+    route: str
+
+    @property
+    def is_door_page(self) -> bool:
+        """The door's pages for an event (its scanner, its guest search), under
+        `/o/<org>/events/<slug>/door/`: check-in staff's pages."""
+        return self.name.startswith("door:") and "/<slug:event_slug>/door/" in self.route
 
     @property
     def event_scoped(self) -> bool:
@@ -123,5 +130,5 @@ def organizer_routes(resolver: URLResolver | None = None, namespace: str = "") -
         elif isinstance(pattern, URLPattern) and pattern.name:
             converters = tuple(getattr(pattern.pattern, "converters", {}))
             if "org_slug" in converters:
-                routes.append(Route(namespace + pattern.name, converters))
+                routes.append(Route(namespace + pattern.name, converters, str(pattern.pattern)))
     return routes

@@ -18,14 +18,15 @@ from django.utils import timezone
 from door.access import door_access
 from door.models import EventGrant
 from door.staff import door_path, revoke_grant
+from organizations import hooks
 from organizations.models import Membership
 from tests.conftest import client_for
 from tests.door.staff_helpers import event_objects, give_access, organizer_routes, other_event
 
 pytestmark = pytest.mark.django_db
 
-# What check-in staff may open besides 404s: their landing page. Helper B's
-# door pages (door:door, the guest search...) join this set when they land.
+# What check-in staff may open besides 404s: their landing page, and the door's
+# pages of their events (Route.is_door_page: under /o/<org>/events/<slug>/door/).
 CHECK_IN_PAGES = {"organizations:dashboard"}
 # Organization-wide pages an event manager opens (showing their events only).
 EVENT_MANAGER_ORG_PAGES = {"organizations:dashboard", "events:list"}
@@ -86,7 +87,11 @@ def signed_in(client):
 
 
 def test_check_in_staff_get_404_on_every_other_organizer_page(cara_client, bob_client, here):
-    routes = [route for route in organizer_routes() if route.name not in CHECK_IN_PAGES]
+    routes = [
+        route
+        for route in organizer_routes()
+        if route.name not in CHECK_IN_PAGES and not route.is_door_page
+    ]
     assert len(routes) > 40
     wrong = []
     for route in routes:
@@ -343,3 +348,12 @@ def test_the_team_page_cannot_invite_or_make_event_staff(alice_client, org, bob)
     assert Membership.objects.get(user=bob).role == Membership.Role.MEMBER
     assert invite.status_code == 400
     assert not org.team_invitations.filter(email="new@example.com").exists()
+
+
+def test_without_the_doors_grants_event_staff_are_let_in_nowhere(cara_client, org, monkeypatch):
+    monkeypatch.setattr(hooks, "_event_staff", [])
+
+    response = cara_client.get(reverse("organizations:dashboard", args=[org.slug]))
+
+    assert response.status_code == 302
+    assert not signed_in(cara_client)
