@@ -6,7 +6,9 @@ members (organizations/models.py: `event_manager`, `check_in`) open only the
 events of their active grants (door/models.py EventGrant: not revoked, not
 expired), checked on every request; an event manager is a supervisor, check-in
 staff are not. A grant limited to one portal shows only that portal's guests.
-Anything else is a 404, like another organization's event.
+Anything else is a 404, like another organization's event. The whole set of
+rules for event staff (which pages each role reaches, when grants end, who
+may grant) is in door/staff.py's docstring.
 """
 
 from __future__ import annotations

@@ -12,4 +12,21 @@ class DoorConfig(AppConfig):
             emails,  # noqa: F401 (registers the confirmation emails and their files)
             guest_page,  # noqa: F401 (the QR code on the guest page, invites/hooks.py)
             services,  # noqa: F401 (hears about answers, invites/hooks.py)
+            staff_emails,  # noqa: F401 (registers the event staff access email)
+        )
+
+        # local import: as above (the staff modules reach models and views).
+        from door.staff import attach_pending_grants, granted_event_ids, staff_summaries
+        from door.staff_views import staff_home
+        from events.page import register_event_page_part
+        from organizations.hooks import EventStaff, on_member_joined, register_event_staff
+
+        register_event_staff(
+            EventStaff(
+                granted_event_ids=granted_event_ids, home=staff_home, summaries=staff_summaries
+            )
+        )
+        on_member_joined(attach_pending_grants)
+        register_event_page_part(
+            "door_staff", context=lambda event: {}, templates={"actions": "door/_staff_action.html"}
         )

@@ -41,7 +41,7 @@ def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def replace_check_in_code(
     request: OrganizationRequest, event_slug: str, invite_id: str

@@ -1,4 +1,8 @@
-"""The organizer's event pages. Every member of an organization may manage its events."""
+"""The organizer's event pages. Every member of an organization may manage its events.
+
+An event manager (organizations/access.py) sees and edits the events granted
+to them; creating and archiving events stay with the team.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +16,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import services
-from events.access import access_event
+from events.access import access_event, organization_events
 from events.forms import EventForm
 from events.page import event_page_context
 from organizations.access import OrganizationRequest, organization_view
 
 
-@organization_view
+@organization_view(event_managers=True)
 def event_list(request: OrganizationRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
-    events = request.organization.events.annotate(
-        group_count=Count("portal_groups", distinct=True),
-        portal_count=Count("portal_groups__portals", distinct=True),
-    ).order_by("starts_at", "name")
+    events = (
+        organization_events(request.organization)
+        .annotate(
+            group_count=Count("portal_groups", distinct=True),
+            portal_count=Count("portal_groups__portals", distinct=True),
+        )
+        .order_by("starts_at", "name")
+    )
     if not show_archived:
         events = events.filter(archived_at__isnull=True)
     now = timezone.now()
@@ -35,7 +43,7 @@ def event_list(request: OrganizationRequest) -> HttpResponse:
     archived_count = (
         0
         if show_archived
-        else request.organization.events.filter(archived_at__isnull=False).count()
+        else organization_events(request.organization).filter(archived_at__isnull=False).count()
     )
     return render(
         request,
@@ -78,7 +86,7 @@ def event_create(request: OrganizationRequest) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def event_edit(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
@@ -98,7 +106,7 @@ def event_edit(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 def event_detail(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     # The portal groups and the guest list link are parts the apps above register.

@@ -38,7 +38,7 @@ def _back(request: OrganizationRequest, invite: Invite) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def approve_answer(request: OrganizationRequest, event_slug: str, invite_id: str) -> HttpResponse:
     invite = _pending_answer(request, event_slug, invite_id)
@@ -54,7 +54,7 @@ def approve_answer(request: OrganizationRequest, event_slug: str, invite_id: str
     return _back(request, invite)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def decline_answer(request: OrganizationRequest, event_slug: str, invite_id: str) -> HttpResponse:
     invite = _pending_answer(request, event_slug, invite_id)

@@ -106,7 +106,7 @@ def _row(
     }
 
 
-@organization_view
+@organization_view(event_managers=True)
 def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)
@@ -153,7 +153,7 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     return mark_private(response)
 
 
-@organization_view
+@organization_view(event_managers=True)
 def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHttpResponse:
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)

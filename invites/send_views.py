@@ -256,21 +256,21 @@ def _organizer_target(request: OrganizationRequest, event: Event) -> SendTarget:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def organizer_send(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     return send_page(request, _organizer_target(request, event))
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_GET
 def organizer_progress(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     return progress_page(request, _organizer_target(request, event))
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_GET
 def organizer_preview(request: OrganizationRequest, event_slug: str, key: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)

@@ -177,7 +177,7 @@ def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
 # --- The organizer ----------------------------------------------------------------------
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
@@ -198,7 +198,7 @@ def organizer_generate(request: OrganizationRequest, event_slug: str) -> HttpRes
     return generation_page(request, target)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def organizer_revoke(request: OrganizationRequest, event_slug: str, invite_id: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)

@@ -9,20 +9,43 @@ what exists elsewhere (healthchecks' `_get_check_for_user`).
 so to the type checker. Each app's `access.py` then reaches its objects from
 that organization (`access_event(request.organization, slug)`), for the HTML
 views and the API endpoints alike.
+
+Event staff (restricted members: roles `event_manager` and `check_in`) work
+only on the events their active grants open (door/staff.py has the rules):
+- every view answers them 404 unless it says `staff=True` (both roles: the
+  door pages and their landing page) or `event_managers=True` (event
+  managers: the event-scoped organizer pages of events/, portals/, invites/);
+- for the request, the decorator records which events the access helpers may
+  reach (`event_scope()`): an event manager's granted events, none for
+  check-in staff (the door reaches their events through their grants,
+  door/access.py). `access_event`, `access_window`, `access_group`,
+  `access_portal`, `access_invite_type`, `visible_invites` and the event
+  lists filter by it, so "another event" is a 404 in one place, not per view;
+  team members' requests (and the API's) have no scope: every event of the
+  organization;
+- a restricted member left with no active grant in the organization is
+  signed out at their next request to any of its pages (the grant ended:
+  their sessions end with it) and sent to the sign-in page with a message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, cast
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils.translation import gettext
 
+from organizations.hooks import event_staff
 from organizations.models import Membership, Organization
 
 
@@ -44,6 +67,36 @@ class OrganizationRequest(AuthenticatedRequest):
 LAST_ORGANIZATION_SESSION_KEY = "last_organization"
 
 
+# The events this request may reach through the access helpers; None: all of
+# the organization's (team members, the API). Set by `organization_view`.
+_event_scope: ContextVar[frozenset[int] | None] = ContextVar("artsvp_event_scope", default=None)
+
+
+def event_scope() -> frozenset[int] | None:
+    """The ids of the only events the current request may reach, or None for no limit."""
+    return _event_scope.get()
+
+
+def granted_event_ids(membership: Membership) -> frozenset[int]:
+    """The events a restricted member's active grants open now (none without the door)."""
+    provider = event_staff()
+    return provider.granted_event_ids(membership) if provider is not None else frozenset()
+
+
+def _end_staff_session(request: HttpRequest, organization: Organization) -> HttpResponseBase:
+    """Nothing is granted any more: end this session and say why on the sign-in page."""
+    logout(request)
+    messages.info(
+        request,
+        gettext(
+            "Your access to %(organization)s has ended: you were signed out. "
+            "Ask the organizer if you still need it."
+        )
+        % {"organization": organization.name},
+    )
+    return redirect("account_login")
+
+
 def get_membership(user: Any, org_slug: str) -> Membership:
     membership = (
         Membership.objects.select_related("organization")
@@ -60,13 +113,16 @@ def organization_view(
     *,
     managers_only: bool = False,
     staff: bool = False,
+    event_managers: bool = False,
 ) -> Any:
     """Resolve `org_slug` to the user's membership and set request.organization.
 
     `managers_only` restricts the view to owners and admins (403 for members).
     Restricted members (event managers, check-in staff: Membership.is_restricted)
-    get 404 from every view unless it says `staff=True`; such a view reaches its
-    event through an access helper that checks their grant (door/access.py).
+    get 404 from every view unless it says `staff=True` (both roles; such a view
+    reaches its event through door/access.py, which checks their grant) or
+    `event_managers=True` (event managers; their access helpers reach only the
+    granted events, see the module docstring).
     """
 
     def decorator(func: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -76,8 +132,17 @@ def organization_view(
             request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any
         ) -> HttpResponseBase:
             membership = get_membership(request.user, org_slug)
-            if membership.is_restricted and not staff:
-                raise Http404("No such page.")
+            scope: frozenset[int] | None = None
+            if membership.is_restricted:
+                # Read on every request, never cached: a revoked or expired
+                # grant stops at the next request.
+                granted = granted_event_ids(membership)
+                if not granted:
+                    return _end_staff_session(request, membership.organization)
+                is_event_manager = membership.role == Membership.Role.EVENT_MANAGER.value
+                if not (staff or (event_managers and is_event_manager)):
+                    raise Http404("No such page.")
+                scope = granted if is_event_manager else frozenset()
             if managers_only and not membership.is_manager:
                 raise PermissionDenied("Only owners and admins can do this.")
             # The one place that makes a request an OrganizationRequest: the two
@@ -87,7 +152,11 @@ def organization_view(
             organization_request.organization = membership.organization
             if request.session.get(LAST_ORGANIZATION_SESSION_KEY) != org_slug:
                 request.session[LAST_ORGANIZATION_SESSION_KEY] = org_slug
-            return func(organization_request, *args, **kwargs)
+            token = _event_scope.set(scope)
+            try:
+                return func(organization_request, *args, **kwargs)
+            finally:
+                _event_scope.reset(token)
 
         return wrapper
 

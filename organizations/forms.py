@@ -10,6 +10,15 @@ ROLE_HELP = (
 )
 
 
+# Event staff (event managers, check-in) get their role with an event grant on
+# the event's staff page (door/staff.py), never from the team page.
+TEAM_ROLES = [
+    (value, label)
+    for value, label in Membership.Role.choices
+    if value not in {Membership.Role.EVENT_MANAGER, Membership.Role.CHECK_IN}
+]
+
+
 class OrganizationForm(forms.Form):
     name = forms.CharField(
         max_length=120,
@@ -31,7 +40,7 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
     )
     role = forms.ChoiceField(
-        choices=Membership.Role.choices, initial=Membership.Role.MEMBER, help_text=ROLE_HELP
+        choices=TEAM_ROLES, initial=Membership.Role.MEMBER, help_text=ROLE_HELP
     )
 
     def clean_email(self) -> str:
@@ -45,4 +54,4 @@ class TeammateForm(forms.Form):
 
 
 class RoleForm(TeammateForm):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    role = forms.ChoiceField(choices=TEAM_ROLES)

@@ -26,7 +26,7 @@ from artsvp.ids import new_secret_token
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from deliveries.services import queue_email
 from organizations.emails import TEAM_INVITATION
-from organizations.hooks import run_organization_created_hooks
+from organizations.hooks import run_member_joined_hooks, run_organization_created_hooks
 from organizations.models import (
     INVITATION_VALID_FOR,
     Membership,
@@ -178,6 +178,24 @@ def remove_member(membership: Membership) -> None:
         membership.delete()
 
 
+def add_staff_member(organization: Organization, *, user: Any, role: str) -> Membership:
+    """Make `user` event staff (a restricted role) of the organization, or return
+    their membership if they already have one (whatever its role).
+
+    Their events come with grants (door/staff.py, which calls this under the
+    organization's lock).
+    """
+    role = Membership.Role(role)
+    if role not in {Membership.Role.EVENT_MANAGER, Membership.Role.CHECK_IN}:
+        raise ValueError(f"{role} is a team role, not an event staff role.")
+    with locking_transaction():
+        _lock_organization(organization)
+        membership, _created = Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": role}
+        )
+    return membership
+
+
 def is_expired(invitation: TeamInvitation) -> bool:
     return invitation.created_at + INVITATION_VALID_FOR < timezone.now()
 
@@ -283,4 +301,6 @@ def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        # What waited for them (the door's pending event grants), in this transaction.
+        run_member_joined_hooks(membership, invitation)
     return membership

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -23,7 +24,8 @@ from organizations.access import (
     organization_view,
     require_owner,
 )
-from organizations.forms import InviteForm, OrganizationForm, RoleForm, TeammateForm
+from organizations.forms import TEAM_ROLES, InviteForm, OrganizationForm, RoleForm, TeammateForm
+from organizations.hooks import event_staff
 from organizations.models import Membership, TeamInvitation
 from organizations.services import (
     TeamError,
@@ -110,8 +112,14 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@organization_view
-def dashboard(request: OrganizationRequest) -> HttpResponse:
+@organization_view(staff=True)
+def dashboard(request: OrganizationRequest) -> HttpResponseBase:
+    if request.membership.is_restricted:
+        # Event staff land on their events (the door's page: their grants live there).
+        provider = event_staff()
+        if provider is None:
+            raise Http404("No such page.")
+        return provider.home(request)
     return redirect("events:list", request.organization.slug)
 
 
@@ -144,6 +152,13 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
+class StaffRow:
+    member: Membership
+    # The events their grants open, one line each (from the door).
+    grants: list[str]
+
+
+@dataclass(frozen=True)
 class InvitationRow:
     invitation: TeamInvitation
     expired: bool
@@ -155,7 +170,15 @@ def _team_context(
 ) -> dict[str, Any]:
     organization = request.organization
     membership = request.membership
-    members = list(organization.memberships.select_related("user").order_by("user__email"))
+    everyone = list(organization.memberships.select_related("user").order_by("user__email"))
+    members = [member for member in everyone if not member.is_restricted]
+    provider = event_staff()
+    summaries = provider.summaries(organization) if provider is not None else {}
+    staff = [
+        StaffRow(member=member, grants=summaries.get(member.pk, []))
+        for member in everyone
+        if member.is_restricted
+    ]
     owner_count = sum(1 for member in members if member.is_owner)
     invitations: list[InvitationRow] = []
     if membership.is_manager:
@@ -183,9 +206,10 @@ def _team_context(
     ]
     return {
         "members": rows,
+        "staff": staff,
         "invitations": invitations,
         "invite_form": invite_form or InviteForm(),
-        "roles": Membership.Role.choices,
+        "roles": TEAM_ROLES,
         "can_manage_team": membership.is_owner,
         "nav_section": "settings",
         "settings_tab": "team",

@@ -39,7 +39,7 @@ def _render_form(
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def type_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
@@ -59,7 +59,7 @@ def type_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
     return _render_form(request, form, group, None)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def type_edit(request: OrganizationRequest, group_id: str, type_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
@@ -89,7 +89,7 @@ def type_edit(request: OrganizationRequest, group_id: str, type_id: str) -> Http
     return _render_form(request, form, group, invite_type)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def type_archive(request: OrganizationRequest, group_id: str, type_id: str) -> HttpResponse:
     """Ask first (GET); on POST delete the type, or archive it if it has invites."""

@@ -49,7 +49,7 @@ def _portal_link(request: HttpRequest, portal: Portal) -> str:
 # --- Portal groups ------------------------------------------------------------
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def group_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
@@ -70,7 +70,7 @@ def group_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
@@ -127,7 +127,7 @@ def shown_allocations(portal: Portal) -> list[PortalAllocation]:
     return [row for row in portal.allocations.all() if not row.invite_type.is_archived or row.used]
 
 
-@organization_view
+@organization_view(event_managers=True)
 def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
     types = list(invite_types.types_with_usage(group))
@@ -172,7 +172,7 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
 # --- Creating portals ---------------------------------------------------------
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def portal_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
@@ -244,7 +244,7 @@ def _parse(group: PortalGroup, data: bytes) -> ParsedFile:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def portal_import(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Upload a CSV and see every row checked; nothing is saved on this step."""
@@ -272,7 +272,7 @@ def portal_import(request: OrganizationRequest, group_id: str) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """Create the previewed portals, after checking the file again from scratch."""
@@ -305,7 +305,7 @@ def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpRe
     return _render_preview(request, group, parsed, data=data, filename=filename)
 
 
-@organization_view
+@organization_view(event_managers=True)
 def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpResponse:
     """An example file to fill in, with the group's default allocation."""
     group = access_group(request.organization, group_id)
@@ -340,7 +340,7 @@ def portal_import_template(request: OrganizationRequest, group_id: str) -> HttpR
 # --- One portal ---------------------------------------------------------------
 
 
-@organization_view
+@organization_view(event_managers=True)
 def portal_detail(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
     accepted = accepted_counts([portal.pk]).get(portal.pk, 0)
@@ -360,7 +360,7 @@ def portal_detail(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
@@ -398,7 +398,7 @@ def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_POST
 def portal_send_link(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
@@ -414,7 +414,7 @@ def portal_send_link(request: OrganizationRequest, portal_id: str) -> HttpRespon
     return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def portal_change_owner(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     portal = access_portal(request.organization, portal_id)
@@ -448,7 +448,7 @@ def portal_change_owner(request: OrganizationRequest, portal_id: str) -> HttpRes
     )
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def portal_revoke(request: OrganizationRequest, portal_id: str) -> HttpResponse:
     """Ask first (GET), revoke on POST."""

@@ -39,7 +39,7 @@ def _back(request: OrganizationRequest, event: Event) -> HttpResponse:
     return redirect("events:detail", request.organization.slug, event.slug)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def window_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
@@ -61,7 +61,7 @@ def window_create(request: OrganizationRequest, event_slug: str) -> HttpResponse
     return _render_form(request, form, event, None)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def window_edit(request: OrganizationRequest, event_slug: str, window_id: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
@@ -91,7 +91,7 @@ def window_edit(request: OrganizationRequest, event_slug: str, window_id: str) -
     return _render_form(request, form, event, window)
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def window_delete(request: OrganizationRequest, event_slug: str, window_id: str) -> HttpResponse:
     """Ask first (GET), delete on POST; a window guests chose stays."""

@@ -556,6 +556,21 @@ PAGES: list[Page] = [
         status=422,
         label="refused",
     ),
+    # --- Event staff: the event's staff page, event staff's landing page ------------------
+    Page("door:staff", ORGANIZERS, kwargs=event),
+    Page(
+        "door:staff",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {
+            "email": world.team_invitation.email,
+            "role": "check_in",
+            "expires_on": "2031-10-06",
+        },
+        status=400,
+        label="refused: invited to the team",
+    ),
+    Page("organizations:dashboard", ("erin",), kwargs=org, label="event staff's events"),
     Page(
         "invites:guest",
         ("guest",),
@@ -594,4 +609,6 @@ EXCLUDED: dict[str, str] = {
     "owner:revoke_invite": "POST, redirects",
     "owner:sign_out": "POST, redirects",
     "portals:portal_send_link": "POST, redirects",
+    "door:staff_revoke": "POST, redirects to the staff page",
+    "door:staff_expiry": "POST, redirects to the staff page",
 }

@@ -61,6 +61,8 @@ MUST_SHOW = {
         "tags (organizer, one guest)",
         "tags (API)",
         "CSV preview (uploaded, not saved)",
+        "event staff email (account)",
+        "event staff email (invited)",
     ],
     "portal owners": [
         "event.name",
@@ -87,7 +89,7 @@ MUST_SHOW = {
     ],
 }
 ROLE_GROUPS = {
-    "organizers": {"alice", "bob", "dora", "charlie"},
+    "organizers": {"alice", "bob", "dora", "charlie", "erin"},
     "portal owners": {"owner", "owner_by_code"},
     "guests and the public": {"guest", "anonymous"},
 }

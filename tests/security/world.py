@@ -240,6 +240,36 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         reverse("portals:portal_send_link", args=[slug, portal.public_id]),
     )
 
+    # --- Event staff (door/staff.py): an account checking in one portal's guests, and an
+    # address with no account yet (a team invitation and a pending grant).
+    erin_email = p.email("event staff email (account)", kind="img")
+    erin = make_user(erin_email)
+    staff_url = reverse("door:staff", args=[slug, event.slug])
+    step(
+        alice_client,
+        "post",
+        staff_url,
+        {
+            "email": erin_email,
+            "role": "check_in",
+            "portal": portal.public_id,
+            "expires_on": "2031-10-06",
+        },
+        302,
+    )
+    step(
+        bob_client,
+        "post",
+        staff_url,
+        {
+            "email": p.email("event staff email (invited)"),
+            "role": "event_manager",
+            "expires_on": "2031-10-06",
+        },
+        302,
+    )
+    clients["erin"] = client_for(erin)
+
     # --- An API key, and the API's doors ------------------------------------------------
     response = step(
         alice_client,
