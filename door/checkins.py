@@ -21,7 +21,9 @@ The rules:
   the last check-in (when, who, which device).
 - Decided under the invite's row lock: two devices scanning one code at the
   same moment let the guest in once (the second sees ALREADY_IN). Undo locks
-  the same row, so it cannot cross a scan of the same party.
+  the same row, so it cannot cross a scan of the same party; so does
+  replacing the code, and a scan re-reads its code under the lock: a code
+  replaced while the scan waited is UNKNOWN.
 - A replayed offline scan (same device and `client_ref`) returns what the
   first one did and writes nothing.
 """
@@ -241,6 +243,7 @@ def check_in(
         return Scan(outcome=outcome, invite=invite)
     return admit(
         invite,
+        code=normalize_code(code),
         staff=staff,
         people=people,
         persons=persons,
@@ -266,16 +269,16 @@ def admit(
     note: str = "",
     scanned_at: datetime | None = None,
     client_ref: str = "",
+    code: str | None = None,
 ) -> Scan:
-    """`check_in` for an invite already found (a search result, a walk-in)."""
+    """`check_in` for an invite already found (a search result, a walk-in).
+    With `code` (a scan), that code must still be the invite's under the lock."""
     if override and not supervisor:
         raise OverrideNotAllowed(gettext("Only a supervisor can let a guest in anyway."))
     if people is not None and not 1 <= people <= MAX_PARTY:
         raise InvalidParty(
             gettext("Let in between 1 and %(most)d people at a time.") % {"most": MAX_PARTY}
         )
-    now = timezone.now()
-    scanned_at = min(scanned_at or now, now)
     device, gate, client_ref = device[:64], gate[:64], client_ref[:64]
     with locking_transaction():
         # Every scan of this party queues here: two devices cannot both let
@@ -285,6 +288,15 @@ def admit(
                 "entry_window", "portal", "invite_type"
             )
         )
+        # The code was found before the lock: a replacement (door/services.py
+        # replace_code, under the same lock) committed meanwhile kills it now,
+        # not after this scan.
+        if code is not None and not CheckInPass.objects.filter(invite=locked, code=code).exists():
+            return Scan(outcome=Outcome.UNKNOWN)
+        # The time under the lock: a check-in is never stamped before a
+        # replacement or undo it waited for.
+        now = timezone.now()
+        scanned_at = min(scanned_at or now, now)
         return admit_locked(
             locked,
             staff=staff,
