@@ -11,4 +11,5 @@ class DoorConfig(AppConfig):
             emails,  # noqa: F401 (registers the confirmation emails and their files)
             guest_page,  # noqa: F401 (the QR code on the guest page, invites/hooks.py)
             services,  # noqa: F401 (hears about answers, invites/hooks.py)
+            tasks,  # noqa: F401 (hears about moved events and windows, events/hooks.py)
         )

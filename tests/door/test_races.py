@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -180,3 +181,35 @@ def test_a_scan_racing_a_new_code_checks_in_before_the_replacement_or_is_refused
             assert rows == []
         # The old code is dead after the race either way.
         assert check_in(event, code, staff=alice).outcome == Outcome.UNKNOWN
+
+
+def test_a_guest_answering_while_the_organizers_move_is_announced_ends_told_the_truth(
+    event, group, alice
+):
+    from door.services import confirmed_invite_ids, sync_confirmations
+    from tests.invites.windows import add_type, add_window
+
+    window = add_window(event, "Preview", hour=11)
+    typed = add_type(group, "vip", window, plus_ones_allowed=3)
+    invites = invites_of(event, 6, invite_type=typed)
+    for invite in invites:
+        respond(invite, accept=True, window=window)
+        sync_confirmation(invite.pk)
+    for round_number in range(ROUNDS):
+        window.starts_at += timedelta(minutes=10)
+        window.save()
+        ids = confirmed_invite_ids(event.pk, window_id=window.pk)
+        guest = invites[round_number % len(invites)]
+
+        def answer(guest=guest, plus_ones=round_number % 4):
+            respond(guest, accept=True, plus_ones=plus_ones, window=window)
+            sync_confirmation(guest.pk)
+
+        results = together(partial(sync_confirmations, ids), answer)
+        assert not [r for r in results if isinstance(r, Exception)], f"round {round_number}"
+        for check_in_pass in CheckInPass.objects.filter(invite__in=invites).select_related(
+            "invite"
+        ):
+            # Whatever ran first, what the guest was told last is what is true now.
+            assert check_in_pass.announced_starts_at == window.starts_at
+            assert check_in_pass.announced_plus_ones == check_in_pass.invite.plus_ones
