@@ -13,9 +13,7 @@ from tests.door.helpers import accepted_guest
 pytestmark = pytest.mark.django_db
 
 
-def test_a_code_replaced_while_the_scan_waits_for_the_guest_is_refused(
-    event, alice, monkeypatch
-):
+def test_a_code_replaced_while_the_scan_waits_for_the_guest_is_refused(event, alice, monkeypatch):
     invite, old_code = accepted_guest(event)
     find_invite = checkins.find_invite
 
