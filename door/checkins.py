@@ -209,13 +209,20 @@ def look_up(event: Event, code: str, *, portal_id: int | None = None) -> Scan:
     return _state(invite, outcome=_refusal(invite, timezone.now()) or Outcome.CHECKED_IN)
 
 
-def _state(invite: Invite, *, outcome: Outcome, admitted: list[CheckIn] | None = None) -> Scan:
-    inside = people_in([invite.pk]).get(invite.pk, [])
+def _state(
+    invite: Invite,
+    *,
+    outcome: Outcome,
+    admitted: list[CheckIn] | None = None,
+    inside: Collection[int] | None = None,
+) -> Scan:
+    if inside is None:
+        inside = people_in([invite.pk]).get(invite.pk, [])
     return Scan(
         outcome=outcome,
         invite=invite,
         party=party_size(invite),
-        people_in=inside,
+        people_in=sorted(inside),
         admitted=admitted or [],
         last=last_check_ins([invite.pk]).get(invite.pk),
     )
@@ -290,7 +297,8 @@ def admit(
         )
         # The code was found before the lock: a replacement (door/services.py
         # replace_code, under the same lock) committed meanwhile kills it now,
-        # not after this scan.
+        # not after this scan. A statement of its own, after the lock: joined
+        # into the locking one, it would read the pass as of before the wait.
         if code is not None and not CheckInPass.objects.filter(invite=locked, code=code).exists():
             return Scan(outcome=Outcome.UNKNOWN)
         # The time under the lock: a check-in is never stamped before a
@@ -344,7 +352,7 @@ def admit_locked(
     else:
         wanted = waiting[: people or 1]
     if not wanted:
-        return _state(locked, outcome=Outcome.ALREADY_IN)
+        return _state(locked, outcome=Outcome.ALREADY_IN, inside=inside)
     rows = CheckIn.objects.bulk_create(
         CheckIn(
             organization_id=locked.organization_id,
@@ -362,7 +370,15 @@ def admit_locked(
         )
         for person in wanted
     )
-    return _state(locked, outcome=Outcome.CHECKED_IN, admitted=rows)
+    # What _state would read again: everyone inside, and the newest row (ours).
+    return Scan(
+        outcome=Outcome.CHECKED_IN,
+        invite=locked,
+        party=party,
+        people_in=sorted(inside | set(wanted)),
+        admitted=rows,
+        last=rows[-1],
+    )
 
 
 def undo(row: CheckIn, *, staff: Any, device: str = "") -> CheckIn:
