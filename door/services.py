@@ -58,22 +58,35 @@ CANCELLATION = "door-cancellation"
 @on_answer_changed
 def sync_confirmation(invite_id: int) -> None:
     """Send what the rule says the guest must hear now, if anything."""
+    _sync(invite_id, send=True)
+
+
+def record_as_told(invite_id: int) -> CheckInPass | None:
+    """What `sync_confirmation` leaves (the pass, what it told), without the
+    email: for guests told some other way (the demo's). Their next change is
+    told as usual; an answer's hook after this one finds nothing to send."""
+    return _sync(invite_id, send=False)
+
+
+def _sync(invite_id: int, *, send: bool) -> CheckInPass | None:
     with locking_transaction():
         invite = lock_row(Invite.objects.filter(pk=invite_id).select_related(*_ENTRY_RELATED))
         if invite is None:
-            return
+            return None
         check_in_pass = lock_row(CheckInPass.objects.filter(invite=invite))
         new = check_in_pass is None
         if check_in_pass is None:
             if invite.status != Invite.Status.ACCEPTED:
-                return
+                return None
             check_in_pass = CheckInPass.objects.create(
                 organization_id=invite.organization_id, invite=invite
             )
         template = _decide(invite, check_in_pass, new=new)
         if template is not None:
             check_in_pass.save(update_fields=_TOLD_FIELDS)
-            _queue(invite, template)
+            if send:
+                _queue(invite, template)
+        return check_in_pass
 
 
 def confirmed_invite_ids(event_id: int, *, window_id: int | None = None) -> list[int]:
