@@ -135,7 +135,7 @@ def test_the_add_to_calendar_link_has_no_parameter_of_the_texts_own(answer, even
     [invite] = invites_of(event, portal=portal)
     answer(invite, accept=True)
     [message] = mail.outbox
-    [url] = re.findall(r"https://calendar\.google\.com/\S+", message.body)
+    [url] = re.findall(r"https://calendar\.google\.com/\S+", str(message.body))
     query = parse_qs(urlsplit(url).query)
     assert set(query) == {"action", "text", "dates", "ctz", "location"}
     assert query["text"] == ["Fair & co&ctz=Evil/Zone #frag"]

@@ -176,6 +176,7 @@ def test_a_scan_racing_a_new_code_checks_in_before_the_replacement_or_is_refused
         if scan.outcome == Outcome.CHECKED_IN:
             # Let in under the old code only while it was still the code.
             [row] = rows
+            assert replaced.replaced_at is not None
             assert row.created_at <= replaced.replaced_at, f"round {round_number}"
         else:
             assert rows == []
