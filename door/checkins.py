@@ -245,22 +245,36 @@ def check_in(
 ) -> Scan:
     """Let `people` (default: the next one) or the `persons` of the party with
     this code in. See the module docstring for the outcomes."""
-    outcome, invite = find_invite(event, code, portal_id=portal_id)
-    if invite is None or outcome is Outcome.WRONG_EVENT:
-        return Scan(outcome=outcome, invite=invite)
-    return admit(
-        invite,
-        code=normalize_code(code),
-        staff=staff,
-        people=people,
-        persons=persons,
-        override=override,
-        supervisor=supervisor,
-        device=device,
-        gate=gate,
-        scanned_at=scanned_at,
-        client_ref=client_ref,
-    )
+    _check_request(people=people, override=override, supervisor=supervisor)
+    normalized = normalize_code(code)
+    if not normalized or len(normalized) > 64:
+        return Scan(outcome=Outcome.UNKNOWN)
+    with locking_transaction():
+        # One statement finds the party by its code, within the organization,
+        # and takes its lock (the invite's row only): every scan of this party
+        # queues here, so two devices cannot both let the same person in.
+        locked = lock_row(
+            Invite.objects.filter(
+                organization_id=event.organization_id, check_in_pass__code=normalized
+            ).select_related(*_LOCKED_RELATED)
+        )
+        if locked is None or (portal_id is not None and locked.portal_id != portal_id):
+            return Scan(outcome=Outcome.UNKNOWN)
+        if locked.event_id != event.pk:
+            return Scan(outcome=Outcome.WRONG_EVENT, invite=locked)
+        return _admit_now(
+            locked,
+            code=normalized,
+            staff=staff,
+            people=people,
+            persons=persons,
+            override=override,
+            device=device,
+            gate=gate,
+            note="",
+            scanned_at=scanned_at,
+            client_ref=client_ref,
+        )
 
 
 def admit(
@@ -276,37 +290,18 @@ def admit(
     note: str = "",
     scanned_at: datetime | None = None,
     client_ref: str = "",
-    code: str | None = None,
 ) -> Scan:
-    """`check_in` for an invite already found (a search result, a walk-in).
-    With `code` (a scan), that code must still be the invite's under the lock."""
-    if override and not supervisor:
-        raise OverrideNotAllowed(gettext("Only a supervisor can let a guest in anyway."))
-    if people is not None and not 1 <= people <= MAX_PARTY:
-        raise InvalidParty(
-            gettext("Let in between 1 and %(most)d people at a time.") % {"most": MAX_PARTY}
-        )
-    device, gate, client_ref = device[:64], gate[:64], client_ref[:64]
+    """`check_in` for an invite already found (a search result)."""
+    _check_request(people=people, override=override, supervisor=supervisor)
     with locking_transaction():
         # Every scan of this party queues here: two devices cannot both let
         # the same person in, and an undo cannot cross a scan.
         locked = lock_existing_row(
-            Invite.objects.filter(pk=invite.pk).select_related(
-                "entry_window", "portal", "invite_type"
-            )
+            Invite.objects.filter(pk=invite.pk).select_related(*_LOCKED_RELATED)
         )
-        # The code was found before the lock: a replacement (door/services.py
-        # replace_code, under the same lock) committed meanwhile kills it now,
-        # not after this scan. A statement of its own, after the lock: joined
-        # into the locking one, it would read the pass as of before the wait.
-        if code is not None and not CheckInPass.objects.filter(invite=locked, code=code).exists():
-            return Scan(outcome=Outcome.UNKNOWN)
-        # The time under the lock: a check-in is never stamped before a
-        # replacement or undo it waited for.
-        now = timezone.now()
-        scanned_at = min(scanned_at or now, now)
-        return admit_locked(
+        return _admit_now(
             locked,
+            code=None,
             staff=staff,
             people=people,
             persons=persons,
@@ -315,9 +310,59 @@ def admit(
             gate=gate,
             note=note,
             scanned_at=scanned_at,
-            now=now,
             client_ref=client_ref,
         )
+
+
+_LOCKED_RELATED = ("entry_window", "portal", "invite_type")
+
+
+def _check_request(*, people: int | None, override: bool, supervisor: bool) -> None:
+    if override and not supervisor:
+        raise OverrideNotAllowed(gettext("Only a supervisor can let a guest in anyway."))
+    if people is not None and not 1 <= people <= MAX_PARTY:
+        raise InvalidParty(
+            gettext("Let in between 1 and %(most)d people at a time.") % {"most": MAX_PARTY}
+        )
+
+
+def _admit_now(
+    locked: Invite,
+    *,
+    code: str | None,
+    staff: Any,
+    people: int | None,
+    persons: Sequence[int] | None,
+    override: bool,
+    device: str,
+    gate: str,
+    note: str,
+    scanned_at: datetime | None,
+    client_ref: str,
+) -> Scan:
+    """Under the invite's lock, taken by the caller."""
+    # A code found before the lock: a replacement (door/services.py
+    # replace_code, under the same lock) committed while this scan waited
+    # kills it now, not after the scan. A statement of its own, after the
+    # lock: the locking statement read the pass as of before its wait.
+    if code is not None and not CheckInPass.objects.filter(invite=locked, code=code).exists():
+        return Scan(outcome=Outcome.UNKNOWN)
+    # The time under the lock: a check-in is never stamped before a
+    # replacement or undo it waited for.
+    now = timezone.now()
+    return admit_locked(
+        locked,
+        staff=staff,
+        people=people,
+        persons=persons,
+        override=override,
+        device=device[:64],
+        gate=gate[:64],
+        note=note,
+        scanned_at=min(scanned_at or now, now),
+        now=now,
+        client_ref=client_ref[:64],
+    )
 
 
 def admit_locked(

@@ -15,16 +15,18 @@ pytestmark = pytest.mark.django_db
 
 def test_a_code_replaced_while_the_scan_waits_for_the_guest_is_refused(event, alice, monkeypatch):
     invite, old_code = accepted_guest(event)
-    find_invite = checkins.find_invite
+    lock_row = checkins.lock_row
 
-    def found_then_replaced(*args, **kwargs):
-        # The organizer's replacement commits after the scan found the guest
-        # by the old code, before the scan takes the guest's lock.
-        found = find_invite(*args, **kwargs)
+    def locked_then_replaced(*args, **kwargs):
+        # The statement that found the guest by the old code waited for the
+        # guest's lock, held by the organizer's replacement; that replacement
+        # is committed when the lock is granted (here: made in the same
+        # transaction, right after the lock, which has the same effect).
+        found = lock_row(*args, **kwargs)
         replace_code(invite, actor=alice)
         return found
 
-    monkeypatch.setattr(checkins, "find_invite", found_then_replaced)
+    monkeypatch.setattr(checkins, "lock_row", locked_then_replaced)
     scan = check_in(event, old_code, staff=alice)
     assert scan.outcome == Outcome.UNKNOWN
     assert not CheckIn.objects.filter(invite=invite).exists()
