@@ -41,6 +41,7 @@ import multiprocessing
 import os
 import secrets
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -227,9 +228,13 @@ def gunicorn(database_url: str) -> Iterator[int]:
                     raise RuntimeError(output.read_text()) from None
                 time.sleep(0.1)
         yield port
+    except BaseException:
+        print(f"gunicorn's log: {output}", file=sys.stderr)
+        raise
     finally:
         process.terminate()
         process.wait(timeout=30)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- The clients ---------------------------------------------------------------------------------
