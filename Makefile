@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format typecheck lock worker beat bench clean
+.PHONY: run test setup lint format typecheck lock worker beat bench bench-door clean
 
 $(BIN)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "artsvp needs Python 3.11 or newer")'
@@ -48,6 +48,11 @@ beat: setup
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Scans per second through the check-in API on gunicorn, next to /healthz/
+# (needs DATABASE_URL=postgres://...; REDIS_URL as in production).
+bench-door: setup
+	$(BIN)/python bench/door.py
 
 # Regenerate the lock files after changing pyproject.toml.
 lock:

@@ -13,6 +13,7 @@ class DoorConfig(AppConfig):
             guest_page,  # noqa: F401 (the QR code on the guest page, invites/hooks.py)
             services,  # noqa: F401 (hears about answers, invites/hooks.py)
             staff_emails,  # noqa: F401 (registers the event staff access email)
+            tasks,  # noqa: F401 (hears about moved events and windows, events/hooks.py)
         )
 
         # local import: as above (the staff modules reach models and views).

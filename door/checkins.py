@@ -21,7 +21,9 @@ The rules:
   the last check-in (when, who, which device).
 - Decided under the invite's row lock: two devices scanning one code at the
   same moment let the guest in once (the second sees ALREADY_IN). Undo locks
-  the same row, so it cannot cross a scan of the same party.
+  the same row, so it cannot cross a scan of the same party; so does
+  replacing the code, and a scan re-reads its code under the lock: a code
+  replaced while the scan waited is UNKNOWN.
 - A replayed offline scan (same device and `client_ref`) returns what the
   first one did and writes nothing.
 """
@@ -207,13 +209,20 @@ def look_up(event: Event, code: str, *, portal_id: int | None = None) -> Scan:
     return _state(invite, outcome=_refusal(invite, timezone.now()) or Outcome.CHECKED_IN)
 
 
-def _state(invite: Invite, *, outcome: Outcome, admitted: list[CheckIn] | None = None) -> Scan:
-    inside = people_in([invite.pk]).get(invite.pk, [])
+def _state(
+    invite: Invite,
+    *,
+    outcome: Outcome,
+    admitted: list[CheckIn] | None = None,
+    inside: Collection[int] | None = None,
+) -> Scan:
+    if inside is None:
+        inside = people_in([invite.pk]).get(invite.pk, [])
     return Scan(
         outcome=outcome,
         invite=invite,
         party=party_size(invite),
-        people_in=inside,
+        people_in=sorted(inside),
         admitted=admitted or [],
         last=last_check_ins([invite.pk]).get(invite.pk),
     )
@@ -236,21 +245,36 @@ def check_in(
 ) -> Scan:
     """Let `people` (default: the next one) or the `persons` of the party with
     this code in. See the module docstring for the outcomes."""
-    outcome, invite = find_invite(event, code, portal_id=portal_id)
-    if invite is None or outcome is Outcome.WRONG_EVENT:
-        return Scan(outcome=outcome, invite=invite)
-    return admit(
-        invite,
-        staff=staff,
-        people=people,
-        persons=persons,
-        override=override,
-        supervisor=supervisor,
-        device=device,
-        gate=gate,
-        scanned_at=scanned_at,
-        client_ref=client_ref,
-    )
+    _check_request(people=people, override=override, supervisor=supervisor)
+    normalized = normalize_code(code)
+    if not normalized or len(normalized) > 64:
+        return Scan(outcome=Outcome.UNKNOWN)
+    with locking_transaction():
+        # One statement finds the party by its code, within the organization,
+        # and takes its lock (the invite's row only): every scan of this party
+        # queues here, so two devices cannot both let the same person in.
+        locked = lock_row(
+            Invite.objects.filter(
+                organization_id=event.organization_id, check_in_pass__code=normalized
+            ).select_related(*_LOCKED_RELATED)
+        )
+        if locked is None or (portal_id is not None and locked.portal_id != portal_id):
+            return Scan(outcome=Outcome.UNKNOWN)
+        if locked.event_id != event.pk:
+            return Scan(outcome=Outcome.WRONG_EVENT, invite=locked)
+        return _admit_now(
+            locked,
+            code=normalized,
+            staff=staff,
+            people=people,
+            persons=persons,
+            override=override,
+            device=device,
+            gate=gate,
+            note="",
+            scanned_at=scanned_at,
+            client_ref=client_ref,
+        )
 
 
 def admit(
@@ -267,26 +291,17 @@ def admit(
     scanned_at: datetime | None = None,
     client_ref: str = "",
 ) -> Scan:
-    """`check_in` for an invite already found (a search result, a walk-in)."""
-    if override and not supervisor:
-        raise OverrideNotAllowed(gettext("Only a supervisor can let a guest in anyway."))
-    if people is not None and not 1 <= people <= MAX_PARTY:
-        raise InvalidParty(
-            gettext("Let in between 1 and %(most)d people at a time.") % {"most": MAX_PARTY}
-        )
-    now = timezone.now()
-    scanned_at = min(scanned_at or now, now)
-    device, gate, client_ref = device[:64], gate[:64], client_ref[:64]
+    """`check_in` for an invite already found (a search result)."""
+    _check_request(people=people, override=override, supervisor=supervisor)
     with locking_transaction():
         # Every scan of this party queues here: two devices cannot both let
         # the same person in, and an undo cannot cross a scan.
         locked = lock_existing_row(
-            Invite.objects.filter(pk=invite.pk).select_related(
-                "entry_window", "portal", "invite_type"
-            )
+            Invite.objects.filter(pk=invite.pk).select_related(*_LOCKED_RELATED)
         )
-        return admit_locked(
+        return _admit_now(
             locked,
+            code=None,
             staff=staff,
             people=people,
             persons=persons,
@@ -295,9 +310,59 @@ def admit(
             gate=gate,
             note=note,
             scanned_at=scanned_at,
-            now=now,
             client_ref=client_ref,
         )
+
+
+_LOCKED_RELATED = ("entry_window", "portal", "invite_type")
+
+
+def _check_request(*, people: int | None, override: bool, supervisor: bool) -> None:
+    if override and not supervisor:
+        raise OverrideNotAllowed(gettext("Only a supervisor can let a guest in anyway."))
+    if people is not None and not 1 <= people <= MAX_PARTY:
+        raise InvalidParty(
+            gettext("Let in between 1 and %(most)d people at a time.") % {"most": MAX_PARTY}
+        )
+
+
+def _admit_now(
+    locked: Invite,
+    *,
+    code: str | None,
+    staff: Any,
+    people: int | None,
+    persons: Sequence[int] | None,
+    override: bool,
+    device: str,
+    gate: str,
+    note: str,
+    scanned_at: datetime | None,
+    client_ref: str,
+) -> Scan:
+    """Under the invite's lock, taken by the caller."""
+    # A code found before the lock: a replacement (door/services.py
+    # replace_code, under the same lock) committed while this scan waited
+    # kills it now, not after the scan. A statement of its own, after the
+    # lock: the locking statement read the pass as of before its wait.
+    if code is not None and not CheckInPass.objects.filter(invite=locked, code=code).exists():
+        return Scan(outcome=Outcome.UNKNOWN)
+    # The time under the lock: a check-in is never stamped before a
+    # replacement or undo it waited for.
+    now = timezone.now()
+    return admit_locked(
+        locked,
+        staff=staff,
+        people=people,
+        persons=persons,
+        override=override,
+        device=device[:64],
+        gate=gate[:64],
+        note=note,
+        scanned_at=min(scanned_at or now, now),
+        now=now,
+        client_ref=client_ref[:64],
+    )
 
 
 def admit_locked(
@@ -332,7 +397,7 @@ def admit_locked(
     else:
         wanted = waiting[: people or 1]
     if not wanted:
-        return _state(locked, outcome=Outcome.ALREADY_IN)
+        return _state(locked, outcome=Outcome.ALREADY_IN, inside=inside)
     rows = CheckIn.objects.bulk_create(
         CheckIn(
             organization_id=locked.organization_id,
@@ -350,7 +415,15 @@ def admit_locked(
         )
         for person in wanted
     )
-    return _state(locked, outcome=Outcome.CHECKED_IN, admitted=rows)
+    # What _state would read again: everyone inside, and the newest row (ours).
+    return Scan(
+        outcome=Outcome.CHECKED_IN,
+        invite=locked,
+        party=party,
+        people_in=sorted(inside | set(wanted)),
+        admitted=rows,
+        last=rows[-1],
+    )
 
 
 def undo(row: CheckIn, *, staff: Any, device: str = "") -> CheckIn:

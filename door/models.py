@@ -29,8 +29,10 @@ party). A grant made for someone who has no account yet waits on its
 `sequence` is the SEQUENCE of the guest's calendar entry (RFC 5545): it goes
 up whenever the entry's time changes or it is cancelled, so calendars apply
 the newest message. `announced_*` is what the guest was last told (the
-window and plus-ones of the last confirmation, and whether they were told to
-come at all), so that only a real change sends another email.
+window, its times, the venue and plus-ones of the last confirmation, and
+whether they were told to come at all), so that only a real change sends
+another email, and an edit moved back and forth before the guest was told
+sends nothing.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class CheckInPass(models.Model):
         "events.EntryWindow", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     announced_plus_ones = models.PositiveSmallIntegerField(default=0)
+    # When and where the last confirmation said to come (the window's times,
+    # else the event's; the event's venue): the organizer moving them re-sends.
+    announced_starts_at = models.DateTimeField(null=True, blank=True)
+    announced_ends_at = models.DateTimeField(null=True, blank=True)
+    announced_venue = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     replaced_at = models.DateTimeField(null=True, blank=True)
 

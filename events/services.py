@@ -3,7 +3,9 @@
 An edit (the edit page, the API's PATCH) is one call of `update_event`: it
 locks the event, applies the changes to what is stored then, and writes them
 with the archive flag in one transaction, so a refused change leaves nothing
-half done.
+half done. A change of its start, end or venue (SCHEDULE_FIELDS) tells the
+apps above once it commits (events/hooks.py): the door re-sends the
+confirmations whose calendar entry moved.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.utils.text import slugify
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
+from events.hooks import schedule_changed
 from events.models import Event
 from events.times import localize
 from organizations.models import Organization
@@ -31,6 +34,8 @@ MAX_TIMEZONE_LENGTH = max_length_of(Event, "timezone")
 MAX_VENUE_LENGTH = max_length_of(Event, "venue")
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_CAPACITY = 10_000_000
+# What moves a guest's calendar entry: the apps above are told (events/hooks.py).
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue")
 # "new" would be shadowed by the create page's URL, /o/<org>/events/new/.
 RESERVED_SLUGS = {"new"}
 
@@ -163,6 +168,7 @@ def update_event(
         locked = lock_existing_row(Event.objects.filter(pk=event.pk))
         if not changes and (archived is None or archived == locked.is_archived):
             return locked
+        before = [getattr(locked, name) for name in SCHEDULE_FIELDS]
         if changes:
             details = _checked(replace(details_of(locked), **changes))
             slug = details.slug or suggest_slug(locked.organization, details.name, exclude=locked)
@@ -181,6 +187,8 @@ def update_event(
                 locked.save()
         except IntegrityError:
             raise SlugTaken(locked.slug) from None
+        if before != [getattr(locked, name) for name in SCHEDULE_FIELDS]:
+            schedule_changed(locked.pk)
     return locked
 
 

@@ -11,6 +11,9 @@ lock, the lock the guests' answers take to check the capacity
 (artsvp/locks.py: event -> entry window -> invite), so an answer decides on
 either the old capacity or the new one, never on a mix.
 
+Moving a window's start or end tells the apps above once it commits
+(events/hooks.py): the door re-sends its accepted guests' confirmations.
+
 A window that guests chose can't be deleted (their invites point at it: the
 PROTECT of the foreign key decides); lower its capacity to 0 instead.
 
@@ -32,6 +35,7 @@ from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
+from events.hooks import schedule_changed
 from events.models import EntryWindow, Event
 from events.services import MAX_CAPACITY, EventError, NonexistentLocalTime
 from events.times import check_event_time, localize
@@ -166,9 +170,14 @@ def update_window(window: EntryWindow, *, changes: Mapping[str, Any]) -> EntryWi
         if not changes:
             return locked
         checked = _checked(locked.event, replace(details_of(locked), **changes))
+        moved = (checked.starts_at, checked.ends_at) != (locked.starts_at, locked.ends_at)
         for name, value in asdict(checked).items():
             setattr(locked, name, value)
-        return _save(locked)
+        _save(locked)
+        if moved:
+            # Its guests' calendar entries move (events/hooks.py).
+            schedule_changed(locked.event_id, window_id=locked.pk)
+        return locked
 
 
 def delete_window(window: EntryWindow) -> None:

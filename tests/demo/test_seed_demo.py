@@ -15,9 +15,10 @@ def test_seed_demo_is_idempotent(db):
     assert organization.events.count() == 1
     assert organization.portal_groups.count() == 2
     assert Portal.objects.filter(organization=organization).count() == 7
-    assert CreditEntry.objects.filter(organization=organization).count() == 2
+    # The two demo grants, and the organizer's own guests (one credit each).
+    assert CreditEntry.objects.filter(organization=organization).count() == 3
     current = balances(organization)
-    assert (current.portal, current.invite) == (10, 250)
+    assert (current.portal, current.invite) == (10, 250 - 8)
 
 
 def test_the_demo_fair_has_three_invite_types_and_their_windows(db):
@@ -51,3 +52,33 @@ def test_the_demo_fair_has_three_invite_types_and_their_windows(db):
     }
     sponsors = Portal.objects.get(name="Banque Lumière")
     assert sponsors.allocations.get().invite_type.code == "standard"
+
+
+def test_the_demo_fair_has_guests_at_the_door_and_a_check_in_staff_member(db, client):
+    from django.core import mail
+
+    from door.checkins import attendance
+    from door.models import CheckInPass, EventGrant
+    from events.models import Event
+    from invites.models import Invite
+    from organizations.models import Membership
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    event = Event.objects.get(slug="spring-art-fair")
+    accepted = Invite.objects.filter(event=event, status=Invite.Status.ACCEPTED)
+    # Six of the eight guests accepted, and the walk-in.
+    assert accepted.count() == 7
+    assert CheckInPass.objects.filter(invite__in=accepted).count() == 7
+    counts = attendance(event)
+    assert counts.walk_ins == 1
+    # Three guests with their plus-ones (1, 0 and 1), and the walk-in.
+    assert counts.event.checked_in == 2 + 1 + 2 + 1
+    # Seeding emails nobody.
+    assert mail.outbox == []
+    staff = Membership.objects.get(user__email="door@artsvp.localhost")
+    assert staff.role == Membership.Role.CHECK_IN
+    [grant] = EventGrant.objects.filter(membership=staff)
+    assert grant.event == event and grant.is_active()
+    assert client.login(username="door", password="artsvp-demo-2026")

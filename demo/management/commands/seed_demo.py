@@ -5,6 +5,14 @@ services (each its own transaction, as from the pages), so every group has
 its types and every portal its allocation rows; a re-run adds only what is
 missing. The exhibitors get the fair's three tiers: VIP Preview (its own
 window, 200 places), VIP (Thu-Sun) and Public days (a window for everyone).
+
+The door: the organizer's own guest list of the fair (DEMO_GUESTS, one
+credit each), most of them accepted with check-in passes, a few checked in
+and one walk-in, all through the door's and the invites' services; and a
+check-in staff member (DOOR_EMAIL, the demo password) with a grant for the
+fair. The guests count as told already: seeding sends no confirmation
+emails. The fair is weeks away, so its seeded check-ins are a supervisor's
+"let in anyway" (wrong window), and staff scanning today see "wrong window".
 """
 
 from __future__ import annotations
@@ -18,11 +26,20 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from artsvp.locks import locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
-from events.models import Event
+from door.checkins import admit
+from door.models import CheckIn, EventGrant
+from door.services import record_as_told
+from door.walk_ins import add_walk_in
+from events.models import EntryWindow, Event
 from events.windows import WindowDetails
-from organizations.models import Organization
+from invites.answers import respond
+from invites.guests import GuestInput
+from invites.models import Invite, InviteBatch
+from invites.services import generate_organizer_invites
+from organizations.models import Membership, Organization
 from organizations.services import create_organization
 from portals import invite_types, services
 from portals.models import InviteType, PortalGroup
@@ -31,6 +48,21 @@ DEMO_EMAIL = "demo@artsvp.localhost"
 DEMO_PASSWORD = "artsvp-demo-2026"
 DEMO_ORG_SLUG = "demo-art-fair"
 DEMO_CREDITS = {CreditKind.PORTAL: 10, CreditKind.INVITE: 250}
+DOOR_EMAIL = "door@artsvp.localhost"
+# The organizer's own guests (VIP): (name, plus-ones they bring; None: no answer yet).
+DEMO_GUESTS = [
+    ("Ada Lindqvist", 1),
+    ("Bruno Keller", 0),
+    ("Chiara Russo", 1),
+    ("Dmitri Volkov", 0),
+    ("Elena Moreau", 1),
+    ("Farid Haddad", 0),
+    ("Greta Berg", None),
+    ("Hiro Tanaka", None),
+]
+# How many of the accepted guests are already in.
+DEMO_CHECKED_IN = 3
+DEMO_GUESTS_KEY = "demo-guests"
 
 EXHIBITORS = ["Galerie Nord", "Studio Aalto", "Kunsthalle West", "Maison Pérot", "Gallery 42"]
 SPONSORS = ["Banque Lumière", "Helvetia Print"]
@@ -72,22 +104,86 @@ class Command(BaseCommand):
                     idempotency_key=f"demo-grant:{organization.pk}:{kind}",
                     memo="Demo credits",
                 )
+        self._door(event, user)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("  Log in at http://127.0.0.1:8000/accounts/login/")
         self.stdout.write(f"  email:    {DEMO_EMAIL}")
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  Check-in staff (the door of {event.name} only): {DOOR_EMAIL}, same password,"
+        )
+        self.stdout.write(
+            f"  then http://127.0.0.1:8000/o/{organization.slug}/events/{event.slug}/door/"
+        )
 
     def _owner(self) -> Any:
-        user_model = get_user_model()
-        user = user_model.objects.filter(email=DEMO_EMAIL).first()
-        if user is None:
-            user = user_model.objects.create_user(
-                username="demo", email=DEMO_EMAIL, password=DEMO_PASSWORD
-            )
-        EmailAddress.objects.get_or_create(
-            user=user, email=DEMO_EMAIL, defaults={"primary": True, "verified": True}
+        return _user(DEMO_EMAIL, username="demo")
+
+    def _door(self, event: Event, owner: Any) -> None:
+        """Guests, check-ins, a walk-in and the door's staff member (see the module docstring)."""
+        self._door_staff(event)
+        if InviteBatch.objects.filter(
+            organization_id=event.organization_id, idempotency_key=DEMO_GUESTS_KEY
+        ).exists():
+            return
+        vip = InviteType.objects.filter(group__event=event, code="vip").first()
+        batch = generate_organizer_invites(
+            event,
+            [
+                GuestInput(name=name, email=f"{_slug(name)}@guests.example", plus_ones=1)
+                for name, _plus_ones in DEMO_GUESTS
+            ],
+            invite_type=vip,
+            method=InviteBatch.Method.PASTE,
+            actor=owner,
+            idempotency_key=DEMO_GUESTS_KEY,
         )
-        return user
+        window = EntryWindow.objects.filter(event=event, invite_types=vip).first()
+        invites = list(Invite.objects.filter(batch=batch).order_by("id"))
+        accepted = []
+        for invite, (_name, plus_ones) in zip(invites, DEMO_GUESTS, strict=True):
+            if plus_ones is None:
+                continue
+            # One transaction: the answer's own hook then finds the guest told.
+            with locking_transaction():
+                answered = respond(invite, accept=True, plus_ones=plus_ones, window=window)
+                record_as_told(invite.pk)
+            accepted.append(answered)
+        for invite in accepted[:DEMO_CHECKED_IN]:
+            # The fair is weeks away: a supervisor lets them in anyway.
+            admit(
+                invite,
+                staff=owner,
+                people=1 + invite.plus_ones,
+                override=True,
+                supervisor=True,
+                device="demo",
+                gate="Main entrance",
+            )
+        if not CheckIn.objects.filter(event=event, invite__batch__method="walk_in").exists():
+            add_walk_in(
+                event,
+                name="Noor Jansen (press)",
+                staff=owner,
+                party=1,
+                let_in_by="Demo",
+                device="demo",
+                gate="Main entrance",
+            )
+
+    def _door_staff(self, event: Event) -> None:
+        staff = _user(DOOR_EMAIL, username="door")
+        membership, _ = Membership.objects.get_or_create(
+            organization_id=event.organization_id,
+            user=staff,
+            defaults={"role": Membership.Role.CHECK_IN},
+        )
+        EventGrant.objects.get_or_create(
+            organization_id=event.organization_id,
+            event=event,
+            membership=membership,
+            defaults={"email": DOOR_EMAIL, "expires_at": event.ends_at + timedelta(days=1)},
+        )
 
     def _event(self, organization: Organization) -> Event:
         starts = (timezone.now() + timedelta(days=45)).replace(
@@ -181,6 +277,19 @@ class Command(BaseCommand):
                 for name in missing
             ],
         )
+
+
+def _user(email: str, *, username: str) -> Any:
+    user_model = get_user_model()
+    user = user_model.objects.filter(email=email).first()
+    if user is None:
+        user = user_model.objects.create_user(
+            username=username, email=email, password=DEMO_PASSWORD
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"primary": True, "verified": True}
+    )
+    return user
 
 
 def _slug(name: str) -> str:
