@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE["requeue-stuck-deliveries"] = {
     "task": "deliveries.tasks.requeue_stuck_deliveries",
     "schedule": 60.0,
 }
+# The door's: confirmed guests whose entry moved without their being told.
+CELERY_BEAT_SCHEDULE["sweep-unannounced-moves"] = {
+    "task": "door.tasks.sweep_unannounced_moves",
+    "schedule": 300.0,
+}
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTHENTICATION_BACKENDS = [

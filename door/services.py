@@ -39,6 +39,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from artsvp.locks import lock_existing_row, lock_row, lock_rows, locking_transaction
@@ -98,6 +100,25 @@ def confirmed_invite_ids(event_id: int, *, window_id: int | None = None) -> list
     if window_id is not None:
         passes = passes.filter(invite__entry_window_id=window_id)
     return list(passes.order_by("invite_id").values_list("invite_id", flat=True))
+
+
+def unannounced_moves(*, limit: int) -> list[int]:
+    """Confirmed guests whose entry (window or event times, venue) differs from
+    what they were last told: a move whose announcement was lost (broker down
+    when it was published, a worker killed mid-chunk). The sweeper tells them."""
+    starts = Coalesce("invite__entry_window__starts_at", "invite__event__starts_at")
+    ends = Coalesce("invite__entry_window__ends_at", "invite__event__ends_at")
+    return list(
+        CheckInPass.objects.filter(announced=True, invite__status=Invite.Status.ACCEPTED)
+        .annotate(entry_starts=starts, entry_ends=ends)
+        .filter(
+            ~Q(announced_starts_at=F("entry_starts"))
+            | ~Q(announced_ends_at=F("entry_ends"))
+            | ~Q(announced_venue=F("invite__event__venue"))
+        )
+        .order_by("invite_id")
+        .values_list("invite_id", flat=True)[:limit]
+    )
 
 
 def sync_confirmations(invite_ids: Sequence[int]) -> int:

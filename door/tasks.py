@@ -13,6 +13,8 @@ from events.hooks import on_schedule_changed
 
 # Guests per transaction: its locks are held for one chunk's emails only.
 CHUNK = 500
+# Guests one sweep tells (the next run takes the rest).
+SWEEP_LIMIT = 5000
 
 
 @on_schedule_changed
@@ -34,3 +36,14 @@ def announce_schedule_change(event_id: int, window_id: int | None = None) -> int
 @shared_task(acks_late=True)
 def sync_confirmation_chunk(invite_ids: list[int]) -> int:
     return services.sync_confirmations(invite_ids)
+
+
+@shared_task
+def sweep_unannounced_moves() -> int:
+    """Beat's safety net (config/settings.py): a move announced by no task (the
+    broker was down when it was published, a worker died) still reaches its
+    guests within minutes. Each run tells at most SWEEP_LIMIT guests."""
+    invite_ids = services.unannounced_moves(limit=SWEEP_LIMIT)
+    for start in range(0, len(invite_ids), CHUNK):
+        services.sync_confirmations(invite_ids[start : start + CHUNK])
+    return len(invite_ids)

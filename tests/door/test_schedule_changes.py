@@ -200,3 +200,21 @@ def test_many_guests_are_told_in_chunks_with_flat_queries(
     with django_assert_max_num_queries(7):
         tasks.sync_confirmation_chunk(published[2])
     assert CheckInPass.objects.filter(sequence=1).count() == 7
+
+
+def test_a_move_whose_announcement_was_lost_is_told_by_the_sweeper(
+    guests, windows, django_capture_on_commit_callbacks
+):
+    # Saved without the after-commit hook (as when the broker was down at publish time).
+    update_window(windows[0], changes=later(windows[0], hours=2))
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        told = tasks.sweep_unannounced_moves.apply().get()
+    assert told == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [guests[0].guest_email, guests[1].guest_email]
+    )
+    # Told now: the next sweep finds nobody.
+    mail.outbox.clear()
+    assert tasks.sweep_unannounced_moves.apply().get() == 0
+    assert mail.outbox == []
