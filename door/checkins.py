@@ -167,7 +167,7 @@ def find_invite(
         return Outcome.UNKNOWN, None
     check_in_pass = (
         CheckInPass.objects.filter(code=normalized, organization_id=event.organization_id)
-        .select_related("invite")
+        .select_related("invite__portal", "invite__invite_type", "invite__entry_window")
         .first()
     )
     if check_in_pass is None:
@@ -204,6 +204,11 @@ def look_up(event: Event, code: str, *, portal_id: int | None = None) -> Scan:
     outcome, invite = find_invite(event, code, portal_id=portal_id)
     if invite is None or outcome is Outcome.WRONG_EVENT:
         return Scan(outcome=outcome, invite=invite)
+    return look_up_invite(invite)
+
+
+def look_up_invite(invite: Invite) -> Scan:
+    """What admitting an invite already found (a search result) would show, writing nothing."""
     return _state(invite, outcome=_refusal(invite, timezone.now()) or Outcome.CHECKED_IN)
 
 
