@@ -167,7 +167,9 @@ def find_invite(
         return Outcome.UNKNOWN, None
     check_in_pass = (
         CheckInPass.objects.filter(code=normalized, organization_id=event.organization_id)
-        .select_related("invite__portal", "invite__invite_type", "invite__entry_window")
+        .select_related(
+            "invite__portal", "invite__invite_type", "invite__entry_window", "invite__batch"
+        )
         .first()
     )
     if check_in_pass is None:
@@ -287,7 +289,7 @@ def admit(
         # the same person in, and an undo cannot cross a scan.
         locked = lock_existing_row(
             Invite.objects.filter(pk=invite.pk).select_related(
-                "entry_window", "portal", "invite_type"
+                "entry_window", "portal", "invite_type", "batch"
             )
         )
         return admit_locked(

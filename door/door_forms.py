@@ -30,14 +30,18 @@ class PersonsField(forms.Field):
 
 
 class DeviceFields(forms.Form):
-    """Which phone and which gate: the page's script fills them in (remembered on the device)."""
+    """Which phone and which gate: the page's script fills them in from the
+    device's settings (its random id, the gate staff typed once)."""
 
-    device = forms.CharField(max_length=DEVICE_LENGTH, required=False, widget=forms.HiddenInput)
-    gate = forms.CharField(
-        label=_("Gate"),
+    device = forms.CharField(
         max_length=DEVICE_LENGTH,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("e.g. Hall 1 north")}),
+        widget=forms.HiddenInput(attrs={"data-door-device": ""}),
+    )
+    gate = forms.CharField(
+        max_length=DEVICE_LENGTH,
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-door-gate": ""}),
     )
 
 

@@ -50,7 +50,7 @@ def door_invite(access: DoorAccess, public_id: str) -> Invite | None:
         return None
     return (
         door_invites(access)
-        .select_related("portal", "invite_type", "entry_window")
+        .select_related("portal", "invite_type", "entry_window", "batch")
         .filter(public_id=public_id)
         .first()
     )
@@ -77,7 +77,7 @@ def search_guests(access: DoorAccess, query: str) -> list[Found]:
             | Q(label__icontains=query)
         )
         .exclude(uses__gt=1)
-        .select_related("portal", "invite_type", "entry_window")
+        .select_related("portal", "invite_type", "entry_window", "batch")
         .order_by("guest_name", "id")[:SEARCH_RESULTS]
     )
     inside = people_in([invite.pk for invite in invites])

@@ -450,6 +450,9 @@ def sync(request: OrganizationRequest, event_slug: str) -> JsonResponse:
     """Scans queued offline, in order, each through check_in (first write wins;
     a replayed item changes nothing). Answers each item's outcome and conflicts."""
     access = door_access(request, event_slug)
+    if request.content_type != "application/json":
+        # A form's body is already read (and is no JSON): refuse it like bad JSON.
+        return _json_error("invalid_json", gettext("The request is not JSON."), 400)
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):

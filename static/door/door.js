@@ -161,6 +161,7 @@
   // --- The server's answers swapped in ----------------------------------------------------
 
   var resultSlot = document.getElementById("door-result");
+  var walkInBlank = document.getElementById("door-walk-in").innerHTML;
   var codeForm = document.getElementById("door-code-form");
   var codeInput = codeForm.querySelector('input[name="code"]');
 
@@ -172,8 +173,8 @@
     resultSlot.innerHTML = html;
     var walkInForm = document.getElementById("door-walk-in-form");
     if (walkInForm && walkInForm.dataset.pending === "1") {
-      walkInForm.reset();
-      walkInForm.dataset.pending = "";
+      // Let in: a blank form (and no errors of an earlier try) for the next walk-in.
+      document.getElementById("door-walk-in").innerHTML = walkInBlank;
     }
     refreshCounts();
   }
@@ -187,8 +188,10 @@
     fillDeviceFields(form);
     var codeField = form.querySelector('input[name="code"]');
     var code = codeField ? codeField.value : "";
+    // Offline, express mode lets the guest in; otherwise the copy shows the party to tap.
+    var offlinePersons = expressInput.checked ? [0] : null;
     if (!online && code) {
-      offlineScan(code, [0]);
+      offlineScan(code, offlinePersons);
       refocus();
       return;
     }
@@ -205,7 +208,7 @@
       });
     }, function () {
       if (code) {
-        offlineScan(code, [0]);
+        offlineScan(code, offlinePersons);
         refocus();
       } else {
         showLocalPanel("error", texts.noConnection, null);
@@ -316,12 +319,13 @@
   }
 
   // A result the script builds itself (offline): all text set as text, never HTML.
-  function showLocalPanel(state, verdict, guest, onPerson) {
+  function showLocalPanel(state, verdict, guest, onPerson, clientRef) {
     var panel = el("section", "door-result door-" + state + " is-offline");
     panel.id = "door-result-panel";
+    if (clientRef) panel.setAttribute("data-client-ref", clientRef);
     panel.setAttribute("data-state", state);
     var head = el("div", "door-result-head");
-    var icon = el("span", "door-icon", state === "checked_in" ? "✓" : state === "error" || state === "unknown_code" ? "?" : "!");
+    var icon = el("span", "door-icon", { checked_in: "✓", ready: "→", error: "?", unknown_code: "?" }[state] || "!");
     icon.setAttribute("aria-hidden", "true");
     head.appendChild(icon);
     var words = el("div");
@@ -334,7 +338,7 @@
       var facts = el("dl", "door-facts");
       var party = el("div");
       party.appendChild(el("dt", null, texts.party));
-      party.appendChild(el("dd", null, guest.party + " · " + guest.people_in.length + " in"));
+      party.appendChild(el("dd", null, texts.partyText.replace("{party}", guest.party).replace("{inside}", guest.people_in.length)));
       facts.appendChild(party);
       if (guest.window) {
         var windowRow = el("div");
@@ -363,12 +367,11 @@
     resultSlot.appendChild(panel);
   }
 
-  function offlineScan(code, persons) {
-    var normalized = normalize(code);
-    if (!normalized) return;
+  function enqueue(normalized, persons) {
     var items = queue();
+    var clientRef = uuid();
     items.push({
-      client_ref: uuid(),
+      client_ref: clientRef,
       code: normalized,
       persons: persons,
       device: device,
@@ -377,6 +380,13 @@
     });
     save("queue:" + doorKey, items);
     showQueue();
+    return clientRef;
+  }
+
+  // persons null: show the party (nothing queued until staff tap who comes in).
+  function offlineScan(code, persons) {
+    var normalized = normalize(code);
+    if (!normalized) return;
     sha256(normalized).then(function (hash) {
       var snap = load("snapshot:" + doorKey, null);
       var guest = null;
@@ -386,15 +396,23 @@
         }
       }
       if (!guest) {
-        showLocalPanel("unknown_code", texts.offlineUnknown, null);
+        // Not in the copy (a newer guest, or a wrong code): the server decides when it syncs.
+        showLocalPanel("unknown_code", texts.offlineUnknown, null, null, enqueue(normalized, persons || [0]));
         return;
       }
+      var onPerson = function (event) {
+        offlineScan(code, [parseInt(event.currentTarget.getAttribute("data-person"), 10)]);
+      };
+      if (persons === null) {
+        var allIn = guest.people_in.length >= guest.party;
+        showLocalPanel(allIn ? "already_checked_in" : "ready", allIn ? texts.offlineAlready : texts.offlineReady, guest, onPerson);
+        return;
+      }
+      var clientRef = enqueue(normalized, persons);
       var already = persons.every(function (p) { return guest.people_in.indexOf(p) !== -1; });
       persons.forEach(function (p) { if (guest.people_in.indexOf(p) === -1) guest.people_in.push(p); });
       save("snapshot:" + doorKey, snap);
-      showLocalPanel(already ? "already_checked_in" : "checked_in", already ? texts.offlineAlready : texts.offlineIn, guest, function (event) {
-        offlineScan(code, [parseInt(event.currentTarget.getAttribute("data-person"), 10)]);
-      });
+      showLocalPanel(already ? "already_checked_in" : "checked_in", already ? texts.offlineAlready : texts.offlineIn, guest, onPerson, clientRef);
     });
   }
 
@@ -418,6 +436,24 @@
     showConflicts();
   });
 
+  // The offline panel still on screen says what the server decided.
+  function markSynced(result) {
+    var panel = document.getElementById("door-result-panel");
+    if (!panel || panel.getAttribute("data-client-ref") !== result.client_ref) return;
+    var state = result.conflict ? (result.outcome === "already_checked_in" ? "already_checked_in" : "error") : "checked_in";
+    panel.className = "door-result door-" + state;
+    panel.setAttribute("data-state", state);
+    panel.querySelector(".door-verdict").textContent = result.conflict ? result.message : texts.synced;
+    panel.querySelector(".door-icon").textContent = state === "checked_in" ? "✓" : "!";
+    if (result.name && !panel.querySelector(".door-name")) {
+      panel.querySelector(".door-verdict").parentNode.appendChild(el("p", "door-name", result.name));
+    }
+    var note = panel.querySelector(".door-message");
+    if (note) note.remove();
+    var chips = panel.querySelector(".door-chips");
+    if (chips) chips.remove();
+  }
+
   function sync() {
     var items = queue();
     if (syncing || !items.length) return Promise.resolve();
@@ -436,6 +472,7 @@
         answer.results.forEach(function (result) {
           done[result.client_ref] = true;
           if (result.conflict) conflicts.push({ name: result.name || "", message: result.message });
+          markSynced(result);
         });
         save("conflicts:" + doorKey, conflicts);
         save("queue:" + doorKey, queue().filter(function (item) { return !done[item.client_ref]; }));

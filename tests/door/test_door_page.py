@@ -406,6 +406,8 @@ def test_sync_reports_a_guest_already_let_in_by_another_device_as_a_conflict(
 
 
 def test_sync_answers_bad_input_with_json_codes_never_500(event, alice_client):
+    form = alice_client.post(door_url(event, "sync"), {"items": "x"})
+    assert form.status_code == 400 and form.json()["code"] == "invalid_json"
     bad_json = alice_client.post(door_url(event, "sync"), "{", content_type="application/json")
     assert bad_json.status_code == 400 and bad_json.json()["code"] == "invalid_json"
     not_a_list = alice_client.post(
