@@ -274,3 +274,11 @@ def test_a_supervisor_searches_lets_a_party_in_person_by_person_undoes_and_adds_
     expect(phone.locator("[data-count='walk-ins']")).to_have_text("2")
     snap(phone, "08-walk-in")
     assert serious_accessibility_violations(phone) == []
+
+    # The event page shows the same live counts, and the way to the door.
+    phone.goto(
+        live_server.url + reverse("events:detail", args=[event.organization.slug, event.slug])
+    )
+    expect(phone.locator("#door-counts [data-count='checked-in']")).to_have_text("3")
+    expect(phone.get_by_role("link", name="Open the door")).to_be_visible()
+    snap(phone, "09-event-page")

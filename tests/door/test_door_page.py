@@ -447,3 +447,34 @@ def test_an_expired_grant_ends_the_devices_copy_with_a_404(event):
     EventGrant.objects.filter(membership__user=user).update(revoked_at=timezone.now())
     assert client.get(door_url(event, "snapshot")).status_code == 404
     assert Client().get(door_url(event, "snapshot")).status_code == 302
+
+
+def test_search_finds_only_this_events_guests(event, org, alice_client):
+    other_event = Event.objects.create(
+        organization=org,
+        slug="autumn",
+        name="Autumn",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
+    accepted_guest(event, name="Mara Here", email="here@example.com")
+    accepted_guest(other_event, name="Mara Elsewhere", email="elsewhere@example.com")
+    found = alice_client.get(door_url(event, "search"), {"q": "mara"}).content.decode()
+    assert "Mara Here" in found and "Mara Elsewhere" not in found
+
+
+def test_the_snapshot_query_count_does_not_grow_with_guests(
+    event, alice_client, django_assert_max_num_queries
+):
+    url = door_url(event, "snapshot")
+    accepted_guest(event, name="Guest 0", email="g0@example.com")
+    alice_client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        alice_client.get(url)
+    baseline = len(few.captured_queries)
+    for n in range(1, 8):
+        _invite, code = accepted_guest(event, name=f"Guest {n}", email=f"g{n}@example.com")
+        scan(alice_client, event, code, express="on")
+    with django_assert_max_num_queries(baseline):
+        response = alice_client.get(url)
+    assert len(response.json()["guests"]) == 8
