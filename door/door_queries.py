@@ -26,6 +26,7 @@ from artsvp.ids import is_public_id
 from door.access import DoorAccess
 from door.checkins import party_size, people_in
 from door.models import CheckIn, CheckInPass
+from events.models import EntryWindow, Event
 from invites.access import visible_invites
 from invites.models import Invite
 
@@ -99,6 +100,11 @@ def rows_to_undo(invite: Invite, persons: Collection[int]) -> list[CheckIn]:
     for row in rows:
         newest.setdefault(row.person, row)
     return list(newest.values())
+
+
+def has_windows(event: Event) -> bool:
+    """Whether the walk-in form offers a window choice."""
+    return EntryWindow.objects.filter(event=event).exists()
 
 
 def code_hash(code: str) -> str:

@@ -40,6 +40,7 @@ from door.door_forms import ScanForm, UndoForm, WalkInForm
 from door.door_queries import (
     MIN_SEARCH,
     door_invite,
+    has_windows,
     keep_until,
     rows_to_undo,
     search_guests,
@@ -316,8 +317,7 @@ def undo_check_in(request: OrganizationRequest, event_slug: str) -> HttpResponse
 def walk_in(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     """A walk-in party: recorded and let in, or the form back with its errors."""
     access = door_access(request, event_slug)
-    counts = attendance(access.event)
-    form = WalkInForm(request.POST, event=access.event, has_windows=bool(counts.windows))
+    form = WalkInForm(request.POST, event=access.event, has_windows=has_windows(access.event))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -491,6 +491,11 @@
     sync().then(refreshSnapshot);
   }, REFRESH_MS);
 
+  // A request failed while the browser still says online (a flaky network): try again soon.
+  setInterval(function () {
+    if (!online && navigator.onLine) refreshSnapshot().then(sync);
+  }, 10000);
+
   setOnline(online);
   showQueue();
   showConflicts();
