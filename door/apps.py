@@ -10,6 +10,7 @@ class DoorConfig(AppConfig):
         from door import (
             arrivals,  # noqa: F401 (who arrived, for the guest lists and the API, invites/hooks.py)
             emails,  # noqa: F401 (registers the confirmation emails and their files)
+            event_page,  # noqa: F401 (the door's link and live counts on the event page)
             guest_page,  # noqa: F401 (the QR code on the guest page, invites/hooks.py)
             services,  # noqa: F401 (hears about answers, invites/hooks.py)
             staff_emails,  # noqa: F401 (registers the event staff access email)

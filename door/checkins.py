@@ -169,7 +169,9 @@ def find_invite(
         return Outcome.UNKNOWN, None
     check_in_pass = (
         CheckInPass.objects.filter(code=normalized, organization_id=event.organization_id)
-        .select_related("invite")
+        .select_related(
+            "invite__portal", "invite__invite_type", "invite__entry_window", "invite__batch"
+        )
         .first()
     )
     if check_in_pass is None:
@@ -206,6 +208,11 @@ def look_up(event: Event, code: str, *, portal_id: int | None = None) -> Scan:
     outcome, invite = find_invite(event, code, portal_id=portal_id)
     if invite is None or outcome is Outcome.WRONG_EVENT:
         return Scan(outcome=outcome, invite=invite)
+    return look_up_invite(invite)
+
+
+def look_up_invite(invite: Invite) -> Scan:
+    """What admitting an invite already found (a search result) would show, writing nothing."""
     return _state(invite, outcome=_refusal(invite, timezone.now()) or Outcome.CHECKED_IN)
 
 
@@ -314,7 +321,8 @@ def admit(
         )
 
 
-_LOCKED_RELATED = ("entry_window", "portal", "invite_type")
+# What the door shows of a guest (templates make no queries).
+_LOCKED_RELATED = ("entry_window", "portal", "invite_type", "batch")
 
 
 def _check_request(*, people: int | None, override: bool, supervisor: bool) -> None:

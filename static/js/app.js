@@ -35,6 +35,20 @@
     }
   });
 
+  // Signing out deletes what the door page kept on this device (static/door/door.js).
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute("action") || "";
+    if (!/\/logout\/?$/.test(action)) return;
+    try {
+      var doomed = [];
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("artsvp:door:") === 0) doomed.push(key);
+      }
+      doomed.forEach(function (key) { window.localStorage.removeItem(key); });
+    } catch (error) { /* No storage: nothing kept. */ }
+  });
+
   // <form data-confirm="Are you sure?"> asks before submitting.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

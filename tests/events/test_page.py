@@ -16,7 +16,7 @@ def parts(monkeypatch):
 
 
 def test_the_apps_above_register_their_parts_in_installed_apps_order(parts):
-    assert list(parts) == ["portals", "entry_windows", "door_staff", "invites"]
+    assert list(parts) == ["portals", "entry_windows", "door", "door_staff", "invites"]
 
 
 def test_a_part_renders_its_template_in_its_place_with_its_context(

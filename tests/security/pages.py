@@ -147,6 +147,23 @@ def portal_csv(world: World, client: Client) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("portals.csv", data, "text/csv")}
 
 
+DOOR_PARTIAL = {"X-Door-Partial": "1"}
+
+
+def door_query(world: World, client: Client) -> dict[str, Any]:
+    """A search that finds the payload-named guests."""
+    return {"q": "alert"}
+
+
+def door_guest(state: str) -> Builder:
+    return lambda world, client: {"guest": world.invites[state].public_id}
+
+
+def door_code(state: str, **fields: str) -> Builder:
+    """A scan of the check-in code of the guest in `state` (an accepted one)."""
+    return lambda world, client: {"code": world.invites[state].check_in_pass.code, **fields}
+
+
 def selection(*states: str) -> Builder:
     return lambda world, client: {"invite": [world.invites[s].public_id for s in states]}
 
@@ -552,6 +569,57 @@ PAGES: list[Page] = [
             "name": "<script>alert(0)</script>",
             "email": "<svg onload=alert(0)>",
             "answer": "accept",
+    # --- The door page (door/door_views.py) -------------------------------------------------
+    Page("door:door", ORGANIZERS, kwargs=event),
+    Page("door:door", ("alice",), kwargs=event, query=door_query, label="search"),
+    Page("door:door", ("alice",), kwargs=event, query=door_guest("blank_answered"), label="panel"),
+    Page("door:search", ORGANIZERS, kwargs=event, query=door_query),
+    Page("door:search", ("alice",), kwargs=event, headers=DOOR_PARTIAL, label="too short"),
+    Page("door:counts", ORGANIZERS, kwargs=event),
+    Page("door:snapshot", ORGANIZERS, kwargs=event),
+    Page("door:scan", ("alice",), kwargs=event, post=door_code("blank_answered"), label="look-up"),
+    Page(
+        "door:scan",
+        ("alice",),
+        kwargs=event,
+        post=door_code("blank_answered", express="on"),
+        headers=DOOR_PARTIAL,
+        label="checked in, partial",
+    ),
+    Page(
+        "door:scan",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {"invite": world.invites["pending"].public_id},
+        headers=DOOR_PARTIAL,
+        label="pending guest",
+    ),
+    Page(
+        "door:scan",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {"code": "<script>alert(0)</script>"},
+        label="unknown code",
+    ),
+    Page(
+        "door:undo",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {
+            "invite": world.invites["blank_answered"].public_id,
+            "persons": "0",
+        },
+        headers=DOOR_PARTIAL,
+    ),
+    Page(
+        "door:walk_in",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {
+            "name": "<script>alert(0)</script>",
+            "email": "<svg onload=alert(0)>",
+            "party": "0",
+            "let_in_by": "<img src=x onerror=alert(0)>",
         },
         status=422,
         label="refused",
@@ -571,6 +639,7 @@ PAGES: list[Page] = [
         label="refused: invited to the team",
     ),
     Page("organizations:dashboard", ("erin",), kwargs=org, label="event staff's events"),
+    Page("door:sync", ("alice",), kwargs=event, post=lambda world, client: {}, status=400),
     Page(
         "invites:guest",
         ("guest",),
