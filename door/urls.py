@@ -25,7 +25,7 @@ urlpatterns = [
         name="staff_expiry",
     ),
     # --- End of event staff ------------------------------------------------------------
-    # --- The door page (door/door_views.py) ---------------------------------------------------------
+    # --- The door page (door/door_views.py) ---------------------------------------------
     path("o/<slug:org_slug>/events/<slug:event_slug>/door/", door_views.door, name="door"),
     path("o/<slug:org_slug>/events/<slug:event_slug>/door/scan/", door_views.scan, name="scan"),
     path(

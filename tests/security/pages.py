@@ -569,6 +569,25 @@ PAGES: list[Page] = [
             "name": "<script>alert(0)</script>",
             "email": "<svg onload=alert(0)>",
             "answer": "accept",
+        },
+        status=422,
+        label="refused",
+    ),
+    # --- Event staff: the event's staff page, event staff's landing page ------------------
+    Page("door:staff", ORGANIZERS, kwargs=event),
+    Page(
+        "door:staff",
+        ("alice",),
+        kwargs=event,
+        post=lambda world, client: {
+            "email": world.team_invitation.email,
+            "role": "check_in",
+            "expires_on": "2031-10-06",
+        },
+        status=400,
+        label="refused: invited to the team",
+    ),
+    Page("organizations:dashboard", ("erin",), kwargs=org, label="event staff's events"),
     # --- The door page (door/door_views.py) -------------------------------------------------
     Page("door:door", ORGANIZERS, kwargs=event),
     Page("door:door", ("alice",), kwargs=event, query=door_query, label="search"),
@@ -624,21 +643,6 @@ PAGES: list[Page] = [
         status=422,
         label="refused",
     ),
-    # --- Event staff: the event's staff page, event staff's landing page ------------------
-    Page("door:staff", ORGANIZERS, kwargs=event),
-    Page(
-        "door:staff",
-        ("alice",),
-        kwargs=event,
-        post=lambda world, client: {
-            "email": world.team_invitation.email,
-            "role": "check_in",
-            "expires_on": "2031-10-06",
-        },
-        status=400,
-        label="refused: invited to the team",
-    ),
-    Page("organizations:dashboard", ("erin",), kwargs=org, label="event staff's events"),
     Page("door:sync", ("alice",), kwargs=event, post=lambda world, client: {}, status=400),
     Page(
         "invites:guest",
