@@ -48,7 +48,7 @@ def _answerable_invite(request: OrganizationRequest, event: Event, invite_id: st
     return invite
 
 
-@organization_view
+@organization_view(event_managers=True)
 @require_http_methods(["GET", "POST"])
 def answer_for_guest(request: OrganizationRequest, event_slug: str, invite_id: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)

@@ -16,11 +16,11 @@ only on the events their active grants open (door/staff.py has the rules):
   door pages and their landing page) or `event_managers=True` (event
   managers: the event-scoped organizer pages of events/, portals/, invites/);
 - for the request, the decorator records which events the access helpers may
-  reach (`event_scope()`): an event manager's granted events, none for
-  check-in staff (the door reaches their events through their grants,
-  door/access.py). `access_event`, `access_window`, `access_group`,
-  `access_portal`, `access_invite_type`, `visible_invites` and the event
-  lists filter by it, so "another event" is a 404 in one place, not per view;
+  reach (`event_scope()`): the granted events (check-in staff only ever
+  open the door's views, which also check the grant: door/access.py).
+  `access_event`, `access_window`, `access_group`, `access_portal`,
+  `access_invite_type`, `visible_invites` and the event lists filter by it,
+  so "another event" is a 404 in one place, not per view;
   team members' requests (and the API's) have no scope: every event of the
   organization;
 - a restricted member left with no active grant in the organization is
@@ -142,7 +142,9 @@ def organization_view(
                 is_event_manager = membership.role == Membership.Role.EVENT_MANAGER.value
                 if not (staff or (event_managers and is_event_manager)):
                     raise Http404("No such page.")
-                scope = granted if is_event_manager else frozenset()
+                # Both roles reach their granted events only; which pages they
+                # may open is the role's business (the check above).
+                scope = granted
             if managers_only and not membership.is_manager:
                 raise PermissionDenied("Only owners and admins can do this.")
             # The one place that makes a request an OrganizationRequest: the two

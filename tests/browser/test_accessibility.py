@@ -55,7 +55,7 @@ def test_the_billing_page_is_accessible(
     give_credits(org, portal=3, invite=0)
     sign_in(page, alice)
     page.goto(f"{live_server.url}/o/{org.slug}/settings/billing/")
-    expect(page.get_by_role("button", name="Buy 5 portal credits for 95.00 EUR")).to_be_visible()
+    expect(page.get_by_role("button", name="Buy 5 portal credits for €95.00")).to_be_visible()
     assert_accessible(page, shot, "billing")
 
 

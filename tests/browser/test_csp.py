@@ -217,7 +217,7 @@ def test_a_buy_button_still_reaches_stripe_checkout(
     watch = Watch(page)
     watch.visit(f"{live_server.url}/o/{org.slug}/settings/billing/")
 
-    page.get_by_role("button", name="Buy 5 portal credits for 95.00 EUR").click()
+    page.get_by_role("button", name="Buy 5 portal credits for €95.00").click()
 
     page.wait_for_url("https://checkout.stripe.com/c/pay/*")
     expect(page.locator("body")).to_have_text("Stripe Checkout")

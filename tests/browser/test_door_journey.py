@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from door.models import CheckIn, EventGrant
+from door.checkins import check_in
+from door.models import CheckIn, CheckInPass, EventGrant
+from door.qr import qr_png
 from organizations.models import Membership
 from tests.browser.conftest import (
     CHROMIUM,
@@ -25,8 +27,10 @@ from tests.browser.conftest import (
     _running,
     serious_accessibility_violations,
 )
-from tests.conftest import make_user
+from tests.conftest import give_credits, make_user
 from tests.door.helpers import accepted_guest
+from tests.door.test_confirmations import calendar_of, files
+from tests.invites.windows import invites_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,9 +120,26 @@ def check_in_staff(event: Any) -> Any:
 
 
 def test_check_in_staff_scan_through_the_camera_and_keep_going_offline(
-    live_server, sign_in, event, tmp_path, launched
+    live_server, sign_in, event, tmp_path, launched, new_page, mailoutbox
 ):
-    ada, ada_code = accepted_guest(event, name="Ada Lovelace", email="ada@example.com")
+    # Ada accepts on her invite page, on her phone, and is emailed her check-in code.
+    [ada] = invites_of(event, guest_name="Ada Lovelace", guest_email="ada@example.com")
+    guest = new_page()
+    guest.set_viewport_size({"width": 390, "height": 844})
+    guest.goto(live_server.url + ada.path)
+    guest.get_by_label("Yes, I'll be there").check()
+    guest.get_by_role("button", name="Send my answer").click()
+    ada_code = CheckInPass.objects.get(invite=ada).code
+    expect(guest.get_by_text(CheckInPass.objects.get(invite=ada).display_code)).to_be_visible()
+    [confirmation] = [m for m in mailoutbox if m.to == ["ada@example.com"]]
+    attached = files(confirmation)
+    assert set(attached) >= {"image/png", "text/calendar"}
+    # The QR image is of the check-in code (the camera below reads a QR of it).
+    assert attached["image/png"][1] == qr_png(ada_code)
+    _part, calendar, entry = calendar_of(confirmation)
+    assert calendar["METHOD"] == "REQUEST"
+    assert "Spring Fair" in str(entry["SUMMARY"])
+    assert ada.token not in attached["image/png"][1].decode("latin-1")
     grace, grace_code = accepted_guest(
         event, name="Grace Hopper", email="grace@example.com", plus_ones=1
     )
@@ -155,6 +176,8 @@ def test_check_in_staff_scan_through_the_camera_and_keep_going_offline(
     expect(page.locator("[data-count='checked-in']")).to_have_text("1")
 
     # The same phone, now filming Grace's code: the device's storage comes along.
+    snap_resp = page.request.get(door_url + "snapshot.json")
+    print("SNAP", snap_resp.status, snap_resp.text()[:300])
     expect(page.locator("#door")).to_have_attribute("data-snapshot-guests", "2")
     state = page.context.storage_state()
     second = camera_browser(qr_video(grace_code, tmp_path / "grace.y4m"))
@@ -282,3 +305,32 @@ def test_a_supervisor_searches_lets_a_party_in_person_by_person_undoes_and_adds_
     expect(phone.locator("#door-counts [data-count='checked-in']")).to_have_text("3")
     expect(phone.get_by_role("link", name="Open the door")).to_be_visible()
     snap(phone, "09-event-page")
+
+
+def test_the_exhibitor_sees_their_own_guests_arrive(live_server, new_page, event, portal, alice):
+    # The fair is on now: the dashboard's count refreshes by itself.
+    event.starts_at = timezone.now() - timedelta(hours=2)
+    event.save()
+    give_credits(event.organization, portal=1)
+    exhibitor = new_page()
+    exhibitor.set_viewport_size({"width": 390, "height": 844})
+    exhibitor.goto(live_server.url + portal.path)
+    exhibitor.get_by_label("Your email address").fill("owner@galerie-nord.example")
+    exhibitor.get_by_role("button", name="Claim this portal").click()
+    _, mine_code = accepted_guest(event, name="Mina Mine", email="mina@example.com", portal=portal)
+    _, also_code = accepted_guest(event, name="Otto Own", email="otto@example.com", portal=portal)
+    _, others_code = accepted_guest(event, name="Olga Other", email="olga@example.com")
+    for code in (mine_code, others_code):
+        check_in(event, code, staff=alice, device="phone-1")
+
+    exhibitor.goto(live_server.url + reverse("owner:dashboard", args=[portal.public_id]))
+    arrivals = exhibitor.locator("#owner-arrivals")
+    expect(arrivals).to_contain_text("1 of 2 accepted guests arrived")
+    row = exhibitor.locator("tr", has_text="Mina Mine")
+    expect(row).to_contain_text("Arrived")
+    expect(exhibitor.locator("tr", has_text="Otto Own")).not_to_contain_text("Arrived")
+    expect(exhibitor.get_by_text("Olga Other")).to_have_count(0)
+    snap(exhibitor, "10-exhibitor-arrivals")
+    # Otto comes in at the door: the count changes without a reload.
+    check_in(event, also_code, staff=alice, device="phone-1")
+    expect(arrivals).to_contain_text("2 of 2 accepted guests arrived", timeout=30_000)

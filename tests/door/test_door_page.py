@@ -440,13 +440,28 @@ def test_the_sync_of_check_in_staff_never_overrides(event, alice_client):
     assert not CheckIn.objects.filter(invite=invite).exists()
 
 
-def test_an_expired_grant_ends_the_devices_copy_with_a_404(event):
+def test_a_revoked_grant_ends_the_session_and_so_the_devices_copy(event):
     user = door_staff(event)
     client = client_for(user)
     assert client.get(door_url(event, "snapshot")).status_code == 200
     EventGrant.objects.filter(membership__user=user).update(revoked_at=timezone.now())
-    assert client.get(door_url(event, "snapshot")).status_code == 404
+    # No grant left: signed out, sent to sign in (the page's script then deletes its copy).
+    ended = client.get(door_url(event, "snapshot"))
+    assert ended.status_code == 302 and ended["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
     assert Client().get(door_url(event, "snapshot")).status_code == 302
+
+
+def test_a_grant_for_another_event_is_a_404_here(event, org):
+    other_event = Event.objects.create(
+        organization=org,
+        slug="autumn",
+        name="Autumn",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
+    user = door_staff(other_event)
+    assert client_for(user).get(door_url(event, "snapshot")).status_code == 404
 
 
 def test_search_finds_only_this_events_guests(event, org, alice_client):
