@@ -60,14 +60,7 @@ def answer_for_guest(request: OrganizationRequest, event_slug: str, invite_id: s
     revoked = invite.status == Invite.Status.REVOKED
     if request.method == "POST" and not closed_reason and not revoked and form.is_valid():
         try:
-            answered = respond(
-                invite,
-                accept=form.accept,
-                plus_ones=form.cleaned_data.get("plus_ones") or 0,
-                name=form.cleaned_data.get("name"),
-                email=form.cleaned_data.get("email"),
-                window=form.chosen_window,
-            )
+            answered = respond(invite, **form.respond_kwargs())
         except InviteRevoked:
             revoked = True
         except RsvpClosed as error:

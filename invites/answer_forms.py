@@ -104,7 +104,34 @@ class _WindowChoiceMixin(forms.Form):
         return None
 
 
-class RsvpForm(_WindowChoiceMixin):
+def current_answer(invite: Invite) -> str | None:
+    """The answer choice the invite stands at ("accept", "decline", or none yet)."""
+    if invite.status in (Invite.Status.ACCEPTED, Invite.Status.PENDING):
+        return "accept"
+    if invite.status == Invite.Status.DECLINED:
+        return "decline"
+    return None
+
+
+class _AnswerForm(_WindowChoiceMixin):
+    """An answer for one invite, as invites/answers.py `respond` takes it."""
+
+    @property
+    def accept(self) -> bool:
+        return cast(str, self.cleaned_data["answer"]) == "accept"
+
+    def respond_kwargs(self) -> dict[str, Any]:
+        """What the valid form says, as `respond(invite, **form.respond_kwargs())`."""
+        return {
+            "accept": self.accept,
+            "plus_ones": self.cleaned_data.get("plus_ones") or 0,
+            "name": self.cleaned_data.get("name"),
+            "email": self.cleaned_data.get("email"),
+            "window": self.chosen_window,
+        }
+
+
+class RsvpForm(_AnswerForm):
     answer = forms.ChoiceField(
         label=_("Will you attend?"),
         choices=[("accept", _("Yes, I'll be there")), ("decline", _("No, I can't make it"))],
@@ -117,10 +144,7 @@ class RsvpForm(_WindowChoiceMixin):
         super().__init__(*args, **kwargs)
         self.invite = invite
         # A guest changing their mind starts from their current answer.
-        if invite.status in (Invite.Status.ACCEPTED, Invite.Status.PENDING):
-            self.fields["answer"].initial = "accept"
-        elif invite.status == Invite.Status.DECLINED:
-            self.fields["answer"].initial = "decline"
+        self.fields["answer"].initial = current_answer(invite)
         if invite.is_blank:
             self.fields["name"] = forms.CharField(label=_("Your name"), max_length=MAX_NAME_LENGTH)
             self.fields["email"] = forms.EmailField(label=_("Your email"))
@@ -128,10 +152,6 @@ class RsvpForm(_WindowChoiceMixin):
         if invite.plus_ones_allowed:
             self.fields["plus_ones"] = _plus_ones_field(invite.plus_ones_allowed, invite.plus_ones)
         self._add_window_field(windows or [], invite.entry_window_id)
-
-    @property
-    def accept(self) -> bool:
-        return cast(str, self.cleaned_data["answer"]) == "accept"
 
 
 class LinkAnswerForm(_WindowChoiceMixin):
@@ -149,7 +169,7 @@ class LinkAnswerForm(_WindowChoiceMixin):
         self._add_window_field(windows or [], None)
 
 
-class AnswerForGuestForm(_WindowChoiceMixin):
+class AnswerForGuestForm(_AnswerForm):
     """The organizer records a guest's answer given by phone or email: the guest
     page's choices (invites/answers.py decides), worded for the organizer."""
 
@@ -164,10 +184,7 @@ class AnswerForGuestForm(_WindowChoiceMixin):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.invite = invite
-        if invite.status in (Invite.Status.ACCEPTED, Invite.Status.PENDING):
-            self.fields["answer"].initial = "accept"
-        elif invite.status == Invite.Status.DECLINED:
-            self.fields["answer"].initial = "decline"
+        self.fields["answer"].initial = current_answer(invite)
         if invite.is_blank:
             # A blank link's guest is named with their first answer.
             self.fields["name"] = forms.CharField(
@@ -187,7 +204,3 @@ class AnswerForGuestForm(_WindowChoiceMixin):
         self._add_window_field(windows or [], invite.entry_window_id)
         if "window" in self.fields:
             self.fields["window"].label = _("Entry window")
-
-    @property
-    def accept(self) -> bool:
-        return cast(str, self.cleaned_data["answer"]) == "accept"

@@ -69,14 +69,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     form = RsvpForm(request.POST or None, invite=invite, windows=windows)
     if request.method == "POST" and not closed_reason and form.is_valid():
         try:
-            answered = respond(
-                invite,
-                accept=form.accept,
-                plus_ones=form.cleaned_data.get("plus_ones") or 0,
-                name=form.cleaned_data.get("name"),
-                email=form.cleaned_data.get("email"),
-                window=form.chosen_window,
-            )
+            answered = respond(invite, **form.respond_kwargs())
         except InviteRevoked:
             return _revoked(request, invite)
         except RsvpClosed as error:
