@@ -32,6 +32,7 @@ from credits.models import CreditEntry, CreditKind
 from door.checkins import admit
 from door.models import CheckIn, EventGrant
 from door.services import record_as_told
+from door.staff import default_expiry
 from door.walk_ins import add_walk_in
 from events.models import EntryWindow, Event
 from events.windows import WindowDetails
@@ -182,7 +183,7 @@ class Command(BaseCommand):
             organization_id=event.organization_id,
             event=event,
             membership=membership,
-            defaults={"email": DOOR_EMAIL, "expires_at": event.ends_at + timedelta(days=1)},
+            defaults={"email": DOOR_EMAIL, "expires_at": default_expiry(event)},
         )
 
     def _event(self, organization: Organization) -> Event:
