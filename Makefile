@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Emailed, API and CSV links point where `make run` serves (artsvp/links.py).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test setup lint format typecheck lock worker beat bench bench-door clean
 
@@ -20,8 +22,8 @@ setup: $(BIN)/.installed
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	@test -x /usr/bin/chromium || command -v chromium >/dev/null || echo "NOTE: Chromium is not installed: the browser tests will be skipped (apt-get install chromium)."

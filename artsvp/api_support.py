@@ -30,6 +30,7 @@ from ninja.params.functions import Path as PathParam
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
 from artsvp.ids import PUBLIC_ID_PATTERN
+from artsvp.links import absolute_url
 from artsvp.ratelimit import RateLimit
 
 M = TypeVar("M", bound=Model)
@@ -141,7 +142,8 @@ def with_rate_limit_headers(run: Callable[..., HttpResponse]) -> Callable[..., H
 
 
 def site_url(path: str) -> str:
-    return settings.SITE_URL + path
+    """The API's `url` fields (artsvp/links.py holds the rule)."""
+    return absolute_url(path)
 
 
 # --- Pagination --------------------------------------------------------------------

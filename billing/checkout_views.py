@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from artsvp.links import absolute_url
 from billing import stripe_client
 from billing.models import Bundle, Purchase
 from billing.services import CheckoutUnavailable, fulfil_checkout, start_checkout
@@ -24,8 +25,8 @@ def _billing_url(request: OrganizationRequest) -> str:
 def buy(request: OrganizationRequest, bundle_id: int) -> HttpResponse:
     bundle = get_object_or_404(Bundle, pk=bundle_id, active=True)
     slug = request.organization.slug
-    success_url = request.build_absolute_uri(reverse("billing:success", args=[slug]))
-    cancel_url = request.build_absolute_uri(reverse("billing:cancel", args=[slug]))
+    success_url = absolute_url(reverse("billing:success", args=[slug]))
+    cancel_url = absolute_url(reverse("billing:cancel", args=[slug]))
     try:
         _purchase, checkout_url = start_checkout(
             bundle,

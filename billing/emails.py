@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
+from artsvp.links import absolute_url
 from billing.models import CreditRequest, Purchase
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
@@ -39,7 +39,7 @@ def purchase_receipt_context(delivery: Delivery) -> dict[str, Any]:
     return {
         "purchase": purchase,
         "organization": purchase.organization,
-        "purchase_url": f"{settings.SITE_URL}{path}",
+        "purchase_url": absolute_url(path),
     }
 
 
@@ -51,7 +51,7 @@ def purchase_attention_context(delivery: Delivery) -> dict[str, Any]:
         "purchase": purchase,
         "organization": purchase.organization,
         "note": delivery.context.get("note", ""),
-        "admin_url": f"{settings.SITE_URL}{admin_path}",
+        "admin_url": absolute_url(admin_path),
     }
 
 
@@ -73,7 +73,7 @@ def credit_request_context(delivery: Delivery) -> dict[str, Any]:
     return {
         "credit_request": credit_request,
         "organization": credit_request.organization,
-        "admin_url": f"{settings.SITE_URL}{admin_path}",
+        "admin_url": absolute_url(admin_path),
     }
 
 
@@ -85,5 +85,5 @@ def credit_request_decision_context(delivery: Delivery) -> dict[str, Any]:
     return {
         "credit_request": credit_request,
         "organization": credit_request.organization,
-        "billing_url": f"{settings.SITE_URL}{path}",
+        "billing_url": absolute_url(path),
     }

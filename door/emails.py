@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
 from artsvp.emails import Attachment
+from artsvp.links import absolute_url
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_attachments, email_context
 from door.calendar import build_ics, google_calendar_url, host_name
@@ -55,8 +55,8 @@ def confirmation_context(invite: Invite, check_in_pass: CheckInPass) -> dict[str
         "host_name": host_name(invite),
         "code": check_in_pass.display_code,
         "qr_cid": QR_CONTENT_ID,
-        "invite_url": f"{settings.SITE_URL}{invite.path}",
-        "ics_url": f"{settings.SITE_URL}{reverse('door:calendar', args=[invite.token])}",
+        "invite_url": absolute_url(invite.path),
+        "ics_url": absolute_url(reverse("door:calendar", args=[invite.token])),
         "google_url": google_calendar_url(invite),
     }
 

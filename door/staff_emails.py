@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
+from artsvp.links import absolute_url
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
 from door.models import EventGrant
@@ -35,5 +34,5 @@ def staff_access_context(delivery: Delivery) -> dict[str, Any]:
         "portal": grant.portal,
         "ends": access_end(event, grant.expires_at),
         "granted_by": grant.created_by.email if grant.created_by else "",
-        "door_url": f"{settings.SITE_URL}{door_path(event)}",
+        "door_url": absolute_url(door_path(event)),
     }

@@ -25,10 +25,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from artsvp.emails import RenderedEmail, one_line, render_email
+from artsvp.links import absolute_url
 from deliveries.hooks import on_sent
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
@@ -85,7 +85,7 @@ def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, A
         "invite": invite,
         "event": invite.event,
         "host_name": host_name(invite),
-        "invite_url": f"{settings.SITE_URL}{invite.path}",
+        "invite_url": absolute_url(invite.path),
     }
 
 
@@ -150,7 +150,7 @@ def decision_context(invite: Invite) -> dict[str, Any]:
         "event": invite.event,
         "window": invite.entry_window,
         "host_name": host_name(invite),
-        "invite_url": f"{settings.SITE_URL}{invite.path}",
+        "invite_url": absolute_url(invite.path),
     }
 
 

@@ -11,7 +11,6 @@ with `organizations.hooks.api_example` from their AppConfig.ready().
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from artsvp.api_support import rate_limit_setting
+from artsvp.links import absolute_url
 from organizations.access import OrganizationRequest, organization_view
 from organizations.api_key_services import NewApiKey, create_api_key, revoke_api_key
 from organizations.hooks import api_example_context
@@ -72,7 +72,7 @@ def api_keys(request: OrganizationRequest) -> HttpResponse:
             )
             form = ApiKeyForm()
     keys = list(ApiKey.objects.filter(organization=organization).select_related("created_by"))
-    docs_url = settings.SITE_URL + reverse("api:openapi-view")
+    docs_url = absolute_url(reverse("api:openapi-view"))
     limit, window = rate_limit_setting()
     return render(
         request,
@@ -83,7 +83,7 @@ def api_keys(request: OrganizationRequest) -> HttpResponse:
             "form": form,
             "keys": keys,
             "new_key": new_key,
-            "api_base": settings.SITE_URL + reverse("api:api-root"),
+            "api_base": absolute_url(reverse("api:api-root")),
             "docs_url": docs_url,
             "curl_key": new_key.secret if new_key else "YOUR_API_KEY",
             **api_example_context(organization),

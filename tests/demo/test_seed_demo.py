@@ -1,3 +1,7 @@
+import io
+import subprocess
+from pathlib import Path
+
 from django.core.management import call_command
 
 from credits.ledger import balances
@@ -82,3 +86,31 @@ def test_the_demo_fair_has_guests_at_the_door_and_a_check_in_staff_member(db, cl
     [grant] = EventGrant.objects.filter(membership=staff)
     assert grant.event == event and grant.is_active()
     assert client.login(username="door", password="artsvp-demo-2026")
+
+
+def test_the_printed_links_are_where_the_app_runs(db, settings):
+    # `make run HOST=… PORT=…` sets SITE_URL to where runserver listens.
+    settings.SITE_URL = "http://192.0.2.10:8123"
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert "Log in at http://192.0.2.10:8123/accounts/login/" in printed
+    assert "then http://192.0.2.10:8123/o/demo-art-fair/events/" in printed
+    assert "127.0.0.1:8000" not in printed
+
+
+def test_make_run_derives_the_site_url_from_host_and_port(monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    # What `make run HOST=… PORT=…` would run (-n: print, run nothing).
+    plan = subprocess.run(
+        ["make", "-n", "run", "HOST=192.0.2.10", "PORT=8123"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "SITE_URL=http://192.0.2.10:8123 .venv/bin/python manage.py seed_demo" in plan
+    assert (
+        "SITE_URL=http://192.0.2.10:8123 .venv/bin/python manage.py runserver 192.0.2.10:8123"
+        in plan
+    )

@@ -24,15 +24,17 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from artsvp.links import absolute_url
 from artsvp.locks import locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from door.checkins import admit
 from door.models import CheckIn, EventGrant
 from door.services import record_as_told
-from door.staff import default_expiry
+from door.staff import default_expiry, door_path
 from door.walk_ins import add_walk_in
 from events.models import EntryWindow, Event
 from events.windows import WindowDetails
@@ -107,15 +109,13 @@ class Command(BaseCommand):
                 )
         self._door(event, user)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write("  Log in at http://127.0.0.1:8000/accounts/login/")
+        self.stdout.write(f"  Log in at {absolute_url(reverse('account_login'))}")
         self.stdout.write(f"  email:    {DEMO_EMAIL}")
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
         self.stdout.write(
             f"  Check-in staff (the door of {event.name} only): {DOOR_EMAIL}, same password,"
         )
-        self.stdout.write(
-            f"  then http://127.0.0.1:8000/o/{organization.slug}/events/{event.slug}/door/"
-        )
+        self.stdout.write(f"  then {absolute_url(door_path(event))}")
 
     def _owner(self) -> Any:
         return _user(DEMO_EMAIL, username="demo")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 
+from artsvp.links import absolute_url
 from organizations.services import create_organization
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             organization = create_organization(name, owner=owner)
 
         if created:
-            reset_url = settings.SITE_URL + reverse("account_reset_password")
+            reset_url = absolute_url(reverse("account_reset_password"))
             self.stderr.write(
                 f"Created the user {email} without a password. To set one, they open "
                 f"{reset_url} and request a reset link for that address."
