@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from artsvp import health
+from artsvp.links import absolute_url
 from organizations.access import (
     LAST_ORGANIZATION_SESSION_KEY,
     AuthenticatedRequest,
@@ -189,9 +190,7 @@ def _team_context(
             InvitationRow(
                 invitation=invitation,
                 expired=is_expired(invitation),
-                link=request.build_absolute_uri(
-                    reverse("organizations:invitation", args=[invitation.token])
-                ),
+                link=absolute_url(reverse("organizations:invitation", args=[invitation.token])),
             )
             for invitation in pending
         ]
