@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 RowT = TypeVar("RowT", bound=Model)
 
@@ -73,7 +73,10 @@ def _decode(model: type[Model], keys: list[tuple[str, bool]], cursor: str) -> tu
         if value is None or isinstance(value, (list, dict)):
             raise InvalidCursor(cursor)
         try:
-            values.append(model._meta.get_field(name).to_python(value))
+            model_field = model._meta.get_field(name)
+            if not isinstance(model_field, Field):
+                raise InvalidCursor(cursor)
+            values.append(model_field.to_python(value))
         except (FieldDoesNotExist, ValidationError, TypeError, ValueError) as error:
             raise InvalidCursor(cursor) from error
     return data[0], values

@@ -395,9 +395,11 @@ class GuestListFilterForm(forms.Form):
             self._by_label.setdefault(label.casefold(), SourceChoice(value, label))
         if self.is_bound and self.data.get("source") in self._by_id:
             # A link that names a portal by id shows its name in the box.
-            data = self.data.copy()
-            data["source"] = self._by_id[self.data["source"]].label
-            self.data = data
+            # items(): a QueryDict's last value of each key, as the form reads it.
+            self.data = {
+                **dict(self.data.items()),
+                "source": self._by_id[self.data["source"]].label,
+            }
         if types:
             cast(forms.ChoiceField, self.fields["invite_type"]).choices = [
                 ("", gettext_lazy("All types")),

@@ -29,9 +29,10 @@ def guests(response) -> list[str]:
     return [row["invite"].guest_name for row in response.context["rows"]]
 
 
-def link(response, rel) -> str | None:
+def link(response, rel) -> str:
+    """The query of the page's Next or Previous link ("" without one)."""
     match = re.search(rf'rel="{rel}" href="([^"]+)"', response.content.decode())
-    return html.unescape(match[1]) if match else None
+    return html.unescape(match[1]) if match else ""
 
 
 def page_text(response) -> str:
@@ -51,7 +52,7 @@ def test_next_walks_every_guest_once_newest_first(alice_client, org, event, make
     response = alice_client.get(url)
     seen = guests(response)
     assert len(seen) == GUESTS_PER_PAGE
-    while (after := link(response, "next")) is not None:
+    while after := link(response, "next"):
         response = alice_client.get(url + after)
         seen += guests(response)
 
@@ -209,3 +210,17 @@ def test_another_organizations_guest_list_is_not_found(charlie_client, org, even
     response = charlie_client.get(guest_list(org, event), {"q": "a", "source": "organizer"})
 
     assert response.status_code == 404
+
+
+def test_a_portal_named_by_id_combines_with_the_other_filters(
+    alice_client, org, event, portal, make_invites
+):
+    make_invites(1, portal=portal, names=["Accepted"], status=ACCEPTED)
+    make_invites(1, portal=portal, names=["Pending"], status=Invite.Status.PENDING)
+    make_invites(1, names=["Organizer's"], status=ACCEPTED)
+
+    response = alice_client.get(
+        guest_list(org, event), {"source": portal.public_id, "status": "accepted"}
+    )
+
+    assert guests(response) == ["Accepted"]
