@@ -325,20 +325,52 @@ GENERATION_FORMS: dict[str, type[GenerationForm]] = {
 }
 
 
+@dataclass(frozen=True)
+class SourceChoice:
+    """A portal the source filter offers: what the page calls it, and its public id."""
+
+    public_id: str
+    label: str
+
+
+def source_choices(portals: list[tuple[str, str, str]]) -> list[SourceChoice]:
+    """(public id, name, group name) of an event's portals as the filter names
+    them: by name, with the group for a name two groups share."""
+    counts: dict[str, int] = {}
+    for _public_id, name, _group in portals:
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    return [
+        SourceChoice(public_id, name if counts[name.casefold()] == 1 else f"{name} · {group}")
+        for public_id, name, group in portals
+    ]
+
+
 class GuestListFilterForm(forms.Form):
-    """The guest list's filters. `types` and `windows` are (public id, label)
-    pairs; a filter without choices is left out of the form."""
+    """The guest list's filters (GET). `portals` are the event's SourceChoices;
+    `types` and `windows` are (public id, label) pairs; a filter without
+    choices is left out of the form. A value that cannot be used is an error
+    on its field, and the valid filters still apply (the view reads
+    `cleaned_data` field by field)."""
 
     # The window filter's choice for guests who chose no window.
     NO_WINDOW = "none"
-    # The source filter's choice for walk-ins (no public id has an underscore).
+    # The source filter's values besides a portal (no public id has an underscore).
+    ORGANIZER = "organizer"
     WALK_INS = "walk_in"
 
-    source = forms.ChoiceField(required=False, label="Source")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("Name, email, @domain or label"),
+    )
+    # A searchable text box (a datalist of the portals), not a select: a fair
+    # has thousands of portals. It takes a portal's name or public id.
+    source = forms.CharField(required=False, max_length=400, label=gettext_lazy("Source"))
     status = forms.ChoiceField(
         required=False,
-        label="State",
-        choices=[("", "All states"), *Invite.Status.choices],
+        label=gettext_lazy("State"),
+        choices=[("", gettext_lazy("All states")), *Invite.Status.choices],
     )
     invite_type = forms.ChoiceField(required=False, label=gettext_lazy("Type"))
     window = forms.ChoiceField(required=False, label=gettext_lazy("Entry window"))
@@ -346,18 +378,28 @@ class GuestListFilterForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        portals: list[tuple[str, str]],
+        portals: list[SourceChoice],
         types: list[tuple[str, str]] | None = None,
         windows: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["source"]).choices = [
-            ("", "All sources"),
-            ("organizer", "Organizer"),
-            (self.WALK_INS, gettext_lazy("Walk-ins")),
-            *portals,
+        self.portals = portals
+        self.fixed_sources = [
+            (self.ORGANIZER, _("Organizer")),
+            (self.WALK_INS, _("Walk-ins")),
         ]
+        self._by_id = {choice.public_id: choice for choice in portals}
+        self._by_label = {choice.label.casefold(): choice for choice in portals}
+        for value, label in self.fixed_sources:
+            self._by_label.setdefault(label.casefold(), SourceChoice(value, label))
+        if self.is_bound and self.data.get("source") in self._by_id:
+            # A link that names a portal by id shows its name in the box.
+            # items(): a QueryDict's last value of each key, as the form reads it.
+            self.data = {
+                **dict(self.data.items()),
+                "source": self._by_id[self.data["source"]].label,
+            }
         if types:
             cast(forms.ChoiceField, self.fields["invite_type"]).choices = [
                 ("", gettext_lazy("All types")),
@@ -373,6 +415,19 @@ class GuestListFilterForm(forms.Form):
             ]
         else:
             del self.fields["window"]
+
+    def clean_source(self) -> str:
+        """The source as the view filters it: "organizer", "walk_in" or a portal's public id."""
+        text = self.cleaned_data["source"].strip()
+        if not text or text in (self.ORGANIZER, self.WALK_INS):
+            return text
+        choice = self._by_label.get(text.casefold()) or self._by_id.get(text)
+        if choice is None:
+            raise forms.ValidationError(
+                _("No portal of this event is called “%(name)s”. Pick one from the list."),
+                params={"name": text},
+            )
+        return choice.public_id
 
 
 class InviteStatusFilterForm(forms.Form):

@@ -11,17 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from artsvp.keyset import keyset_page
 from artsvp.secret_pages import mark_private
 from events.access import access_event
 from events.models import EntryWindow, Event
 from invites.arrival_rows import ShownArrival, shown_arrivals
 from invites.exports import organizer_invites_csv
-from invites.forms import GuestListFilterForm
+from invites.forms import GuestListFilterForm, source_choices
 from invites.guest_counts import (
     EventTypes,
     event_types,
@@ -38,51 +38,80 @@ from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
 
 GUESTS_PER_PAGE = 50
+# Newest first; a total order (the last key is unique) the `invite_event_newest` index serves.
+GUEST_ORDER = ("-created_at", "-id")
 
 
 @dataclass(frozen=True)
 class GuestListFilters:
     form: GuestListFilterForm
+    # Every invite the organizer sees, and the ones the valid filters select.
+    everything: QuerySet[Invite]
     invites: QuerySet[Invite]
+    # The filters as a condition; None: no filter is set.
+    condition: Q | None
     types: EventTypes
     windows: list[EntryWindow]
 
 
+def _search(text: str) -> Q:
+    """A guest's name, email or label containing `text`; "@gallery.example": an email domain."""
+    if text.startswith("@"):
+        return Q(guest_email__iendswith=text)
+    return Q(guest_name__icontains=text) | Q(guest_email__icontains=text) | Q(label__icontains=text)
+
+
 def _guest_list_filters(request: OrganizationRequest, event: Event) -> GuestListFilters:
-    """The filter form and the invites it selects (a query each for portals, types, windows)."""
+    """The filter form and the invites it selects (a query each for portals, types, windows).
+    A filter whose value cannot be used is an error on its field and filters nothing."""
     portals = list(
         Portal.objects.filter(organization=request.organization, group__event=event)
-        .order_by("name")
-        .values_list("public_id", "name")
+        .order_by("name", "id")
+        .values_list("public_id", "name", "group__name")
     )
     types = event_types(event)
     windows = event_windows(event)
     form = GuestListFilterForm(
         request.GET or None,
-        portals=portals,
+        portals=source_choices(portals),
         types=[(t.public_id, types.labels[t.pk]) for t in types.filterable],
         windows=[(window.public_id, window.label) for window in windows],
     )
-    invites = organizer_invites(event).select_related("portal", "batch", "entry_window", "parent")
-    if form.is_valid():
-        source = form.cleaned_data["source"]
-        walk_in = InviteBatch.Method.WALK_IN
-        if source == "organizer":
-            invites = invites.filter(portal__isnull=True).exclude(batch__method=walk_in)
-        elif source == GuestListFilterForm.WALK_INS:
-            invites = invites.filter(batch__method=walk_in)
-        elif source:
-            invites = invites.filter(portal__public_id=source)
-        if form.cleaned_data["status"]:
-            invites = invites.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data.get("invite_type"):
-            invites = invites.filter(invite_type__public_id=form.cleaned_data["invite_type"])
-        window = form.cleaned_data.get("window")
-        if window == GuestListFilterForm.NO_WINDOW:
-            invites = invites.filter(entry_window__isnull=True)
-        elif window:
-            invites = invites.filter(entry_window__public_id=window)
-    return GuestListFilters(form=form, invites=invites, types=types, windows=windows)
+    everything = organizer_invites(event)
+    condition = Q()
+    if form.is_bound:
+        # The valid fields land in cleaned_data; the others carry their error.
+        form.is_valid()
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
+    search = (data.get("q") or "").strip()
+    if search:
+        condition &= _search(search)
+    source = data.get("source")
+    walk_in = InviteBatch.Method.WALK_IN
+    if source == GuestListFilterForm.ORGANIZER:
+        condition &= Q(portal__isnull=True) & ~Q(batch__method=walk_in)
+    elif source == GuestListFilterForm.WALK_INS:
+        condition &= Q(batch__method=walk_in)
+    elif source:
+        condition &= Q(portal__public_id=source)
+    if data.get("status"):
+        condition &= Q(status=data["status"])
+    if data.get("invite_type"):
+        condition &= Q(invite_type__public_id=data["invite_type"])
+    window = data.get("window")
+    if window == GuestListFilterForm.NO_WINDOW:
+        condition &= Q(entry_window__isnull=True)
+    elif window:
+        condition &= Q(entry_window__public_id=window)
+    invites = everything.filter(condition) if condition else everything
+    return GuestListFilters(
+        form=form,
+        everything=everything,
+        invites=invites.select_related("portal", "batch", "entry_window", "parent"),
+        condition=condition or None,
+        types=types,
+        windows=windows,
+    )
 
 
 def _row(
@@ -112,12 +141,21 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     filters = _guest_list_filters(request, event)
     counts = guest_counts(filters.invites)
     per_type = type_counts(event, filters.types)
-    page = Paginator(
-        with_delivery_status(filters.invites.order_by("-created_at", "-id")), GUESTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = keyset_page(
+        with_delivery_status(filters.invites),
+        order=GUEST_ORDER,
+        cursor=request.GET.get("cursor"),
+        per_page=GUESTS_PER_PAGE,
+    )
+    # How many invites the filters select, of how many: one aggregate query.
+    listed = filters.everything.order_by().aggregate(
+        total=Count("id"),
+        **({"matching": Count("id", filter=filters.condition)} if filters.condition else {}),
+    )
+    listed.setdefault("matching", listed["total"])
     query = request.GET.copy()
-    query.pop("page", None)
-    arrived = shown_arrivals(event, page.object_list)
+    query.pop("cursor", None)
+    arrived = shown_arrivals(event, page.rows)
     private_groups = list(
         event.portal_groups.filter(share_all_invites=False).values_list("name", flat=True)
     )
@@ -129,11 +167,17 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "filters": filters.form,
             "page": page,
             "rows": [
-                _row(request, invite, filters.types, arrived.get(invite.pk))
-                for invite in page.object_list
+                _row(request, invite, filters.types, arrived.get(invite.pk)) for invite in page.rows
             ],
             "show_arrivals": arrivals_recorded(),
             "counts": counts,
+            "listed": listed,
+            "filtered": filters.condition is not None,
+            # The source box's datalist: (value, label) pairs.
+            "source_options": [
+                *filters.form.fixed_sources,
+                *((choice.label, "") for choice in filters.form.portals),
+            ],
             "attending": counts["accepted"] + counts["plus_ones"],
             # Of the whole event, whatever the filters.
             "waiting_for_approval": sum(row.pending for row in per_type),

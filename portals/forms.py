@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -391,3 +392,36 @@ class InviteTypeForm(forms.Form):
         if isinstance(error, DuplicateInviteTypeCode):
             field = "code"
         self.add_error(field if field in self.fields else None, str(error))
+
+
+class PortalFilterForm(forms.Form):
+    """The group page's search and state filter (GET). A value that cannot be
+    used is a field error and filters nothing."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Search"),
+        help_text=_("Name, contact email or owner email"),
+    )
+    state = forms.ChoiceField(
+        required=False,
+        label=_("State"),
+        choices=[("", _("All states")), *Portal.Status.choices],
+    )
+
+    def matching(self) -> Q | None:
+        """The portals the valid filters select; None: no filter is set."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        condition = Q()
+        search = (data.get("q") or "").strip()
+        if search:
+            condition &= (
+                Q(name__icontains=search)
+                | Q(contact_email__icontains=search)
+                | Q(owner_email__icontains=search)
+            )
+        if data.get("state"):
+            condition &= Q(status=data["state"])
+        return condition or None

@@ -158,6 +158,10 @@ class Portal(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # The group page's keyset order (portals/views.py PORTAL_ORDER).
+            models.Index(fields=["group", "name", "id"], name="portal_group_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(invites_used__lte=models.F("allocation")),

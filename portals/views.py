@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.csv_safe import csv_response, write_rows
+from artsvp.keyset import keyset_page
 from deliveries.services import DeliveryError
 from events.access import access_event
 from organizations.access import OrganizationRequest, organization_view
@@ -33,6 +35,7 @@ from portals.errors import (
 )
 from portals.forms import (
     OwnerEmailForm,
+    PortalFilterForm,
     PortalForm,
     PortalGroupForm,
     PortalImportConfirmForm,
@@ -127,13 +130,45 @@ def shown_allocations(portal: Portal) -> list[PortalAllocation]:
     return [row for row in portal.allocations.all() if not row.invite_type.is_archived or row.used]
 
 
+PORTALS_PER_PAGE = 50
+# A total order (the last key is unique) the `portal_group_name` index serves.
+PORTAL_ORDER = ("name", "id")
+
+
+def _group_totals(group: PortalGroup, matching: Q | None) -> dict[str, int]:
+    """The group's portals counted by state, their invites, and how many match
+    the filters: one aggregate query, whatever the number of portals."""
+    status = Portal.Status
+    fields: dict[str, Any] = {
+        "portals": Count("id"),
+        "assigned": Count("id", filter=Q(status=status.ASSIGNED)),
+        "unassigned": Count("id", filter=Q(status=status.UNASSIGNED)),
+        "revoked": Count("id", filter=Q(status=status.REVOKED)),
+        "invites_used": Sum("invites_used", default=0),
+        "invites_allocated": Sum("allocation", default=0),
+    }
+    if matching is not None:
+        fields["matching"] = Count("id", filter=matching)
+    totals = group.portals.order_by().aggregate(**fields)
+    totals.setdefault("matching", totals["portals"])
+    return totals
+
+
 @organization_view(event_managers=True)
 def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
     group = access_group(request.organization, group_id)
     types = list(invite_types.types_with_usage(group))
     live = [invite_type for invite_type in types if not invite_type.is_archived]
-    portals = list(_with_allocations(group.portals.order_by("name", "id")))
-    accepted = accepted_counts([portal.pk for portal in portals])
+    filters = PortalFilterForm(request.GET)
+    matching = filters.matching()
+    portals = group.portals.all() if matching is None else group.portals.filter(matching)
+    page = keyset_page(
+        _with_allocations(portals),
+        order=PORTAL_ORDER,
+        cursor=request.GET.get("cursor"),
+        per_page=PORTALS_PER_PAGE,
+    )
+    accepted = accepted_counts([portal.pk for portal in page.rows])
     rows = [
         PortalRow(
             portal=portal,
@@ -141,17 +176,15 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
             accepted_count=accepted.get(portal.pk, 0),
             allocations=shown_allocations(portal),
         )
-        for portal in portals
+        for portal in page.rows
     ]
-    summary = {
-        "portals": len(portals),
-        "assigned": sum(1 for p in portals if p.is_assigned),
-        "unassigned": sum(1 for p in portals if p.is_unassigned),
-        "revoked": sum(1 for p in portals if p.is_revoked),
-        "invites_used": sum(p.invites_used for p in portals),
-        "invites_allocated": sum(p.allocation for p in portals),
-        "accepted": sum(row.accepted_count for row in rows),
-    }
+    summary = _group_totals(group, matching)
+    # Of every portal of the group, whatever the filters.
+    summary["accepted"] = sum(
+        accepted_counts(list(group.portals.values_list("pk", flat=True))).values()
+    )
+    query = request.GET.copy()
+    query.pop("cursor", None)
     return render(
         request,
         "portals/group_detail.html",
@@ -159,6 +192,10 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
             "group": group,
             "event": group.event,
             "portals": rows,
+            "page": page,
+            "filters": filters,
+            "filtered": matching is not None,
+            "filter_query": query.urlencode(),
             "summary": summary,
             "invite_types": types,
             "several_types": len(live) > 1,

@@ -308,6 +308,16 @@ PAGES: list[Page] = [
     ),
     Page("portals:group_create", ORGANIZERS, kwargs=event),
     Page("portals:group_detail", ORGANIZERS, kwargs=group),
+    Page(
+        "portals:group_detail",
+        ("alice",),
+        kwargs=group,
+        query=lambda world, client: {
+            "q": world.payloads.text("portal search (typed, not saved)", template=False),
+            "cursor": "not-a-cursor",
+        },
+        label="searched, nothing matches",
+    ),
     Page("portals:group_edit", ORGANIZERS, kwargs=group),
     Page("portals:portal_create", ORGANIZERS, kwargs=group),
     Page("portals:portal_import", ORGANIZERS, kwargs=group),
@@ -356,6 +366,16 @@ PAGES: list[Page] = [
         kwargs=event,
         query=lambda world, client: {"source": world.portal.public_id, "status": "accepted"},
         label="filtered by portal",
+    ),
+    Page(
+        "invites:guest_list",
+        ("alice",),
+        kwargs=event,
+        query=lambda world, client: {
+            "q": world.payloads.text("guest list search (typed, not saved)", template=False),
+            "source": world.payloads.text("guest list source (typed, not saved)", template=False),
+        },
+        label="searched, unknown source",
     ),
     Page("invites:guest_list_csv", ("alice",), kwargs=event),
     Page("invites:organizer_generate", ORGANIZERS, kwargs=event),
