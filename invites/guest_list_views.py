@@ -16,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from artsvp.keyset import keyset_page
+from artsvp.links import absolute_url
 from artsvp.secret_pages import mark_private
 from events.access import access_event
 from events.models import EntryWindow, Event
@@ -125,7 +126,7 @@ def _row(
         # Who of the party is in, since when (the door's records).
         "arrival": arrival,
         # A portal's links belong to its owner (Invite.organizer_holds_link).
-        "link": request.build_absolute_uri(invite.path) if invite.organizer_holds_link else "",
+        "link": absolute_url(invite.path) if invite.organizer_holds_link else "",
         # Empty for a type its group hides (a group with one type) and for untyped invites.
         "type_label": (
             types.labels.get(invite.invite_type_id, "")
@@ -201,11 +202,10 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
 def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHttpResponse:
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)
-    base = request.build_absolute_uri("/").rstrip("/")
     response = organizer_invites_csv(
         filters.invites.select_related("invite_type").order_by("created_at", "id"),
         event=event,
         filename=f"guests-{event.slug}.csv",
-        link=lambda invite: base + invite.path,
+        link=lambda invite: absolute_url(invite.path),
     )
     return mark_private(response)

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -74,7 +75,7 @@ class TestColumns:
         generate_organizer_invites(event, [GuestInput(name="Press")], method="single")
         _, [row] = export(alice_client, org, event)
         assert (row["type"], row["type_code"], row["window"]) == ("", "", "")
-        assert row["link"].startswith("http://testserver/i/")
+        assert row["link"].startswith(settings.SITE_URL + "/i/")
 
     def test_it_follows_the_type_and_window_filters(self, org, event, group, fair, alice_client):
         shared_from_the_start(group)

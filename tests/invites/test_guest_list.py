@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -162,7 +163,7 @@ class TestGuestList:
         assert row["name"] == "'@cmd|calc"
         assert row["source"] == "Organizer"
         assert row["tags"] == "VIP"
-        assert row["link"].startswith("http://testserver/i/")
+        assert row["link"].startswith(settings.SITE_URL + "/i/")
 
     def test_an_empty_guest_list_says_what_to_do_next(self, org, event, alice_client):
         page = text(alice_client.get(guest_list(org, event)))
