@@ -43,4 +43,3 @@ def skipped_rows_response(
         ),
     )
     return response
-

@@ -12,10 +12,10 @@ a download of the preview (`?skipped=<preview>`) to fix and upload again.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -442,7 +442,9 @@ def _skipped_csv(request: HttpRequest, target: GenerationTarget, submission: str
         raise Http404("No such preview in this session.")
     skipped = preview["skipped"]
     return skipped_rows_response(
-        "skipped-rows.csv", skipped["columns"], [(cells, errors) for cells, errors in skipped["rows"]]
+        "skipped-rows.csv",
+        skipped["columns"],
+        [(cells, errors) for cells, errors in skipped["rows"]],
     )
 
 

@@ -152,9 +152,7 @@ def parse_pasted(text: str) -> GuestList:
             elif name_parts and _looks_like_an_address(last):
                 # "Max Bauer, max(at)example": an address that cannot be used, not a
                 # guest named after the whole line who would cost a credit.
-                row.errors.append(
-                    _("%(value)r is not a valid email address.") % {"value": last}
-                )
+                row.errors.append(_("%(value)r is not a valid email address.") % {"value": last})
             else:
                 row.name = line
         rows.append(row)

@@ -36,7 +36,12 @@ def test_a_name_only_line_is_still_a_guest(org, event, alice_client):
 
     response = alice_client.post(
         reverse("invites:organizer_generate", args=[org.slug, event.slug]),
-        {"method": "paste", "paste-submission": "", "paste-lines": "Max Bauer", "paste-plus_ones": 0},
+        {
+            "method": "paste",
+            "paste-submission": "",
+            "paste-lines": "Max Bauer",
+            "paste-plus_ones": 0,
+        },
     )
 
     assert response.status_code == 302

@@ -17,9 +17,11 @@ from credits.models import CreditEntry
 from portals.models import Portal
 
 # 10 rows, 2 of them bad: a name missing, an address that is not one.
-GOOD_AND_BAD = "name,allocation,contact_email\n" + "".join(
-    f"Gallery {n},{n},gallery{n}@example.com\n" for n in range(1, 9)
-) + (",4,nameless@example.com\n" 'Kunsthalle West,3,"=HYPERLINK(""x"")"\n')
+GOOD_AND_BAD = (
+    "name,allocation,contact_email\n"
+    + "".join(f"Gallery {n},{n},gallery{n}@example.com\n" for n in range(1, 9))
+    + (',4,nameless@example.com\nKunsthalle West,3,"=HYPERLINK(""x"")"\n')
+)
 
 
 def confirm_url(org, group) -> str:
@@ -83,8 +85,8 @@ def test_the_skipped_rows_download_with_their_errors(alice_client, org, group):
             "Kunsthalle West",
             "3",
             # Spreadsheet-safe: the formula is shown as text.
-            "'=HYPERLINK(\"x\")",
-            "“=HYPERLINK(\"x\")” is not a valid email address.",
+            '\'=HYPERLINK("x")',
+            '“=HYPERLINK("x")” is not a valid email address.',
         ],
     ]
     assert Portal.objects.filter(group=group).count() == 0
