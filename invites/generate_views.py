@@ -3,7 +3,10 @@
 Four ways (one guest, a pasted list, a CSV file, N blank links) on one page;
 the view binds only the form that was submitted, calls one service, and
 turns its domain errors into a message on that form. A CSV goes through a
-preview first: the checked rows wait in the session until confirmed.
+preview first: the checked rows wait in the session until confirmed. A file
+with bad rows can still import its valid ones (the page's choice: the API
+refuses a batch with any bad guest); the skipped rows, with their errors, are
+a download of the preview (`?skipped=<preview>`) to fix and upload again.
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from artsvp.csv_errors import skipped_rows_response
 from credits.ledger import InsufficientCredits
 from events.models import Event
 from invites.forms import (
@@ -198,6 +203,8 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
     forms: dict[str, GenerationForm] = {
         method: form_class(setup=setup) for method, form_class in GENERATION_FORMS.items()
     }
+    if request.method == "GET" and "skipped" in request.GET:
+        return _skipped_csv(request, target, request.GET["skipped"])
     if request.method == "POST":
         method = request.POST.get("method", "")
         if method == "csv-confirm":
@@ -307,23 +314,32 @@ def _preview_csv(
     """The preview page, or None with an error on `form` when the preview is too big to keep."""
     guest_list: GuestList = form.cleaned_data["file"]
     submission = form.cleaned_data.get("submission") or ""
+    valid_rows, error_rows = guest_list.valid_rows, guest_list.error_rows
     context = {
         **target.context,
         "guest_list": guest_list,
         "rows": guest_list.rows,
-        "error_rows": guest_list.error_rows,
+        "error_rows": error_rows,
+        "valid_count": len(valid_rows),
+        "skipped_count": len(error_rows),
+        "skipped_url": "",
         "plus_ones": form.plus_ones,
         "picked_type": _type_label(target.setup, form.invite_type),
         "columns": _preview_columns(target.setup, guest_list.rows),
         "confirm_form": None,
         "page_url": target.page_url,
     }
-    if not guest_list.error_rows and submission:
+    if valid_rows and submission:
+        # Only the valid rows wait for the confirmation: importing them skips the others.
         preview = {
             "scope": target.scope,
             "plus_ones": form.plus_ones,
             "invite_type": form.invite_type,
-            "rows": [row.as_dict() for row in guest_list.rows],
+            "rows": [row.as_dict() for row in valid_rows],
+            "skipped": {
+                "columns": guest_list.columns,
+                "rows": [[row.cells, row.errors] for row in error_rows],
+            },
         }
         size = _preview_size(preview)
         if size > MAX_PREVIEW_BYTES:
@@ -350,7 +366,9 @@ def _preview_csv(
         previews[submission] = preview
         request.session[PREVIEW_SESSION_KEY] = previews
         context["confirm_form"] = CsvConfirmForm(initial={"preview": submission})
-    status = 200 if context["confirm_form"] else 422
+        if error_rows:
+            context["skipped_url"] = _skipped_url(target, submission)
+    status = 200 if context["confirm_form"] and not error_rows else 422
     return render(request, target.preview_template, context, status=status)
 
 
@@ -358,13 +376,14 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
     form = CsvConfirmForm(request.POST)
     previews = request.session.get(PREVIEW_SESSION_KEY, {})
     preview = previews.get(request.POST.get("preview", "")) if form.is_valid() else None
-    if preview is None or preview["scope"] != target.scope:
+    if preview is None or preview["scope"] != target.scope or "rows" not in preview:
         messages.error(request, "That preview has expired. Please upload the file again.")
         return redirect(target.page_url)
     submission = form.cleaned_data["preview"]
     plus_ones = preview["plus_ones"]
     invite_type = preview.get("invite_type")
     rows = [GuestRow.from_dict(row) for row in preview["rows"]]
+    skipped_count = len(preview.get("skipped", {}).get("rows", []))
     done = _generate(
         request,
         target,
@@ -376,6 +395,18 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
     )
     if done is not None:
         previews.pop(submission, None)
+        if skipped_count:
+            # The rows are gone (no second import); the skipped ones stay downloadable.
+            previews[submission] = {"scope": target.scope, "skipped": preview["skipped"]}
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s row with problems was skipped: fix it and upload it again.",
+                    "%(count)s rows with problems were skipped: fix them and upload them again.",
+                    skipped_count,
+                )
+                % {"count": skipped_count},
+            )
         request.session[PREVIEW_SESSION_KEY] = previews
         return done
     # Refused (allocation or credits): show the preview again with the reason.
@@ -386,6 +417,9 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
             **target.context,
             "rows": rows,
             "error_rows": [],
+            "valid_count": len(rows),
+            "skipped_count": skipped_count,
+            "skipped_url": _skipped_url(target, submission) if skipped_count else "",
             "plus_ones": plus_ones,
             "picked_type": _type_label(target.setup, invite_type),
             "columns": _preview_columns(target.setup, rows),
@@ -394,6 +428,23 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
             "page_url": target.page_url,
         },
         status=409,
+    )
+
+
+def _skipped_url(target: GenerationTarget, submission: str) -> str:
+    return f"{target.page_url}?{urlencode({'skipped': submission})}"
+
+
+def _skipped_csv(request: HttpRequest, target: GenerationTarget, submission: str) -> HttpResponse:
+    """The rows a preview skips (or skipped), with their errors, as the file had them."""
+    preview = request.session.get(PREVIEW_SESSION_KEY, {}).get(submission)
+    if preview is None or preview["scope"] != target.scope or not preview.get("skipped"):
+        raise Http404("No such preview in this session.")
+    skipped = preview["skipped"]
+    return skipped_rows_response(
+        "skipped-rows.csv",
+        skipped["columns"],
+        [(cells, errors) for cells, errors in skipped["rows"]],
     )
 
 

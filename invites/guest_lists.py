@@ -45,6 +45,9 @@ _NO = frozenset({"no", "false", "0", "n"})
 _SEPARATORS = re.compile(r"[,\t;]")
 _NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]+)>$")
 _TAG_SEPARATORS = re.compile(r"[;|,]")
+# How people write an address to keep it from spam robots: max(at)example.com,
+# max [at] example.com, max at example dot com.
+_SPELLED_AT = re.compile(r"[(\[{]\s*at\s*[)\]}]|\S\s+at\s+\S+\.|\S\s+at\s+\S+\s+dot\s", re.I)
 
 
 class GuestListError(Exception):
@@ -66,6 +69,8 @@ class GuestRow:
     golden: bool | None = None
     needs_approval: bool | None = None
     errors: list[str] = field(default_factory=list)
+    # The CSV row's cells as uploaded (for the download of skipped rows); not kept in a preview.
+    cells: list[str] = field(default_factory=list)
 
     def as_guest(self, *, plus_ones: int | None = None) -> GuestInput:
         return GuestInput(
@@ -98,7 +103,7 @@ class GuestRow:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GuestRow:
-        known = {name for name in cls.__dataclass_fields__ if name != "errors"}
+        known = {name for name in cls.__dataclass_fields__ if name not in ("errors", "cells")}
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
@@ -106,6 +111,8 @@ class GuestRow:
 class GuestList:
     rows: list[GuestRow]
     metadata_columns: list[str] = field(default_factory=list)
+    # A CSV's header as the user wrote it (empty for a pasted list).
+    columns: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
@@ -114,6 +121,10 @@ class GuestList:
     @property
     def error_rows(self) -> list[GuestRow]:
         return [row for row in self.rows if row.errors]
+
+    @property
+    def valid_rows(self) -> list[GuestRow]:
+        return [row for row in self.rows if not row.errors]
 
     @property
     def guests(self) -> list[GuestInput]:
@@ -138,6 +149,10 @@ def parse_pasted(text: str) -> GuestList:
                 row.errors.append(
                     "put the name first, then the email: Anna Muster, anna@example.com"
                 )
+            elif name_parts and _looks_like_an_address(last):
+                # "Max Bauer, max(at)example": an address that cannot be used, not a
+                # guest named after the whole line who would cost a credit.
+                row.errors.append(_("%(value)r is not a valid email address.") % {"value": last})
             else:
                 row.name = line
         rows.append(row)
@@ -186,7 +201,7 @@ def parse_csv(
     rows: list[GuestRow] = []
     try:
         for csv_row in table.rows():
-            row = GuestRow(line=csv_row.line)
+            row = GuestRow(line=csv_row.line, cells=list(csv_row.cells))
             if len(csv_row.cells) > len(columns):
                 row.errors.append(
                     f"{len(csv_row.cells)} cells but the header has {len(columns)} columns."
@@ -205,7 +220,9 @@ def parse_csv(
     if not rows:
         raise GuestListError("The file has a header but no guests.")
     _check_rows(rows)
-    return GuestList(rows=rows, metadata_columns=[c for c in metadata_columns if c])
+    return GuestList(
+        rows=rows, metadata_columns=[c for c in metadata_columns if c], columns=list(columns)
+    )
 
 
 def _read_invite_columns(
@@ -266,6 +283,11 @@ def _file_message(error: CsvFileError) -> str:
         return f"The file could not be read as CSV: {error.details['error']}."
     # binary, not_text (only UTF-16 can fail: the fallback reads any byte)
     return "This doesn't look like a CSV file. Export it from your spreadsheet as CSV."
+
+
+def _looks_like_an_address(cell: str) -> bool:
+    """Whether the last field of a pasted line is an attempt at an email address."""
+    return bool(_SPELLED_AT.search(cell))
 
 
 def _split_tags(cell: str) -> list[str]:

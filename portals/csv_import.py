@@ -2,8 +2,10 @@
 one `allocation_<code>` column per invite type of the group (any case).
 
 The whole file is checked before anything is saved: the preview lists every
-row with its problems, and a file with any bad row cannot be imported. The
-same function runs again on confirmation (the preview is never trusted: the
+row with its problems. A file with bad rows imports only if the organizer
+chooses to skip them (`portal_rows(skip_bad=True)`: the valid rows, all or
+none); the skipped rows download with their errors (artsvp/csv_errors.py).
+The same function runs again on confirmation (the preview is never trusted: the
 group may have gained portals in between, and the posted content is the
 browser's word).
 
@@ -69,6 +71,8 @@ class ParsedRow:
     # By invite type code: the sizes of the row's allocation_<code> cells.
     allocations: dict[str, int] = field(default_factory=dict)
     shown_allocations: list[ShownAllocation] = field(default_factory=list)
+    # The row's cells as uploaded, for the download of skipped rows.
+    cells: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,16 +93,30 @@ class ParsedFile:
     errors: list[str] = field(default_factory=list)  # problems with the file as a whole
     ignored_columns: list[str] = field(default_factory=list)
     delimiter: str = ","
+    # The header as the organizer wrote it.
+    columns: list[str] = field(default_factory=list)
 
     @property
     def bad_rows(self) -> list[ParsedRow]:
         return [row for row in self.rows if not row.ok]
 
     @property
+    def valid_rows(self) -> list[ParsedRow]:
+        return [row for row in self.rows if row.ok]
+
+    @property
     def is_valid(self) -> bool:
         return not self.errors and bool(self.rows) and not self.bad_rows
 
-    def portal_rows(self) -> list[PortalRow]:
+    @property
+    def can_import_valid_rows(self) -> bool:
+        """Whether skipping the bad rows leaves something to import."""
+        return not self.errors and bool(self.valid_rows)
+
+    def portal_rows(self, *, skip_bad: bool = False) -> list[PortalRow]:
+        """The rows to create: every row of a valid file; with `skip_bad`, the valid ones."""
+        if skip_bad and self.can_import_valid_rows:
+            return [row.portal_row() for row in self.valid_rows]
         if not self.is_valid:
             raise ValueError("This file has errors: fix them before importing.")
         return [row.portal_row() for row in self.rows]
@@ -148,6 +166,7 @@ def parse_portal_csv(
     try:
         table = read_csv(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, aliases=COLUMN_ALIASES)
         result.delimiter = table.delimiter
+        result.columns = list(table.titles)
         columns = table.keys
         if "name" not in columns:
             found = ", ".join(title for title in table.titles if title) or "nothing"
@@ -209,6 +228,7 @@ def _parse_row(
         allocation_text=values.get("allocation", ""),
         allocation=None,
         contact_email=values.get("contact_email", ""),
+        cells=list(cells),
     )
     if csv_row.extra_cells(len(columns)):
         row.errors.append(

@@ -24,6 +24,11 @@ urlpatterns = [
         name="portal_import_confirm",
     ),
     path(
+        f"{GROUP}/portals/import/skipped.csv",
+        views.portal_import_skipped,
+        name="portal_import_skipped",
+    ),
+    path(
         f"{GROUP}/portals/import/template.csv",
         views.portal_import_template,
         name="portal_import_template",

@@ -15,8 +15,10 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from artsvp.csv_errors import skipped_rows_response
 from artsvp.csv_safe import csv_response, write_rows
 from artsvp.keyset import keyset_page
 from deliveries.services import DeliveryError
@@ -259,7 +261,7 @@ def _render_preview(
             "parsed": parsed,
             "several_types": len(services.live_types(group)) > 1,
             "filename": filename,
-            "confirm_form": confirm_form if parsed.is_valid else None,
+            "confirm_form": confirm_form if parsed.can_import_valid_rows else None,
             "upload_form": PortalImportForm(),
             "nav_section": "events",
         },
@@ -322,12 +324,16 @@ def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpRe
         return redirect("portals:portal_import", request.organization.slug, group.public_id)
     data: bytes = form.cleaned_data["content"]
     filename: str = form.cleaned_data["filename"]
+    # "Import the 8 valid rows, skip 2": the organizer's choice on the preview.
+    skip_bad = request.POST.get("skip_bad") == "1"
     parsed = _parse(group, data)
-    if parsed.is_valid:
+    if parsed.is_valid or (skip_bad and parsed.can_import_valid_rows):
+        skipped = len(parsed.bad_rows)
         try:
-            portals = services.import_portals(group, parsed.portal_rows())
+            portals = services.import_portals(group, parsed.portal_rows(skip_bad=skip_bad))
         except DuplicatePortalName:
-            # Someone added one of these names since the check above.
+            # Someone added one of these names since the check above (a second
+            # confirmation of the same file: its rows are all taken now).
             parsed = _parse(group, data)
         else:
             messages.success(
@@ -335,11 +341,41 @@ def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpRe
                 f"{len(portals)} portal{'s' if len(portals) != 1 else ''} created. "
                 "Copy their links or email them to their contacts.",
             )
+            if skipped:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)s row with problems was skipped: fix it and import it again.",
+                        "%(count)s rows with problems were skipped: fix them and import them "
+                        "again.",
+                        skipped,
+                    )
+                    % {"count": skipped},
+                )
             return redirect("portals:group_detail", request.organization.slug, group.public_id)
     if parsed.errors:
         messages.error(request, " ".join(parsed.errors))
         return redirect("portals:portal_import", request.organization.slug, group.public_id)
     return _render_preview(request, group, parsed, data=data, filename=filename)
+
+
+@organization_view(event_managers=True)
+@require_POST
+def portal_import_skipped(request: OrganizationRequest, group_id: str) -> HttpResponse:
+    """The previewed file's bad rows with their errors, checked again from scratch."""
+    group = access_group(request.organization, group_id)
+    form = PortalImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "The file was damaged on the way: nothing was saved. Upload it again."
+        )
+        return redirect("portals:portal_import", request.organization.slug, group.public_id)
+    parsed = _parse(group, form.cleaned_data["content"])
+    return skipped_rows_response(
+        "skipped-portals.csv",
+        parsed.columns,
+        [(row.cells, row.errors) for row in parsed.bad_rows],
+    )
 
 
 @organization_view(event_managers=True)

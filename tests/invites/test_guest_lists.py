@@ -42,6 +42,38 @@ def test_pasted_errors_name_their_line():
     ]
 
 
+def test_a_pasted_line_with_an_unusable_address_is_an_error_on_that_line():
+    guest_list = parse_pasted(
+        "Anna Muster, anna@example.com\n"
+        "Max Bauer, max(at)example\n"
+        "Lea Berg; lea [at] example.com\n"
+        "Tom Roth\ttom at example dot com\n"
+    )
+    assert guest_list.errors == [
+        "Line 2: 'max(at)example' is not a valid email address.",
+        "Line 3: 'lea [at] example.com' is not a valid email address.",
+        "Line 4: 'tom at example dot com' is not a valid email address.",
+    ]
+    # Nobody is named after the whole line.
+    assert [row.name for row in guest_list.valid_rows] == ["Anna Muster"]
+
+
+def test_a_pasted_name_alone_stays_a_name_only_guest():
+    guest_list = parse_pasted("Max Bauer\nMuster, Anna\nMeet at the bar, Kim\n")
+    assert not guest_list.errors
+    assert [(row.name, row.email) for row in guest_list.rows] == [
+        ("Max Bauer", ""),
+        ("Muster, Anna", ""),
+        ("Meet at the bar, Kim", ""),
+    ]
+
+
+def test_a_csv_email_cell_that_is_not_an_address_is_a_row_error():
+    guest_list = parse_csv(io.BytesIO(b"name,email\nMax Bauer,max(at)example\nAnna,\n"))
+    assert guest_list.errors == ["Line 2: 'max(at)example' is not a valid email address."]
+    assert [row.name for row in guest_list.valid_rows] == ["Anna"]
+
+
 def test_too_many_pasted_lines_are_refused():
     with pytest.raises(GuestListError):
         parse_pasted("\n".join(f"G{i}" for i in range(1001)))

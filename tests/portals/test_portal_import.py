@@ -175,7 +175,7 @@ def test_the_preview_lists_every_row_and_saves_nothing(alice_client, org, group)
     assert Portal.objects.filter(group=group).count() == 0
 
 
-def test_a_file_with_bad_rows_shows_them_and_cannot_be_confirmed(alice_client, org, group):
+def test_a_file_with_bad_rows_shows_them_and_offers_only_its_valid_rows(alice_client, org, group):
     response = upload(alice_client, org, group, BAD_CSV)
 
     page = response.content.decode()
@@ -185,9 +185,18 @@ def test_a_file_with_bad_rows_shows_them_and_cannot_be_confirmed(alice_client, o
     assert "found “ten”" in page
     assert "“not-an-email” is not a valid email address." in page
     assert "Same name as row 2" in page
+    assert "Import the 1 valid row, skip 4" in page
+    assert "Create 5 portals" not in page
+    assert Portal.objects.filter(group=group).count() == 0
+
+
+def test_a_file_whose_rows_are_all_bad_cannot_be_confirmed(alice_client, org, group):
+    response = upload(alice_client, org, group, "name,allocation\n,3\nStudio,ten\n")
+
+    page = response.content.decode()
+    assert "2 of 2 rows have problems" in page
     assert response.context["confirm_form"] is None
     assert reverse("portals:portal_import_confirm", args=[org.slug, group.public_id]) not in page
-    assert Portal.objects.filter(group=group).count() == 0
 
 
 def test_confirming_a_bad_file_is_refused_and_changes_nothing(alice_client, org, group, portal):

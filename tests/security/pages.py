@@ -147,6 +147,29 @@ def portal_csv(world: World, client: Client) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("portals.csv", data, "text/csv")}
 
 
+def skipped_rows(url_name: str, kwargs: Builder) -> Builder:
+    """The query of a CSV preview's skipped rows: upload a file with a bad row first."""
+
+    def build(world: World, client: Client) -> dict[str, Any]:
+        data = guest_csv(world, client)
+        client.post(reverse(url_name, kwargs=kwargs(world, client)), data)
+        return {"skipped": data["csv-submission"]}
+
+    return build
+
+
+def portal_file(world: World, client: Client) -> dict[str, Any]:
+    """A previewed portal file with a bad row, as the preview posts it back."""
+    data = csv_bytes(
+        [
+            ["name", "allocation", "contact_email"],
+            ["<script>alert(0)</script>", "3", ""],
+            ["<svg onload=alert(0)>", "<img src=x onerror=alert(0)>", "=bad"],
+        ]
+    )
+    return {"content": base64.b64encode(data).decode(), "filename": "<b>x</b>.csv"}
+
+
 DOOR_PARTIAL = {"X-Door-Partial": "1"}
 
 
@@ -334,6 +357,21 @@ PAGES: list[Page] = [
         },
         label="refused: duplicate",
     ),
+    Page(
+        "portals:portal_import_confirm",
+        ("alice",),
+        kwargs=group,
+        post=lambda world, client: {**portal_file(world, client), "skip_bad": "1"},
+        status=302,
+        label="import the valid rows",
+    ),
+    Page(
+        "portals:portal_import_skipped",
+        ORGANIZERS,
+        kwargs=group,
+        post=portal_file,
+        label="download",
+    ),
     Page("portals:portal_import_template", ("alice",), kwargs=group),
     Page("portals:type_create", ORGANIZERS, kwargs=group),
     Page("portals:type_edit", ORGANIZERS, kwargs=invite_type),
@@ -386,6 +424,13 @@ PAGES: list[Page] = [
         post=guest_csv,
         status=422,
         label="CSV preview with bad rows",
+    ),
+    Page(
+        "invites:organizer_generate",
+        ("alice",),
+        kwargs=event,
+        query=skipped_rows("invites:organizer_generate", event),
+        label="skipped rows download",
     ),
     Page(
         "invites:send",
@@ -480,6 +525,13 @@ PAGES: list[Page] = [
         post=guest_csv,
         status=422,
         label="CSV preview with bad rows",
+    ),
+    Page(
+        "owner:add_invites",
+        ("owner",),
+        kwargs=owner_portal,
+        query=skipped_rows("owner:add_invites", owner_portal),
+        label="skipped rows download",
     ),
     Page("owner:export", ("owner",), kwargs=owner_portal),
     Page(

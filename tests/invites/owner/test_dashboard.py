@@ -293,7 +293,9 @@ class TestCsvUpload:
         assert again.status_code == 302
         assert Invite.objects.count() == 2 and balance(org) == 98
 
-    def test_a_file_with_bad_rows_changes_nothing_and_lists_each_problem(self, org, owned, browser):
+    def test_a_file_with_bad_rows_changes_nothing_until_its_valid_rows_are_imported(
+        self, org, owned, browser
+    ):
         content = (
             "name,email\nAnna,anna@example.com\n,\nBob,bob@\n,\n,carl@example.com\n"
             "Dup,ANNA@example.com\n"
@@ -302,14 +304,19 @@ class TestCsvUpload:
         page = text(response)
         assert response.status_code == 422
         assert "2 rows need fixing" in page
-        assert "Nothing has been created" in page
+        assert "Nothing has been created yet" in page
         assert "'bob@' is not a valid email address." in page
         assert "ANNA@example.com is already on line 2." in page
-        assert "Create" not in page.split("Check your CSV", 1)[1].split("<table", 1)[0]
-        # No preview is kept, so nothing can be confirmed.
+        assert "Import the 2 valid rows, skip 2" in page
+        assert Invite.objects.count() == 0 and balance(org) == 100
+        # Importing the valid rows creates those and skips the others.
         response = browser.post(add_url(owned), {"method": "csv-confirm", "preview": "csv-1"})
         assert response.status_code == 302
-        assert Invite.objects.count() == 0 and balance(org) == 100
+        assert sorted(Invite.objects.values_list("guest_email", flat=True)) == [
+            "anna@example.com",
+            "carl@example.com",
+        ]
+        assert balance(org) == 98
 
     def test_a_file_that_is_not_a_guest_list_is_refused_next_to_the_field(self, owned, browser):
         response = self.upload(browser, owned, "foo,bar\n1,2\n")
