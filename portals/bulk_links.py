@@ -54,7 +54,7 @@ RECENTLY_EMAILED = timedelta(minutes=10)
 # More than any group holds; a guard against absurd requests.
 MAX_PORTALS = 5000
 # Unclaimed portals the page lists with a checkbox each; "all" reaches the rest.
-PAGE_LIMIT = 200
+PAGE_LIMIT = 100
 MAX_REMINDER_DAYS = 60
 # Reminders one beat run queues (the next run takes the rest).
 SCHEDULED_LIMIT = 2000
