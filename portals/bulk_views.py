@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveries.models import Delivery
-from deliveries.services import send_progress
+from deliveries.services import DeliveryProgress, pending_send_progress, send_progress
 from organizations.access import OrganizationRequest, organization_view
 from portals import bulk_links
 from portals.access import access_group
@@ -100,13 +100,20 @@ def bulk_links_page(request: OrganizationRequest, group_id: str) -> HttpResponse
 @organization_view(event_managers=True)
 @require_GET
 def bulk_links_progress(request: OrganizationRequest, group_id: str) -> HttpResponse:
-    """One bulk send's progress; htmx polls the partial until it is done."""
+    """One bulk send's progress (`?send=`), or the group's newest unfinished one;
+    htmx polls the partial until it is done."""
     group = access_group(request.organization, group_id)
-    send_id = request.GET.get("send", "")
-    progress = send_progress(send_id, deliveries=_group_emails(group)) if send_id else None
-    if progress is None or not progress.total:
-        raise Http404("No such send.")
     args = [request.organization.slug, group.public_id]
+    send_id = request.GET.get("send", "")
+    progress: DeliveryProgress | None
+    if send_id:
+        progress = send_progress(send_id, deliveries=_group_emails(group))
+        if not progress.total:
+            raise Http404("No such send.")
+    else:
+        progress = pending_send_progress(_group_emails(group))
+        if progress is None:
+            return redirect("portals:bulk_links", *args)
     context = {
         "group": group,
         "event": group.event,

@@ -289,7 +289,16 @@ def test_the_progress_partial_polls_while_emails_wait(
 def test_a_progress_of_an_unknown_send_is_404(alice_client, org, group):
     url = reverse("portals:bulk_links_progress", args=[org.slug, group.public_id])
     assert alice_client.get(f"{url}?send=nosuchsend").status_code == 404
-    assert alice_client.get(url).status_code == 404
+
+
+def test_the_progress_without_a_send_shows_the_one_still_going_or_goes_back(
+    alice_client, org, group, portal, django_capture_on_commit_callbacks
+):
+    url = reverse("portals:bulk_links_progress", args=[org.slug, group.public_id])
+    assert alice_client.get(url)["Location"] == _links_url(org, group)
+    with django_capture_on_commit_callbacks(execute=False):
+        bulk_links.email_portal_links(group)
+    assert "0 of 1 sent" in alice_client.get(url).content.decode()
 
 
 def test_submitting_nothing_selected_is_a_field_error(alice_client, org, group, portal):
