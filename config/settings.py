@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE["sweep-unannounced-moves"] = {
     "task": "door.tasks.sweep_unannounced_moves",
     "schedule": 300.0,
 }
+# Reminders to portals still unclaimed N days after their link went out.
+CELERY_BEAT_SCHEDULE["send-link-reminders"] = {
+    "task": "portals.tasks.send_link_reminders",
+    "schedule": 3600.0,
+}
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -21,6 +21,8 @@ from deliveries.rendering import SkipDelivery, email_context
 from portals.models import CreditShortageNotice, Portal, ShortageDigest
 
 PORTAL_LINK = "portal-link"
+# The same link again, for a portal still unclaimed (portals/bulk_links.py).
+PORTAL_LINK_REMINDER = "portal-link-reminder"
 SHORTAGE_DIGEST = "shortage-digest"
 SHORTAGE_RESOLVED = "shortage-resolved"
 
@@ -49,6 +51,15 @@ def portal_link_context(delivery: Delivery) -> dict[str, Any]:
         "organization": event.organization,
         "link": settings.SITE_URL + portal.path,
     }
+
+
+@email_context(PORTAL_LINK_REMINDER)
+def portal_link_reminder_context(delivery: Delivery) -> dict[str, Any]:
+    context = portal_link_context(delivery)
+    # A reminder to claim is pointless, and confusing, once someone has claimed.
+    if not context["portal"].is_unassigned:
+        raise SkipDelivery("The portal was claimed before its reminder was sent.")
+    return context
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ class PortalGroup(models.Model):
             "On: you see every invite the portals generate."
         ),
     )
+    # Remind portals still unclaimed this many days after their link went
+    # out (None: no scheduled reminder). portals/tasks.py sends them.
+    link_reminder_days = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -339,3 +342,28 @@ class ShortageDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Shortage digest of {self.organization_id} on {self.day}"
+
+
+class PortalLinkReminder(models.Model):
+    """The scheduled reminder `portal` got, `after_days` days after its link went out.
+
+    The unique row is the decision: written with the reminder's delivery in one
+    transaction, so a beat run that repeats (a broker outage, two beats) finds
+    it and sends nothing; a new schedule (other days) may remind once more.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="link_reminders")
+    after_days = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portal", "after_days"], name="portal_link_reminder_once_per_schedule"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.portal_id} after {self.after_days} days"

@@ -408,5 +408,7 @@ def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
             to=locked.contact_email,
             context={"portal_id": locked.pk},
             organization=locked.organization,
+            # Found again by portals/bulk_links.py (a bulk send skips it if recent).
+            about=locked,
             reply_to=getattr(actor, "email", None) or None,
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from portals import type_views, views, window_views
+from portals import bulk_views, type_views, views, window_views
 
 app_name = "portals"
 
@@ -34,6 +34,12 @@ urlpatterns = [
         name="portal_import_template",
     ),
     path(f"{GROUP}/types/new/", type_views.type_create, name="type_create"),
+    # --- Bulk portal links, reminders, CSV export (portals/bulk_views.py) ---
+    path(f"{GROUP}/links/", bulk_views.bulk_links_page, name="bulk_links"),
+    path(f"{GROUP}/links/progress/", bulk_views.bulk_links_progress, name="bulk_links_progress"),
+    path(f"{GROUP}/links/reminders/", bulk_views.link_reminders, name="link_reminders"),
+    path(f"{GROUP}/portals.csv", bulk_views.portals_csv, name="portals_csv"),
+    # --- end of bulk portal links ---
     path(f"{TYPE}/edit/", type_views.type_edit, name="type_edit"),
     path(f"{TYPE}/archive/", type_views.type_archive, name="type_archive"),
     path(f"{EVENT}/windows/new/", window_views.window_create, name="window_create"),

@@ -9,16 +9,19 @@ here as a deadlock error in one of the threads.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from credits.models import CreditEntry, CreditKind
+from deliveries.models import Delivery
 from invites.models import Invite
 from invites.services import GuestInput, generate_invites
-from portals import claiming, errors, services
-from portals.models import Portal, PortalGroup
+from portals import bulk_links, claiming, errors, services
+from portals.models import Portal, PortalGroup, PortalLinkReminder
 from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, live_invites, race
 
@@ -140,3 +143,38 @@ def test_revoking_while_someone_claims_and_the_organizer_edits_uses_a_credit_onl
         organization=org, kind=CreditKind.PORTAL, reason=CreditEntry.Reason.PORTAL_ASSIGNMENT
     )
     assert spent.count() == claims
+
+
+# --- Bulk links (portals/bulk_links.py) ------------------------------------------------------
+
+
+def test_two_bulk_sends_at_once_email_each_portal_once(group):
+    portals = [
+        make_portal(group=group, name=f"Bulk {n}", allocation=1, contact_email=f"b{n}@example.org")
+        for n in range(20)
+    ]
+    for _round in range(ROUNDS // 2):
+        Delivery.objects.all().delete()
+        results = together(
+            partial(bulk_links.email_portal_links, group),
+            partial(bulk_links.email_portal_links, group, reminder=True),
+            partial(bulk_links.email_portal_links, group),
+        )
+        assert not unexpected(results, bulk_links.NothingToEmail)
+        assert Delivery.objects.count() == len(portals)
+        assert Delivery.objects.values("object_id").distinct().count() == len(portals)
+
+
+def test_two_beat_runs_at_once_remind_each_portal_once(group):
+    portals = [
+        make_portal(group=group, name=f"Beat {n}", allocation=1, contact_email=f"r{n}@example.org")
+        for n in range(20)
+    ]
+    bulk_links.email_portal_links(group)
+    bulk_links.set_link_reminders(group, days=2)
+    Delivery.objects.update(queued_at=timezone.now() - timedelta(days=3))
+    results = together(bulk_links.send_scheduled_reminders, bulk_links.send_scheduled_reminders)
+    assert not unexpected(results)
+    assert sum(results) == len(portals)
+    assert PortalLinkReminder.objects.count() == len(portals)
+    assert Delivery.objects.filter(template="portal-link-reminder").count() == len(portals)

@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from organizations.models import TeamInvitation
+from portals.bulk_links import portal_emails
 from tests.security.world import World, csv_bytes
 
 Builder = Callable[[World, Client], dict[str, Any]]
@@ -86,6 +87,18 @@ def entry_window(world: World, client: Client) -> dict[str, Any]:
         "event_slug": world.closed_event.slug,
         "window_id": window.public_id,
     }
+
+
+def bulk_send(world: World, client: Client) -> dict[str, Any]:
+    """The world's bulk reminder send (tests/security/world.py)."""
+    send_id = (
+        portal_emails()
+        .filter(object_id=world.imported_portal.pk)
+        .exclude(send_id="")
+        .values_list("send_id", flat=True)
+        .first()
+    )
+    return {"send": send_id}
 
 
 def portal_of(attribute: str) -> Builder:
@@ -373,6 +386,33 @@ PAGES: list[Page] = [
         label="download",
     ),
     Page("portals:portal_import_template", ("alice",), kwargs=group),
+    Page("portals:bulk_links", ORGANIZERS, kwargs=group),
+    Page(
+        "portals:bulk_links",
+        ("alice",),
+        kwargs=group,
+        post=lambda world, client: {"action": "link"},
+        status=422,
+        label="nothing selected",
+    ),
+    Page(
+        "portals:bulk_links",
+        ("alice",),
+        kwargs=group,
+        post=lambda world, client: {"portal": [world.imported_portal.public_id], "action": "link"},
+        status=422,
+        label="emailed just now",
+    ),
+    Page("portals:bulk_links_progress", ORGANIZERS, kwargs=group, query=bulk_send),
+    Page(
+        "portals:link_reminders",
+        ("alice",),
+        kwargs=group,
+        post=lambda world, client: {"days": "<script>alert(0)</script>"},
+        status=422,
+        label="refused days",
+    ),
+    Page("portals:portals_csv", ORGANIZERS, kwargs=group),
     Page("portals:type_create", ORGANIZERS, kwargs=group),
     Page("portals:type_edit", ORGANIZERS, kwargs=invite_type),
     Page("portals:type_archive", ORGANIZERS, kwargs=invite_type),

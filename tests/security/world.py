@@ -239,6 +239,14 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "post",
         reverse("portals:portal_send_link", args=[slug, portal.public_id]),
     )
+    # ... and reminds the imported one from the bulk links page (portal-link-reminder).
+    step(
+        alice_client,
+        "post",
+        reverse("portals:bulk_links", args=[slug, group.public_id]),
+        {"portal": [imported_portal.public_id], "action": "reminder"},
+        302,
+    )
 
     # --- Event staff (door/staff.py): an account checking in one portal's guests, and an
     # address with no account yet (a team invitation and a pending grant).
