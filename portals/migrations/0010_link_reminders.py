@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0003_staff_roles_check_in_keys'),
-        ('portals', '0008_shortage_digests'),
+        ('portals', '0009_list_indexes'),
     ]
 
     operations = [
