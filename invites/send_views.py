@@ -45,7 +45,7 @@ from events.access import access_event
 from events.models import Event
 from invites.emails import preview_invite_email
 from invites.models import Invite
-from invites.owner.gate import owner_page
+from invites.owner_gate import owner_page
 from invites.send_forms import InviteEmailForm
 from invites.sending import (
     MAX_SENDS_PER_INVITE,

@@ -7,7 +7,7 @@ throttle keys, and portals/claiming.py's per-portal limits), and every
 answer looks the same whether or not the typed address is the owner's. The
 public id in these URLs is no secret, which is why nothing here shows more
 than the link's sign-in page does. After signing in the browser goes back to
-the owner URL it asked for (`next`, checked by gate.safe_next).
+the owner URL it asked for (`next`, checked by owner_gate.safe_next).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from django.views.decorators.http import require_http_methods
 from artsvp.ratelimit import client_ip
 from artsvp.secret_pages import private_page, throttle, throttle_link_lookup
 from invites.owner.forms import CodeForm, CodeRequestForm
-from invites.owner.gate import answer_without_access, revoked_page, safe_next
 from invites.owner.sign_in import (
     CODE_ATTEMPTS_PER_15_MINUTES,
     CODE_FAILED,
     CODE_REQUESTS_PER_15_MINUTES,
     CODE_SENT,
 )
+from invites.owner_gate import answer_without_access, revoked_page, safe_next
 from portals.claiming import CODE_LIFETIME, CodeCheck, check_owner_code, request_owner_code
 from portals.models import Portal
 from portals.owner_sessions import OwnerAccess, owner_access, remembered_email, sign_in_owner

@@ -3,7 +3,7 @@ arrived: the door's records, invites/arrival_rows.py), adding and revoking
 invites, the CSV export, signing out.
 
 The URLs hold the portal's public id, not its token; a browser not signed in
-to that portal gets gate.py's answer (sign in with a code, handed over,
+to that portal gets invites/owner_gate.py's answer (sign in with a code, handed over,
 revoked). Signing in is sign_in.py's and recovery.py's.
 """
 
@@ -34,9 +34,15 @@ from invites.generate_views import (
 )
 from invites.hooks import arrivals_recorded
 from invites.models import Invite
-from invites.owner.gate import owner_page
+from invites.owner.forms import InviteDetailsForm
+from invites.owner_gate import owner_page
 from invites.sending import with_delivery_status
-from invites.services import InviteNotRevocable, revoke_invite
+from invites.services import (
+    InviteNotEditable,
+    InviteNotRevocable,
+    revoke_invite,
+    update_invite_details,
+)
 from portals.models import Portal
 from portals.owner_sessions import sign_out_owner
 
@@ -64,6 +70,10 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "invite": invite,
             "link": request.build_absolute_uri(invite.path),
             "arrival": arrived.get(invite.pk),
+            # Offers the edit page; update_invite_details decides under its lock.
+            "editable": invite.status == Invite.Status.CREATED
+            and invite.delivery_status is None
+            and not invite.uses_taken,
         }
         for invite in page.object_list
     ]
@@ -156,6 +166,34 @@ def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
         setup=portal_setup(portal, allocations),
     )
     return generation_page(request, target)
+
+
+@owner_page(["GET", "POST"])
+def edit_invite(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse:
+    """Correct an unsent invite's guest details (the owner's own invites only)."""
+    invite = get_object_or_404(Invite, portal=portal, public_id=invite_id, parent__isnull=True)
+    form = InviteDetailsForm(request.POST or None, invite=invite)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_invite_details(
+                invite,
+                guest_name=data["name"],
+                guest_email=data["email"],
+                tags=data["tags"],
+                label=data["label"],
+            )
+        except InviteNotEditable as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext("The invite was updated."))
+            return redirect("owner:dashboard", portal.public_id)
+    return render(
+        request,
+        "invites/owner/edit_invite.html",
+        {"portal": portal, "event": portal.group.event, "invite": invite, "form": form},
+        status=422 if form.errors else 200,
+    )
 
 
 @owner_page(["POST"])

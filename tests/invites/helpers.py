@@ -78,5 +78,5 @@ def race(workers: int, work: Any) -> list[Any]:
 
 def asks_to_sign_in(response: Any) -> bool:
     """An owner URL answered a browser not signed in to its portal with the
-    portal's code sign-in (invites/owner/gate.py), not a 404."""
+    portal's code sign-in (invites/owner_gate.py), not a 404."""
     return response.status_code == 302 and "/sign-in/?next=" in response["Location"]

@@ -484,6 +484,14 @@ PAGES: list[Page] = [
     ),
     Page("owner:export", ("owner",), kwargs=owner_portal),
     Page(
+        "owner:edit_invite",
+        OWNERS,
+        kwargs=lambda world, client: {
+            "public_id": world.portal.public_id,
+            "invite_id": world.invites["owner_single"].public_id,
+        },
+    ),
+    Page(
         "owner:send",
         OWNERS,
         kwargs=owner_portal,
