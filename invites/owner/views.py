@@ -32,6 +32,7 @@ from invites.generate_views import (
     portal_setup,
     portal_type_allocations,
 )
+from invites.guests import MAX_BLANK_LINKS
 from invites.hooks import arrivals_recorded
 from invites.models import Invite
 from invites.owner.forms import InviteDetailsForm
@@ -162,6 +163,14 @@ def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
             "invite_credits_available": balances(portal.organization).invite > 0,
             "form_action": page_url,
             "allocations": allocations if len(allocations) > 1 else [],
+            # Per type, what a blank-links count starts at once the type is
+            # picked (static/js/blank-count.js).
+            "blank_remaining": {
+                allocation.code: min(allocation.remaining, MAX_BLANK_LINKS)
+                for allocation in allocations
+            }
+            if len(allocations) > 1
+            else None,
         },
         setup=portal_setup(portal, allocations),
     )

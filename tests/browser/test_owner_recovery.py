@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from portals.models import Portal
-from tests.invites.helpers import OWNER_EMAIL, assign
+from tests.conftest import give_credits
+from tests.invites.helpers import OWNER_EMAIL, assign, owner_client
+from tests.invites.type_helpers import add_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,5 +72,34 @@ def test_an_exhibitor_recovers_a_bookmarked_page_on_a_new_device(
         ).to_be_visible()
         assert no_sideways_scroll(page)
         snap(page, f"handed-over-{width}")
+    finally:
+        context.close()
+
+
+def test_picking_a_type_sets_the_blank_links_count_to_what_is_left_of_it(
+    live_server, browser, org, group, portal
+):
+    give_credits(org, invite=100)
+    claimed = assign(portal)
+    add_type(group, "vip-preview", "VIP Preview", allocations={claimed: 3})
+    add_type(group, "public", "Public days", allocations={claimed: 5})
+    session = owner_client(claimed).cookies[settings.SESSION_COOKIE_NAME]
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    context.add_cookies([{"name": session.key, "value": session.value, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live_server.url}/portal/{claimed.public_id}/invites/new/")
+        blank = page.locator("section#blank")
+        count = blank.get_by_label("Number of blank links")
+        blank.get_by_label("VIP Preview — 3 of 3 left").check()
+        expect(count).to_have_value("3")
+        blank.get_by_label("Public days — 5 of 5 left").check()
+        expect(count).to_have_value("5")
+        # A count the owner typed stays theirs.
+        count.fill("2")
+        blank.get_by_label("VIP Preview — 3 of 3 left").check()
+        expect(count).to_have_value("2")
+        snap(page, "blank-links-per-type-390")
     finally:
         context.close()
