@@ -18,6 +18,7 @@ from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +28,7 @@ from artsvp.secret_pages import private_page
 from portals.models import Portal
 from portals.owner_sessions import OwnerAccess, owner_access
 
-OwnerView = Callable[..., HttpResponse]
+OwnerView = Callable[..., HttpResponseBase]
 # The owner URLs `next` may never point to: the sign-in pages themselves, and
 # POST-only actions (a redirect there would be a GET).
 _NOT_NEXT = {"sign_in", "sign_in_code", "sign_out", "revoke_invite"}
@@ -90,7 +91,7 @@ def owner_page(methods: Sequence[str] | None = None) -> Callable[[OwnerView], Ow
 
     def decorate(view: OwnerView) -> OwnerView:
         @wraps(view)
-        def with_portal(request: HttpRequest, public_id: str, **kwargs: str) -> HttpResponse:
+        def with_portal(request: HttpRequest, public_id: str, **kwargs: str) -> HttpResponseBase:
             portal, access = owner_access(request, public_id)
             if access is not OwnerAccess.SIGNED_IN:
                 return answer_without_access(request, portal, access)

@@ -58,7 +58,7 @@ def sign_in(browser: Client, portal: Portal, next_url: str, capture: Any) -> Any
             {"email": OWNER_EMAIL, "next": next_url},
         )
     assert asked.status_code == 302
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     assert code, mail.outbox[-1].body
     return browser.post(asked["Location"], {"code": code.group(1), "next": next_of(asked)})
 
