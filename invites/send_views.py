@@ -34,7 +34,6 @@ from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
-from artsvp.secret_pages import private_page
 from deliveries.models import Delivery
 from deliveries.services import (
     DeliveryError,
@@ -46,6 +45,7 @@ from events.access import access_event
 from events.models import Event
 from invites.emails import preview_invite_email
 from invites.models import Invite
+from invites.owner_gate import owner_page
 from invites.send_forms import InviteEmailForm
 from invites.sending import (
     MAX_SENDS_PER_INVITE,
@@ -56,7 +56,6 @@ from invites.sending import (
 )
 from organizations.access import OrganizationRequest, organization_view
 from portals.models import Portal
-from portals.owner_sessions import live_owner_portal_or_404
 
 # More than any page lets one select; a guard against absurd requests.
 MAX_SELECTION = 5000
@@ -301,19 +300,16 @@ def _owner_target(portal: Portal) -> SendTarget:
     )
 
 
-@private_page
-@require_http_methods(["GET", "POST"])
-def owner_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    return send_page(request, _owner_target(live_owner_portal_or_404(request, public_id)))
+@owner_page(["GET", "POST"])
+def owner_send(request: HttpRequest, portal: Portal) -> HttpResponse:
+    return send_page(request, _owner_target(portal))
 
 
-@private_page
-@require_GET
-def owner_progress(request: HttpRequest, public_id: str) -> HttpResponse:
-    return progress_page(request, _owner_target(live_owner_portal_or_404(request, public_id)))
+@owner_page(["GET"])
+def owner_progress(request: HttpRequest, portal: Portal) -> HttpResponse:
+    return progress_page(request, _owner_target(portal))
 
 
-@private_page
-@require_GET
-def owner_preview(request: HttpRequest, public_id: str, key: str) -> HttpResponse:
-    return preview_frame(request, _owner_target(live_owner_portal_or_404(request, public_id)), key)
+@owner_page(["GET"])
+def owner_preview(request: HttpRequest, portal: Portal, key: str) -> HttpResponse:
+    return preview_frame(request, _owner_target(portal), key)

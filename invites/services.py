@@ -33,6 +33,7 @@ from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from artsvp.models_meta import max_length_of
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
+from deliveries.models import Delivery
 from events.models import Event
 from invites.bulk import InviteRow, insert_invites
 from invites.guests import (
@@ -176,6 +177,14 @@ class IdempotencyKeyMismatch(InviteError):
 class InviteNotRevocable(InviteError):
     code = "invite_answered"
     message = "The guest has already answered, so this invite can no longer be revoked."
+
+
+class InviteNotEditable(InviteError):
+    code = "invite_not_editable"
+    message = (
+        "This invite was already emailed, opened or answered, so its guest details can no "
+        "longer be changed. Revoke it and create a new one instead."
+    )
 
 
 # --- Generating ---------------------------------------------------------------
@@ -640,6 +649,45 @@ def _create_batch(
         f"portal {portal.public_id}" if portal else "the organizer",
     )
     return batch
+
+
+# --- Editing ----------------------------------------------------------------------
+
+
+def update_invite_details(
+    invite: Invite,
+    *,
+    guest_name: str,
+    guest_email: str,
+    tags: Sequence[str],
+    label: str,
+    actor: Any = None,
+) -> Invite:
+    """Correct an invite nobody has received yet: its guest's name and email, its
+    tags and label. Only while it is `created`, never emailed (no delivery,
+    queued or sent) and unanswered: a guest who has the link keeps the invite
+    they were given. Raises InviteNotEditable, having changed nothing."""
+    with locking_transaction():
+        # Lock, then re-read: a send (which queues under this same row lock,
+        # invites/sending.py) or an answer committed since the page was read
+        # wins, and the edit is refused instead of changing a sent invite.
+        locked = lock_existing_row(Invite.objects.filter(pk=invite.pk))
+        if (
+            locked.status != Invite.Status.CREATED
+            or locked.uses_taken
+            or locked.parent_id is not None
+            or Delivery.objects.filter(invite=locked).exists()
+        ):
+            raise InviteNotEditable()
+        locked.guest_name = guest_name.strip()
+        locked.guest_email = guest_email.strip()
+        locked.tags = list(tags)
+        locked.label = label.strip()
+        locked.save(update_fields=["guest_name", "guest_email", "tags", "label", "updated_at"])
+    logger.info(
+        "Invite %s edited by %s", locked.public_id, getattr(actor, "pk", None) or "the owner"
+    )
+    return locked
 
 
 # --- Revoking -------------------------------------------------------------------

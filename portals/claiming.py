@@ -56,6 +56,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
+from deliveries.services import queue_email
+from portals.emails import LINK_CLAIMED, PORTAL_LINK
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from portals.notifications import notify_credit_shortage, send_owner_code
 from portals.rules import ensure_claimable
@@ -121,6 +123,15 @@ def _claim(portal: Portal, *, email: str) -> Portal:
         locked.owner_email = email
         locked.assigned_at = timezone.now()
         locked.save(update_fields=["status", "owner_email", "assigned_at", "updated_at"])
+        # The owner keeps a copy of the link (they may have claimed from a
+        # forwarded email); a rollback of the claim sends nothing.
+        queue_email(
+            PORTAL_LINK,
+            to=email,
+            context={"portal_id": locked.pk, "reason": LINK_CLAIMED},
+            organization=locked.organization,
+            about=locked,
+        )
     return locked
 
 

@@ -1,4 +1,6 @@
-"""The portal emails the outbox sends: a portal's link to its contact, the
+"""The portal emails the outbox sends: a portal's link (to its contact before
+a claim, its owner after; also when a claim or an owner change makes a new
+owner), the notice to a replaced owner (without the link), the
 organizer's daily digest of refused portals, and the "you can carry on"
 email to whoever was refused once credits or allocation come back.
 
@@ -23,6 +25,11 @@ from portals.models import CreditShortageNotice, Portal, ShortageDigest
 PORTAL_LINK = "portal-link"
 # The same link again, for a portal still unclaimed (portals/bulk_links.py).
 PORTAL_LINK_REMINDER = "portal-link-reminder"
+PORTAL_OWNER_REPLACED = "portal-owner-replaced"
+# Why a portal-link email was queued (its `reason` context): the template's wording.
+LINK_SENT = "sent"
+LINK_CLAIMED = "claimed"
+LINK_HANDED_OVER = "handed_over"
 SHORTAGE_DIGEST = "shortage-digest"
 SHORTAGE_RESOLVED = "shortage-resolved"
 
@@ -35,16 +42,19 @@ def portal_link_context(delivery: Delivery) -> dict[str, Any]:
         .first()
     )
     # Re-checked at send time: between the click and the send the organizer
-    # may have revoked the portal or given it another contact, who must not
-    # receive a link meant for the old one.
+    # may have revoked the portal, given it another contact or another owner,
+    # or it was claimed: the link goes only to whom it would go to now.
     if portal is None:
         raise SkipDelivery("The portal was deleted before its link was sent.")
     if portal.is_revoked:
         raise SkipDelivery("The portal was revoked before its link was sent.")
-    if portal.contact_email.strip().lower() != delivery.recipient.lower():
+    if portal.link_recipient.strip().lower() != delivery.recipient.lower():
+        if portal.is_assigned:
+            raise SkipDelivery("The portal's owner changed before its link was sent.")
         raise SkipDelivery("The portal's contact email changed before its link was sent.")
     event = portal.group.event
     return {
+        "reason": delivery.context.get("reason", LINK_SENT),
         "portal": portal,
         "group": portal.group,
         "event": event,
@@ -60,6 +70,23 @@ def portal_link_reminder_context(delivery: Delivery) -> dict[str, Any]:
     if not context["portal"].is_unassigned:
         raise SkipDelivery("The portal was claimed before its reminder was sent.")
     return context
+
+
+@email_context(PORTAL_OWNER_REPLACED)
+def portal_owner_replaced_context(delivery: Delivery) -> dict[str, Any]:
+    portal = (
+        Portal.objects.select_related("group__event__organization")
+        .filter(pk=delivery.context.get("portal_id"))
+        .first()
+    )
+    if portal is None:
+        raise SkipDelivery("The portal was deleted before the notice was sent.")
+    # Handed back before the send: nothing to tell any more.
+    if portal.is_assigned and portal.owner_email.strip().lower() == delivery.recipient.lower():
+        raise SkipDelivery("The address owns the portal again.")
+    event = portal.group.event
+    # No link: the notice goes to the address that lost the portal.
+    return {"portal": portal, "event": event, "organization": event.organization}
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,14 @@ class Portal(models.Model):
     def path(self) -> str:
         return f"/p/{self.token}/"
 
+    @property
+    def link_recipient(self) -> str:
+        """Who "Email the link" writes to: the owner once there is one (the link
+        signs them in), the contact before (whoever claims it becomes owner)."""
+        if self.is_assigned:
+            return self.owner_email
+        return "" if self.is_revoked else self.contact_email
+
 
 class PortalAllocation(models.Model):
     """How many places of one invite type a portal may give out, and how many it has."""

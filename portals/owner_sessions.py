@@ -9,6 +9,8 @@ loses access at once, without anyone touching sessions.
 
 from __future__ import annotations
 
+import enum
+
 from django.http import Http404, HttpRequest
 
 from portals.models import Portal
@@ -39,6 +41,50 @@ def has_owner_access(request: HttpRequest, portal: Portal) -> bool:
         and bool(portal.owner_email)
         and portal.owner_email.lower() == email
     )
+
+
+class OwnerAccess(enum.Enum):
+    """What an owner URL shows this browser (see `owner_access`)."""
+
+    SIGNED_IN = "signed_in"
+    # Never signed in to it here (a bookmark, a new device): sign in with a code.
+    SIGN_IN = "sign_in"
+    # Signed in as an address that is no longer the owner's.
+    HANDED_OVER = "handed_over"
+    REVOKED = "revoked"
+    # Nobody claimed it yet: only its secret link can.
+    NOT_CLAIMED = "not_claimed"
+
+
+def owner_access(request: HttpRequest, public_id: str) -> tuple[Portal, OwnerAccess]:
+    """The portal an owner URL names and what this browser may see of it; 404
+    only for a public id that names no portal."""
+    portal = (
+        Portal.objects.select_related("group__event", "organization")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if portal is None:
+        raise Http404("No such portal.")
+    if portal.is_revoked:
+        return portal, OwnerAccess.REVOKED
+    if has_owner_access(request, portal):
+        return portal, OwnerAccess.SIGNED_IN
+    if portal.is_unassigned:
+        return portal, OwnerAccess.NOT_CLAIMED
+    if public_id in request.session.get(SESSION_KEY, {}):
+        return portal, OwnerAccess.HANDED_OVER
+    return portal, OwnerAccess.SIGN_IN
+
+
+def remembered_email(request: HttpRequest, public_id: str) -> str:
+    """The address to prefill on a portal's sign-in form: the one this browser
+    used for the portal, else the one it uses for all its other portals."""
+    signed_in: dict[str, str] = request.session.get(SESSION_KEY, {})
+    if public_id in signed_in:
+        return signed_in[public_id]
+    emails = set(signed_in.values())
+    return emails.pop() if len(emails) == 1 else ""
 
 
 def owner_portal_or_404(request: HttpRequest, public_id: str) -> Portal:

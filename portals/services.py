@@ -30,7 +30,7 @@ from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
 from deliveries.services import queue_email
 from events.models import Event
-from portals.emails import PORTAL_LINK
+from portals.emails import LINK_HANDED_OVER, PORTAL_LINK, PORTAL_OWNER_REPLACED
 from portals.errors import (
     DuplicateGroupName,
     DuplicatePortalName,
@@ -331,8 +331,11 @@ def update_portal(
         # same lock) may have committed since the page or request was read.
         ensure_not_revoked(locked)
         fields = ["updated_at"]
+        replaced_owner = ""
         if owner_email is not None:
             ensure_live(locked)
+            if locked.owner_email.strip().lower() != owner_email.strip().lower():
+                replaced_owner = locked.owner_email
             locked.owner_email = owner_email.strip()
             fields.append("owner_email")
         sizes = dict(allocations or {})
@@ -373,12 +376,37 @@ def update_portal(
             ):
                 raise DuplicatePortalName([name]) from None
             raise
+        if replaced_owner:
+            _tell_owner_change(locked, replaced=replaced_owner, actor=actor)
     actor_id = getattr(actor, "pk", None)
     if owner_email is not None:
         logger.info("Portal %s owner email changed by user %s", locked.public_id, actor_id)
     if revoke:
         logger.info("Portal %s revoked by user %s", locked.public_id, actor_id)
     return locked
+
+
+def _tell_owner_change(portal: Portal, *, replaced: str, actor: Any) -> None:
+    """The new owner gets the link (it signs them in), the old one a notice
+    without it. Queued in the change's transaction: a rollback sends neither,
+    and each is re-checked at send time (changed again meanwhile: skipped)."""
+    reply_to = getattr(actor, "email", None) or None
+    queue_email(
+        PORTAL_LINK,
+        to=portal.owner_email,
+        context={"portal_id": portal.pk, "reason": LINK_HANDED_OVER},
+        organization=portal.organization,
+        about=portal,
+        reply_to=reply_to,
+    )
+    queue_email(
+        PORTAL_OWNER_REPLACED,
+        to=replaced,
+        context={"portal_id": portal.pk},
+        organization=portal.organization,
+        about=portal,
+        reply_to=reply_to,
+    )
 
 
 def change_owner_email(portal: Portal, *, email: str, actor: Any) -> Portal:
@@ -394,18 +422,19 @@ def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
 
 
 def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
-    """Queue the email of the portal's secret link to its contact; a worker
-    sends it after commit, and a reply reaches the organizer who sent it."""
+    """Queue the email of the portal's secret link to `Portal.link_recipient`
+    (the owner once claimed, the contact before); a worker sends it after
+    commit, and a reply reaches the organizer who sent it."""
     with locking_transaction():
         # Locked like revoke_portal: a revocation at the same moment comes
         # first and nothing is queued, or comes after and the worker skips it.
         locked = _lock_portal(portal)
         ensure_not_revoked(locked)
-        if not locked.contact_email:
+        if not locked.link_recipient:
             raise NoContactEmail()
         return queue_email(
             PORTAL_LINK,
-            to=locked.contact_email,
+            to=locked.link_recipient,
             context={"portal_id": locked.pk},
             organization=locked.organization,
             # Found again by portals/bulk_links.py (a bulk send skips it if recent).

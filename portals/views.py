@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artsvp.csv_errors import skipped_rows_response
@@ -480,7 +480,11 @@ def portal_send_link(request: OrganizationRequest, portal_id: str) -> HttpRespon
     except (PortalError, DeliveryError) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"The portal's link is on its way to {portal.contact_email}.")
+        messages.success(
+            request,
+            gettext("The portal's link is on its way to %(email)s.")
+            % {"email": portal.link_recipient},
+        )
     next_url = request.POST.get("next")
     if next_url == "group":
         return redirect("portals:group_detail", request.organization.slug, portal.group.public_id)
@@ -505,7 +509,12 @@ def portal_change_owner(request: OrganizationRequest, portal_id: str) -> HttpRes
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, f"The portal now belongs to {portal.owner_email}. No credit was used."
+                request,
+                gettext(
+                    "The portal now belongs to %(email)s. No credit was used. We're emailing "
+                    "them the portal's link, and telling the previous owner (without the link)."
+                )
+                % {"email": portal.owner_email},
             )
             return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     return render(

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext_lazy
+
+from invites.forms import split_tags
+from invites.guests import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, tags_problem
+from invites.models import Invite
 
 
 class ClaimForm(forms.Form):
@@ -40,3 +47,51 @@ class CodeForm(forms.Form):
         if len(code) != 6 or not code.isdigit():
             raise forms.ValidationError("The code is 6 digits, as written in the email.")
         return code
+
+
+class InviteDetailsForm(forms.Form):
+    """An unsent invite's guest details (the rule: invites/services.py
+    `update_invite_details`)."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        required=False,
+        max_length=MAX_NAME_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Separate tags with commas, e.g. VIP, press."),
+    )
+    label = forms.CharField(
+        label=gettext_lazy("Label"),
+        required=False,
+        max_length=MAX_LABEL_LENGTH,
+        help_text=gettext_lazy("Only you and the organizer see it."),
+    )
+
+    def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": invite.guest_name,
+                "email": invite.guest_email,
+                "tags": ", ".join(invite.tags),
+                "label": invite.label,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_tags(self) -> list[str]:
+        tags = split_tags(self.cleaned_data["tags"])
+        problem = tags_problem(tags)
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:])
+        return tags

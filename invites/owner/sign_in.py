@@ -22,7 +22,7 @@ from artsvp.ratelimit import client_ip
 from artsvp.secret_pages import secret_link_page, throttle, throttle_link_lookup
 from credits.ledger import InsufficientCredits
 from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
-from invites.owner.views import revoked_page
+from invites.owner_gate import revoked_page
 from portals.claiming import (
     CODE_LIFETIME,
     CodeCheck,

@@ -2,7 +2,7 @@ from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
 from invites import send_views
-from invites.owner import sign_in
+from invites.owner import recovery, sign_in
 from invites.owner import views as owner_views
 
 app_name = "owner"
@@ -19,10 +19,18 @@ urlpatterns = [
     path("portal/<publicid:public_id>/invites/new/", owner_views.add_invites, name="add_invites"),
     path("portal/<publicid:public_id>/invites.csv", owner_views.export_invites, name="export"),
     path(
+        "portal/<publicid:public_id>/invites/<publicid:invite_id>/edit/",
+        owner_views.edit_invite,
+        name="edit_invite",
+    ),
+    path(
         "portal/<publicid:public_id>/invites/<publicid:invite_id>/revoke/",
         owner_views.revoke,
         name="revoke_invite",
     ),
+    # Any owner URL without a session lands here (invites/owner_gate.py), and comes back.
+    path("portal/<publicid:public_id>/sign-in/", recovery.sign_in, name="sign_in"),
+    path("portal/<publicid:public_id>/sign-in/code/", recovery.sign_in_code, name="sign_in_code"),
     path("portal/<publicid:public_id>/sign-out/", owner_views.sign_out, name="sign_out"),
     # Emailing the portal's invites (invites/send_views.py).
     path("portal/<publicid:public_id>/email/", send_views.owner_send, name="send"),

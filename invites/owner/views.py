@@ -2,16 +2,14 @@
 arrived: the door's records, invites/arrival_rows.py), adding and revoking
 invites, the CSV export, signing out.
 
-The URLs hold the portal's public id, not its token, and 404 for any session
-not signed in to that portal (portals/owner_sessions.py). Signing in is
-sign_in.py's.
+The URLs hold the portal's public id, not its token; a browser not signed in
+to that portal gets invites/owner_gate.py's answer (sign in with a code, handed over,
+revoked). Signing in is sign_in.py's and recovery.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -21,9 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from artsvp.secret_pages import private_page
 from credits.ledger import balances
 from events.models import Event
 from invites.arrival_rows import arrived_count, shown_arrivals
@@ -35,42 +32,25 @@ from invites.generate_views import (
     portal_setup,
     portal_type_allocations,
 )
+from invites.guests import MAX_BLANK_LINKS
 from invites.hooks import arrivals_recorded
 from invites.models import Invite
+from invites.owner.forms import InviteDetailsForm
+from invites.owner_gate import owner_page
 from invites.sending import with_delivery_status
-from invites.services import InviteNotRevocable, revoke_invite
+from invites.services import (
+    InviteNotEditable,
+    InviteNotRevocable,
+    revoke_invite,
+    update_invite_details,
+)
 from portals.models import Portal
-from portals.owner_sessions import live_owner_portal_or_404, owner_portal_or_404, sign_out_owner
+from portals.owner_sessions import sign_out_owner
 
 INVITES_PER_PAGE = 50
 
-OwnerView = Callable[..., HttpResponse]
 
-
-def revoked_page(request: HttpRequest, portal: Portal) -> HttpResponse:
-    return render(request, "invites/owner/revoked.html", {"portal": portal}, status=410)
-
-
-def _owner_page(methods: Sequence[str] | None = None) -> Callable[[OwnerView], OwnerView]:
-    """A private page of the portal this browser is signed in to (404 otherwise),
-    the allowed methods checked first; a revoked portal's former owner sees the
-    revoked page instead."""
-
-    def decorate(view: OwnerView) -> OwnerView:
-        @wraps(view)
-        def with_portal(request: HttpRequest, public_id: str, **kwargs: str) -> HttpResponse:
-            portal = owner_portal_or_404(request, public_id)
-            if portal.is_revoked:
-                return revoked_page(request, portal)
-            return view(request, portal, **kwargs)
-
-        checked = require_http_methods(list(methods))(with_portal) if methods else with_portal
-        return private_page(checked)
-
-    return decorate
-
-
-@_owner_page()
+@owner_page()
 def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     filters = InviteStatusFilterForm(request.GET or None)
     invites = (
@@ -91,6 +71,10 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "invite": invite,
             "link": request.build_absolute_uri(invite.path),
             "arrival": arrived.get(invite.pk),
+            # Offers the edit page; update_invite_details decides under its lock.
+            "editable": invite.status == Invite.Status.CREATED
+            and invite.delivery_status is None
+            and not invite.uses_taken,
         }
         for invite in page.object_list
     ]
@@ -137,7 +121,7 @@ def _arrivals(portal: Portal, event: Event) -> dict[str, Any]:
     }
 
 
-@_owner_page(["GET"])
+@owner_page(["GET"])
 def arrivals(request: HttpRequest, portal: Portal) -> HttpResponse:
     """The dashboard's arrivals count, polled by htmx while the event is on."""
     return render(
@@ -160,7 +144,7 @@ def _privacy(portal: Portal) -> dict[str, bool]:
     }
 
 
-@_owner_page(["GET", "POST"])
+@owner_page(["GET", "POST"])
 def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
     page_url = reverse("owner:add_invites", args=[portal.public_id])
     allocations = portal_type_allocations(portal)
@@ -179,13 +163,49 @@ def add_invites(request: HttpRequest, portal: Portal) -> HttpResponse:
             "invite_credits_available": balances(portal.organization).invite > 0,
             "form_action": page_url,
             "allocations": allocations if len(allocations) > 1 else [],
+            # Per type, what a blank-links count starts at once the type is
+            # picked (static/js/blank-count.js).
+            "blank_remaining": {
+                allocation.code: min(allocation.remaining, MAX_BLANK_LINKS)
+                for allocation in allocations
+            }
+            if len(allocations) > 1
+            else None,
         },
         setup=portal_setup(portal, allocations),
     )
     return generation_page(request, target)
 
 
-@_owner_page(["POST"])
+@owner_page(["GET", "POST"])
+def edit_invite(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse:
+    """Correct an unsent invite's guest details (the owner's own invites only)."""
+    invite = get_object_or_404(Invite, portal=portal, public_id=invite_id, parent__isnull=True)
+    form = InviteDetailsForm(request.POST or None, invite=invite)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_invite_details(
+                invite,
+                guest_name=data["name"],
+                guest_email=data["email"],
+                tags=data["tags"],
+                label=data["label"],
+            )
+        except InviteNotEditable as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext("The invite was updated."))
+            return redirect("owner:dashboard", portal.public_id)
+    return render(
+        request,
+        "invites/owner/edit_invite.html",
+        {"portal": portal, "event": portal.group.event, "invite": invite, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@owner_page(["POST"])
 def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse:
     invite = get_object_or_404(Invite, portal=portal, public_id=invite_id)
     try:
@@ -204,9 +224,8 @@ def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse
     return redirect("owner:dashboard", portal.public_id)
 
 
-@private_page
-def export_invites(request: HttpRequest, public_id: str) -> StreamingHttpResponse:
-    portal = live_owner_portal_or_404(request, public_id)
+@owner_page(["GET"])
+def export_invites(request: HttpRequest, portal: Portal) -> StreamingHttpResponse:
     invites = Invite.objects.filter(portal=portal).order_by("created_at", "id")
     base = request.build_absolute_uri("/").rstrip("/")
     return portal_invites_csv(

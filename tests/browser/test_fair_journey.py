@@ -166,7 +166,14 @@ def test_tiers_and_windows_from_setup_to_who_comes_when(
     # The refusal above reached the organizer in the day's digest.
     [digest] = [message for message in mailoutbox if message.to == [alice.email]]
     assert "Galerie Nord used up its allocation" in digest.subject
-    emailed = {message.to[0]: message.body for message in mailoutbox if message.to != [alice.email]}
+    # The owner kept a copy of their portal link when claiming.
+    [copy] = [message for message in mailoutbox if message.to == [OWNER]]
+    assert portal.token in copy.body
+    emailed = {
+        message.to[0]: message.body
+        for message in mailoutbox
+        if message.to not in ([alice.email], [OWNER])
+    }
     assert set(emailed) == {
         "ada@example.com",
         "leo@example.com",

@@ -226,12 +226,14 @@ def test_the_owners_count_does_not_poll_weeks_before_the_event(owned, event):
     assert "hx-trigger" not in dashboard.split('id="owner-arrivals"')[1].split(">")[0]
 
 
-def test_another_portals_owner_gets_404_for_the_arrivals(owned, other_portal):
+def test_another_portals_owner_never_sees_the_arrivals(owned, other_portal):
     other = assign(other_portal, email="other@example.com")
 
     response = owner_client(other).get(reverse("owner:arrivals", args=[owned.public_id]))
 
-    assert response.status_code == 404
+    # Asked to sign in to that portal (invites/owner_gate.py), never shown its guests.
+    assert response.status_code == 302
+    assert "/sign-in/?next=" in response["Location"]
 
 
 def test_the_owners_csv_has_checked_in_time_and_people_in(one_day, owned, alice):

@@ -74,3 +74,9 @@ def race(workers: int, work: Any) -> list[Any]:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def asks_to_sign_in(response: Any) -> bool:
+    """An owner URL answered a browser not signed in to its portal with the
+    portal's code sign-in (invites/owner_gate.py), not a 404."""
+    return response.status_code == 302 and "/sign-in/?next=" in response["Location"]

@@ -16,6 +16,7 @@ from invites.sending import MAX_SENDS_PER_INVITE, queue_invite_emails, with_deli
 from portals.models import Portal
 from portals.owner_sessions import SESSION_KEY
 from tests.conftest import set_allocation
+from tests.invites.helpers import asks_to_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -278,13 +279,13 @@ def test_the_portal_owner_sends_from_their_dashboard(
     assert Delivery.objects.get().queued_by == "owner@galerie-nord.example"
 
 
-def test_the_owner_pages_are_404_without_the_owners_session(
+def test_the_owner_pages_ask_to_sign_in_without_the_owners_session(
     client: Client, portal_invite: Invite, make_invites: Any
 ) -> None:
     portal = portal_invite.portal
     for name in ("send", "send_progress"):
         url = reverse(f"owner:{name}", args=[portal.public_id])
-        assert client.get(url, {"invite": portal_invite.public_id}).status_code == 404
+        assert asks_to_sign_in(client.get(url, {"invite": portal_invite.public_id}))
 
 
 def test_an_owner_cannot_email_another_portals_invite(

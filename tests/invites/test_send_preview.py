@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from invites.models import Invite
 from tests.csp import directives
+from tests.invites.helpers import asks_to_sign_in
 from tests.invites.test_send_pages import DEFAULTS, organizer_url, owner_client
 
 pytestmark = pytest.mark.django_db
@@ -131,4 +132,4 @@ def test_the_portal_owners_preview_frame_works_only_with_the_owners_session(
     assert frame.status_code == 200
     assert "Invited by <strong>Galerie Nord</strong>" in frame.content.decode()
     assert directives(frame)["default-src"] == "'none'"
-    assert client.get(frame_url(page)).status_code == 404
+    assert asks_to_sign_in(client.get(frame_url(page)))

@@ -556,6 +556,27 @@ PAGES: list[Page] = [
         label="refused",
     ),
     Page("owner:signed_out", ("anonymous",)),
+    # An owner URL without a session: the portal's code sign-in, back to `next`.
+    Page("owner:dashboard", ("anonymous",), kwargs=owner_portal, status=302, label="no session"),
+    Page("owner:sign_in", ("anonymous",), kwargs=owner_portal),
+    Page("owner:sign_in", ("owner",), kwargs=owner_portal, status=302, label="signed in"),
+    Page(
+        "owner:sign_in",
+        ("anonymous",),
+        kwargs=owner_portal,
+        post=lambda world, client: {"email": "<script>alert(0)</script>"},
+        status=422,
+        label="refused",
+    ),
+    Page("owner:sign_in_code", ("anonymous",), kwargs=owner_portal),
+    Page(
+        "owner:sign_in_code",
+        ("anonymous",),
+        kwargs=owner_portal,
+        post=lambda world, client: {"code": "<svg onload=alert(0)>"},
+        status=422,
+        label="refused",
+    ),
     Page("owner:dashboard", OWNERS, kwargs=owner_portal),
     Page("owner:add_invites", OWNERS, kwargs=owner_portal),
     Page(
@@ -574,6 +595,14 @@ PAGES: list[Page] = [
         label="skipped rows download",
     ),
     Page("owner:export", ("owner",), kwargs=owner_portal),
+    Page(
+        "owner:edit_invite",
+        OWNERS,
+        kwargs=lambda world, client: {
+            "public_id": world.portal.public_id,
+            "invite_id": world.invites["owner_single"].public_id,
+        },
+    ),
     Page(
         "owner:send",
         OWNERS,

@@ -333,6 +333,11 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     code = re.search(r"\b(\d{6})\b", str(code_mail[-1].body)).group(1)
     step(second, "post", reverse("owner:enter_code", args=[portal.token]), {"code": code})
     clients["owner_by_code"] = second
+    # The organizer hands the portal to another address and back: the new owner's
+    # link and the replaced owner's notice (portal-owner-replaced) go out twice.
+    change_owner = reverse("portals:portal_change_owner", args=[slug, portal.public_id])
+    step(alice_client, "post", change_owner, {"email": p.email("portal.owner_email (handed)")})
+    step(alice_client, "post", change_owner, {"email": owner_email})
 
     add = reverse("owner:add_invites", args=[portal.public_id])
     step(

@@ -25,7 +25,7 @@ from portals.models import CreditShortageNotice, Portal, ShortageDigest
 from portals.notifications import notify_credit_shortage
 from tests.conftest import give_credits, make_portal
 from tests.deliveries.outbox import RolledBack, deliveries_of
-from tests.invites.helpers import balance, entries, race
+from tests.invites.helpers import asks_to_sign_in, balance, entries, race
 from tests.mail import html_of
 
 OWNER = "owner@galerie-nord.example"
@@ -95,7 +95,7 @@ class TestClaimPage:
         assert "Sign in to Galerie Nord" in page
         assert OWNER not in page
         dashboard = reverse("owner:dashboard", args=[portal.public_id])
-        assert stranger.get(dashboard).status_code == 404
+        assert asks_to_sign_in(stranger.get(dashboard))
 
     def test_a_second_claim_is_refused_with_a_way_to_sign_in(self, org, portal):
         give_credits(org, portal=2)

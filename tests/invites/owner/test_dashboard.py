@@ -19,7 +19,7 @@ from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_invites
 from portals.models import CreditShortageNotice, Portal
 from tests.conftest import give_credits, make_portal, set_allocation
-from tests.invites.helpers import assign, balance, live_invites, owner_client
+from tests.invites.helpers import asks_to_sign_in, assign, balance, live_invites, owner_client
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ class TestIsolation:
             add_url(other),
             reverse("owner:export", args=[other.public_id]),
         ):
-            assert browser.get(url).status_code == 404
+            assert asks_to_sign_in(browser.get(url))
         # Nor act on another portal's invite through their own portal.
         response = browser.post(
             reverse("owner:revoke_invite", args=[owned.public_id, invite.public_id])
@@ -148,14 +148,14 @@ class TestIsolation:
     def test_the_organizer_is_not_signed_in_to_the_portal(
         self, owned, alice_client, charlie_client
     ):
-        assert alice_client.get(dashboard_url(owned)).status_code == 404
-        assert charlie_client.get(dashboard_url(owned)).status_code == 404
+        assert asks_to_sign_in(alice_client.get(dashboard_url(owned)))
+        assert asks_to_sign_in(charlie_client.get(dashboard_url(owned)))
 
-    def test_a_stranger_without_a_session_gets_404_everywhere(self, owned):
+    def test_a_stranger_without_a_session_is_asked_to_sign_in_everywhere(self, owned):
         stranger = Client()
-        assert stranger.get(dashboard_url(owned)).status_code == 404
-        assert stranger.get(add_url(owned)).status_code == 404
-        assert post_form(stranger, owned, "blank", {"count": 1}).status_code == 404
+        assert asks_to_sign_in(stranger.get(dashboard_url(owned)))
+        assert asks_to_sign_in(stranger.get(add_url(owned)))
+        assert asks_to_sign_in(post_form(stranger, owned, "blank", {"count": 1}))
         assert live_invites(owned) == 0
 
 

@@ -14,7 +14,7 @@ from invites.models import Invite
 from invites.services import GuestInput, generate_invites
 from portals.models import Portal
 from tests.conftest import give_credits
-from tests.invites.helpers import assign, balance, owner_client
+from tests.invites.helpers import asks_to_sign_in, assign, balance, owner_client
 from tests.invites.type_helpers import add_type, used_by_type
 
 pytestmark = pytest.mark.django_db
@@ -258,7 +258,7 @@ class TestDashboard:
         assert "The organizer sees every invite you generate." in page
         assert "keep the rule of their time" in page
 
-    def test_an_outsider_gets_404(self, owned, charlie_client):
+    def test_an_outsider_is_asked_to_sign_in(self, owned, charlie_client):
         for name in ("owner:dashboard", "owner:add_invites"):
             response = charlie_client.get(reverse(name, args=[owned.public_id]))
-            assert response.status_code == 404
+            assert asks_to_sign_in(response)

@@ -24,7 +24,7 @@ from portals.claiming import (
 )
 from portals.models import OwnerCode, OwnerCodeFailure, Portal
 from tests.conftest import make_portal
-from tests.invites.helpers import OWNER_EMAIL, assign, owner_client
+from tests.invites.helpers import OWNER_EMAIL, asks_to_sign_in, assign, owner_client
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_a_wrong_code_is_refused(claimed, django_capture_on_commit_callbacks):
     response = enter(browser, claimed, wrong)
     assert response.status_code == 422
     assert "That code didn't work" in page_text(response)
-    assert browser.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(claimed)))
     assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.ACCEPTED
 
 
@@ -125,7 +125,7 @@ def test_an_expired_code_is_refused(claimed, django_capture_on_commit_callbacks)
     OwnerCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = enter(browser, claimed, code)
     assert response.status_code == 422
-    assert browser.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(claimed)))
     assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.EXPIRED
 
 
@@ -153,7 +153,7 @@ def test_five_wrong_guesses_pause_that_client_even_with_the_right_code(
     assert refused.status_code == 422
     assert "That code didn't work" in page_text(refused)
     assert check_owner_code(claimed, code=code, client="127.0.0.1") is CodeCheck.TOO_MANY_ATTEMPTS
-    assert browser.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(claimed)))
     assert GUESSES_PER_CLIENT == 5
 
 
@@ -170,11 +170,11 @@ def test_a_code_for_another_portal_does_not_work(
     claimed_code = code_from(mail.outbox[1])
     if second_code != claimed_code:
         assert enter(browser, claimed, second_code).status_code == 422
-    assert browser.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(claimed)))
     assert enter(browser, claimed, claimed_code).status_code == 302
     # Signed in to one portal is not signed in to the other.
     assert browser.get(dashboard(claimed)).status_code == 200
-    assert browser.get(dashboard(second)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(second)))
 
 
 def test_asking_again_retires_the_previous_code(claimed, django_capture_on_commit_callbacks):
@@ -201,7 +201,9 @@ def test_changing_the_owner_signs_the_previous_owner_out(claimed):
     browser = owner_client(claimed)
     assert browser.get(dashboard(claimed)).status_code == 200
     Portal.objects.filter(pk=claimed.pk).update(owner_email="new-owner@example.com")
-    assert browser.get(dashboard(claimed)).status_code == 404
+    response = browser.get(dashboard(claimed))
+    assert response.status_code == 403
+    assert "This portal was handed to someone else" in response.content.decode()
 
 
 def test_no_code_is_sent_for_an_unclaimed_portal(portal, django_capture_on_commit_callbacks):
@@ -302,7 +304,7 @@ def test_a_strangers_wrong_guesses_do_not_burn_the_owners_code(
     assert response.status_code == 302
     assert response["Location"] == dashboard(claimed)
     assert owner.get(dashboard(claimed)).status_code == 200
-    assert stranger.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(stranger.get(dashboard(claimed)))
 
 
 def test_guessing_is_bounded_per_portal_across_all_clients(
@@ -327,7 +329,7 @@ def test_guessing_is_bounded_per_portal_across_all_clients(
     refused = enter(owner, claimed, code)
     assert refused.status_code == 422
     assert "That code didn't work" in page_text(refused)
-    assert owner.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(owner.get(dashboard(claimed)))
 
     # An hour later the portal's budget is back.
     OwnerCodeFailure.objects.update(created_at=timezone.now() - timedelta(minutes=61))
@@ -340,4 +342,4 @@ def test_signing_out_forgets_the_portal(claimed):
     browser = owner_client(claimed)
     response = browser.post(reverse("owner:sign_out", args=[claimed.public_id]))
     assert response.status_code == 302
-    assert browser.get(dashboard(claimed)).status_code == 404
+    assert asks_to_sign_in(browser.get(dashboard(claimed)))
