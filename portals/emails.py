@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
+from artsvp.links import absolute_url
 from credits.models import CreditKind
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
@@ -34,13 +34,20 @@ SHORTAGE_DIGEST = "shortage-digest"
 SHORTAGE_RESOLVED = "shortage-resolved"
 
 
-@email_context(PORTAL_LINK)
-def portal_link_context(delivery: Delivery) -> dict[str, Any]:
-    portal = (
+def _delivered_portal(delivery: Delivery) -> Portal | None:
+    return (
         Portal.objects.select_related("group__event__organization")
         .filter(pk=delivery.context.get("portal_id"))
         .first()
     )
+
+
+@email_context(PORTAL_LINK)
+def portal_link_context(delivery: Delivery) -> dict[str, Any]:
+    return _link_context(delivery, _delivered_portal(delivery))
+
+
+def _link_context(delivery: Delivery, portal: Portal | None) -> dict[str, Any]:
     # Re-checked at send time: between the click and the send the organizer
     # may have revoked the portal, given it another contact or another owner,
     # or it was claimed: the link goes only to whom it would go to now.
@@ -59,17 +66,17 @@ def portal_link_context(delivery: Delivery) -> dict[str, Any]:
         "group": portal.group,
         "event": event,
         "organization": event.organization,
-        "link": settings.SITE_URL + portal.path,
+        "link": absolute_url(portal.path),
     }
 
 
 @email_context(PORTAL_LINK_REMINDER)
 def portal_link_reminder_context(delivery: Delivery) -> dict[str, Any]:
-    context = portal_link_context(delivery)
+    portal = _delivered_portal(delivery)
     # A reminder to claim is pointless, and confusing, once someone has claimed.
-    if not context["portal"].is_unassigned:
+    if portal is not None and portal.is_assigned:
         raise SkipDelivery("The portal was claimed before its reminder was sent.")
-    return context
+    return _link_context(delivery, portal)
 
 
 @email_context(PORTAL_OWNER_REPLACED)
@@ -116,8 +123,7 @@ def shortage_digest_context(delivery: Delivery) -> dict[str, Any]:
     refusals = [
         Refusal(
             notice=notice,
-            portal_url=settings.SITE_URL
-            + pattern.replace("publicid0marker", notice.portal.public_id),
+            portal_url=absolute_url(pattern.replace("publicid0marker", notice.portal.public_id)),
         )
         for notice in notices
     ]
@@ -137,7 +143,7 @@ def shortage_digest_context(delivery: Delivery) -> dict[str, Any]:
         "allocations": [r for r in refusals if r.notice.cause == "allocation"],
         "count": len(refusals),
         "only": refusals[0].notice if len(refusals) == 1 else None,
-        "buy_url": settings.SITE_URL + reverse("billing:billing", args=[organization.slug]),
+        "buy_url": absolute_url(reverse("billing:billing", args=[organization.slug])),
     }
 
 
@@ -166,5 +172,5 @@ def shortage_resolved_context(delivery: Delivery) -> dict[str, Any]:
         "organization": event.organization,
         "claim": claim,
         "allocation": notice.cause == "allocation",
-        "link": settings.SITE_URL + portal.path if is_owner else "",
+        "link": absolute_url(portal.path) if is_owner else "",
     }

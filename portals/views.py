@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artsvp.csv_errors import skipped_rows_response
 from artsvp.csv_safe import csv_response, write_rows
 from artsvp.keyset import keyset_page
+from artsvp.links import absolute_url
 from deliveries.services import DeliveryError
 from events.access import access_event
 from organizations.access import OrganizationRequest, organization_view
@@ -48,7 +49,7 @@ from portals.models import MAX_INVITE_TYPES, InviteType, Portal, PortalAllocatio
 
 
 def _portal_link(request: HttpRequest, portal: Portal) -> str:
-    return request.build_absolute_uri(portal.path)
+    return absolute_url(portal.path)
 
 
 # --- Portal groups ------------------------------------------------------------

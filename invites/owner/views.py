@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from artsvp.links import absolute_url
 from credits.ledger import balances
 from events.models import Event
 from invites.arrival_rows import arrived_count, shown_arrivals
@@ -69,7 +70,7 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     rows = [
         {
             "invite": invite,
-            "link": request.build_absolute_uri(invite.path),
+            "link": absolute_url(invite.path),
             "arrival": arrived.get(invite.pk),
             # Offers the edit page; update_invite_details decides under its lock.
             "editable": invite.status == Invite.Status.CREATED
@@ -93,7 +94,7 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "filters": filters,
             "status_filter": status,
             "invite_credits_available": balances(portal.organization).invite > 0,
-            "portal_link": request.build_absolute_uri(portal.path),
+            "portal_link": absolute_url(portal.path),
             # A group with one type hides the type everywhere.
             "allocations": allocations if len(allocations) > 1 else [],
             # The uses column only once the portal has a multi-use link.
@@ -227,12 +228,11 @@ def revoke(request: HttpRequest, portal: Portal, invite_id: str) -> HttpResponse
 @owner_page(["GET"])
 def export_invites(request: HttpRequest, portal: Portal) -> StreamingHttpResponse:
     invites = Invite.objects.filter(portal=portal).order_by("created_at", "id")
-    base = request.build_absolute_uri("/").rstrip("/")
     return portal_invites_csv(
         invites,
         event=portal.group.event,
         filename=f"invites-{portal.group.event.slug}-{portal.public_id}.csv",
-        link=lambda invite: base + invite.path,
+        link=lambda invite: absolute_url(invite.path),
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,7 +182,7 @@ def test_group_page_lists_portals_with_state_owner_usage_and_accepted(
     assert "0 / 10" in page
     # Each live portal's secret link, with a copy button; the revoked one has none.
     for live in (portal, claimed):
-        assert f'value="http://testserver/p/{live.token}/"' in page
+        assert f'value="{settings.SITE_URL}/p/{live.token}/"' in page
         assert f'data-copy="#link-{live.public_id}"' in page
     assert revoked.token not in page
     summary = response.context["summary"]

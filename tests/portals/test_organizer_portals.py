@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
@@ -121,7 +122,7 @@ def test_portal_page_shows_state_owner_usage_and_the_link(alice_client, org, por
     assert "lena@galerie-nord.example" in page
     assert "3 of 10" in page
     assert response.context["accepted_count"] == 2
-    assert f'value="http://testserver/p/{portal.token}/"' in page
+    assert f'value="{settings.SITE_URL}/p/{portal.token}/"' in page
     assert f'data-copy="#link-{portal.public_id}"' in page
     assert "Email the link" in page
     # Once claimed, the link goes to the owner (the contact may be someone else).

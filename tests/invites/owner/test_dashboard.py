@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -76,7 +77,7 @@ class TestDashboard:
         # ids are random, so look for the number on its own).
         assert re.search(r"(?<![\w-])99(?![\w-])", page) is None
         invite = Invite.objects.get()
-        assert f"http://testserver/i/{invite.token}/" in page
+        assert f"{settings.SITE_URL}/i/{invite.token}/" in page
         # It lists invite links: never cached.
         assert response["Cache-Control"] == "no-store"
 
@@ -391,5 +392,5 @@ class TestUsingInvites:
         assert first["tags"] == "VIP"
         assert first["metadata"] == '{"company": "+Muster"}'
         invite = Invite.objects.get(guest_email="anna@example.com")
-        assert first["link"] == f"http://testserver/i/{invite.token}/"
-        assert rows[1]["name"] == "" and rows[1]["link"].startswith("http://testserver/i/")
+        assert first["link"] == f"{settings.SITE_URL}/i/{invite.token}/"
+        assert rows[1]["name"] == "" and rows[1]["link"].startswith(f"{settings.SITE_URL}/i/")
