@@ -98,6 +98,7 @@ TEMPLATES = [
                 "organizations.context_processors.current_organization",
                 "credits.context_processors.credit_balances",
                 "portals.context_processors.shortage_banner",
+                "billing.context_processors.payments",
             ],
         },
     },

@@ -162,8 +162,19 @@ def test_the_billing_page_warns_when_a_balance_is_empty_or_low(
     html = alice_client.get(billing_url(org)).content.decode()
 
     assert "No portal credits left." in html
-    assert "New portals can't be assigned until you buy a bundle" in html
+    # Buying online is off here: the way out is a request, not a purchase.
+    assert "until you get more (request credits below)" in html
+    assert "buy a bundle" not in html
     assert "Running low:</strong> only 2 invite credits left." in html
+
+
+def test_with_stripe_the_empty_balance_says_buy_a_bundle(
+    alice_client: Client, org: Organization, settings: Any
+) -> None:
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_x"
+    html = alice_client.get(billing_url(org)).content.decode()
+    assert "until you buy a bundle" in html
 
 
 def test_the_billing_page_lists_bundle_prices_per_credit_with_savings(
