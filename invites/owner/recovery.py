@@ -18,22 +18,19 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from artsvp.ratelimit import client_ip
 from artsvp.secret_pages import private_page, throttle, throttle_link_lookup
 from invites.owner.forms import CodeForm, CodeRequestForm
 from invites.owner.sign_in import (
-    CODE_ATTEMPTS_PER_15_MINUTES,
-    CODE_FAILED,
     CODE_REQUESTS_PER_15_MINUTES,
     CODE_SENT,
+    try_owner_code,
 )
 from invites.owner_gate import answer_without_access, revoked_page, safe_next
-from portals.claiming import CODE_LIFETIME, CodeCheck, check_owner_code, request_owner_code
-from portals.models import Portal
-from portals.owner_sessions import OwnerAccess, owner_access, remembered_email, sign_in_owner
+from portals.claiming import CODE_LIFETIME, request_owner_code
+from portals.owner_sessions import OwnerAccess, owner_access, remembered_email
 
 _CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 
@@ -98,22 +95,11 @@ def sign_in_code(request: HttpRequest, public_id: str) -> HttpResponse:
         return answer_without_access(request, portal, access)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        limited = throttle(
-            request,
-            "owner-code-attempt",
-            limit=CODE_ATTEMPTS_PER_15_MINUTES,
-            window=15 * 60,
-            key=f"{portal.pk}:{client_ip(request)}",
-        )
-        if limited:
-            return limited
-        checked = check_owner_code(
-            portal, code=form.cleaned_data["code"], client=client_ip(request)
-        )
-        if checked is CodeCheck.ACCEPTED:
-            _signed_in(request, portal)
+        outcome = try_owner_code(request, portal, form)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        if outcome:
             return redirect(next_url)
-        form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
     return render(
         request,
         "invites/owner/recover_code.html",
@@ -126,8 +112,3 @@ def sign_in_code(request: HttpRequest, public_id: str) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
-
-
-def _signed_in(request: HttpRequest, portal: Portal) -> None:
-    sign_in_owner(request, portal)
-    messages.success(request, gettext("You're signed in to your portal."))

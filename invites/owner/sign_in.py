@@ -15,7 +15,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from artsvp.ratelimit import client_ip
@@ -143,6 +143,28 @@ def request_code(request: HttpRequest, portal: Portal, token: str) -> HttpRespon
     return redirect("owner:enter_code", token)
 
 
+def try_owner_code(request: HttpRequest, portal: Portal, form: CodeForm) -> HttpResponse | bool:
+    """Check the valid form's code, under the per-portal and per-address limit:
+    True when the owner is now signed in, False with the refusal on the form, or
+    the rate limit's page. The one code check of both sign-in pages."""
+    limited = throttle(
+        request,
+        "owner-code-attempt",
+        limit=CODE_ATTEMPTS_PER_15_MINUTES,
+        window=15 * 60,
+        key=f"{portal.pk}:{client_ip(request)}",
+    )
+    if limited:
+        return limited
+    checked = check_owner_code(portal, code=form.cleaned_data["code"], client=client_ip(request))
+    if checked is CodeCheck.ACCEPTED:
+        sign_in_owner(request, portal)
+        messages.success(request, gettext("You're signed in to your portal."))
+        return True
+    form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
+    return False
+
+
 @_link_page(["GET", "POST"])
 def enter_code(request: HttpRequest, portal: Portal, token: str) -> HttpResponse:
     if not portal.is_assigned:
@@ -151,23 +173,11 @@ def enter_code(request: HttpRequest, portal: Portal, token: str) -> HttpResponse
         return redirect("owner:dashboard", portal.public_id)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        limited = throttle(
-            request,
-            "owner-code-attempt",
-            limit=CODE_ATTEMPTS_PER_15_MINUTES,
-            window=15 * 60,
-            key=f"{portal.pk}:{client_ip(request)}",
-        )
-        if limited:
-            return limited
-        checked = check_owner_code(
-            portal, code=form.cleaned_data["code"], client=client_ip(request)
-        )
-        if checked is CodeCheck.ACCEPTED:
-            sign_in_owner(request, portal)
-            messages.success(request, "You're signed in to your portal.")
+        outcome = try_owner_code(request, portal, form)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        if outcome:
             return redirect("owner:dashboard", portal.public_id)
-        form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
     return render(
         request,
         "invites/owner/enter_code.html",
