@@ -119,6 +119,7 @@ def test_progress_polls_while_emails_wait_and_stops_when_done(
     waiting = alice_client.get(progress_url, **htmx).content.decode()
     assert 'hx-trigger="every 2s"' in waiting
     assert "0 of 3 sent" in waiting and "3 waiting" in waiting
+    assert "You can leave this page" in waiting
 
     Delivery.objects.filter(invite=invites[0]).update(status="sent", sent_at=invites[0].created_at)
     Delivery.objects.filter(invite__in=invites[1:]).update(status="failed", last_error="550")
@@ -127,6 +128,10 @@ def test_progress_polls_while_emails_wait_and_stops_when_done(
     done = alice_client.get(progress_url, {"send": send_id}, **htmx).content.decode()
     assert "hx-trigger" not in done
     assert "1 of 3 sent" in done and "2 failed" in done
+    # A finished send no longer says the emails keep going.
+    assert "Emails sent" in done and "You can leave this page" not in done
+    finished_page = alice_client.get(progress_url, {"send": send_id}).content.decode()
+    assert "Email progress" in finished_page and "keep going" not in finished_page
     # With nothing left to send, the list's progress area empties itself.
     assert alice_client.get(progress_url, **htmx).content.decode().strip() == ""
 
