@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from artsvp.keyset import keyset_page
+from artsvp.keyset import KeysetPage, keyset_page
 from artsvp.links import absolute_url
 from credits.ledger import balances
 from events.models import Event
@@ -60,7 +60,8 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     status = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if status:
         invites = invites.filter(status=status)
-    page = keyset_page(
+    # Any: the stubs lose the delivery annotations through the page's type variable.
+    page: KeysetPage[Any] = keyset_page(
         with_delivery_status(invites),
         order=INVITE_ORDER,
         cursor=request.GET.get("cursor"),
