@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from artsvp.csv_safe import csv_response, write_rows
+from artsvp.keyset import keyset_page
 from credits.forms import StatementFilterForm
 from credits.models import CreditEntry, CreditKind
 from credits.statement import RowBuilder, StatementFilters, statement_entries
 from organizations.access import OrganizationRequest, organization_view
 
 STATEMENT_PAGE_SIZE = 50
+# Newest first: the id is the ledger's own order (entries are append-only), and
+# unique; the `entry_org_newest` index serves it.
+STATEMENT_ORDER = ("-id",)
 CSV_HEADER = [
     "Date (UTC)",
     "Credits",
@@ -47,9 +50,16 @@ def statement(request: OrganizationRequest) -> HttpResponse:
     """Every ledger entry of the organization, newest first, filterable."""
     organization = request.organization
     form, filters = _filters(request)
-    paginator = Paginator(statement_entries(organization, filters), STATEMENT_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = list(RowBuilder(organization).rows(page.object_list))
+    entries = statement_entries(organization, filters)
+    page = keyset_page(
+        entries,
+        order=STATEMENT_ORDER,
+        cursor=request.GET.get("cursor"),
+        per_page=STATEMENT_PAGE_SIZE,
+    )
+    rows = list(RowBuilder(organization).rows(page.rows))
+    query = request.GET.copy()
+    query.pop("cursor", None)
     return render(
         request,
         "credits/statement.html",
@@ -60,7 +70,9 @@ def statement(request: OrganizationRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": rows,
-            "total": paginator.count,
+            "filter_query": query.urlencode(),
+            # Of every page the filters select: one count query, whatever the depth.
+            "total": entries.count() if page.has_other_pages else len(rows),
         },
     )
 

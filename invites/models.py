@@ -179,7 +179,8 @@ class Invite(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["event", "status"], name="invite_event_status"),
-            models.Index(fields=["portal", "-created_at"], name="invite_portal_newest"),
+            # The owner's dashboard keyset order (invites/owner/views.py INVITE_ORDER).
+            models.Index(fields=["portal", "-created_at", "-id"], name="invite_portal_newest"),
             # The guest list's keyset order (invites/guest_list_views.py GUEST_ORDER).
             models.Index(fields=["event", "-created_at", "-id"], name="invite_event_newest"),
         ]

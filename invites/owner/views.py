@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from artsvp.keyset import KeysetPage, keyset_page
 from artsvp.links import absolute_url
 from credits.ledger import balances
 from events.models import Event
@@ -49,24 +49,32 @@ from portals.models import Portal
 from portals.owner_sessions import sign_out_owner
 
 INVITES_PER_PAGE = 50
+# Newest first; a total order (the last key is unique) the `invite_portal_newest` index serves.
+INVITE_ORDER = ("-created_at", "-id")
 
 
 @owner_page()
 def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     filters = InviteStatusFilterForm(request.GET or None)
-    invites = (
-        Invite.objects.filter(portal=portal)
-        .select_related("invite_type")
-        .order_by("-created_at", "-id")
-    )
+    invites = Invite.objects.filter(portal=portal).select_related("invite_type")
     status = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if status:
         invites = invites.filter(status=status)
-    page = Paginator(with_delivery_status(invites), INVITES_PER_PAGE).get_page(
-        request.GET.get("page")
+    # Any: the stubs lose the delivery annotations through the page's type variable.
+    page: KeysetPage[Any] = keyset_page(
+        with_delivery_status(invites),
+        order=INVITE_ORDER,
+        cursor=request.GET.get("cursor"),
+        per_page=INVITES_PER_PAGE,
     )
+    if page.invalid_cursor:
+        messages.warning(
+            request, gettext("That page link could not be read: this is the first page.")
+        )
+    query = request.GET.copy()
+    query.pop("cursor", None)
     event = portal.group.event
-    arrived = shown_arrivals(event, page.object_list)
+    arrived = shown_arrivals(event, page.rows)
     rows = [
         {
             "invite": invite,
@@ -77,7 +85,7 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             and invite.delivery_status is None
             and not invite.uses_taken,
         }
-        for invite in page.object_list
+        for invite in page.rows
     ]
     allocations = portal_type_allocations(portal)
     return render(
@@ -88,6 +96,10 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "event": event,
             "group": portal.group,
             "page": page,
+            "filter_query": query.urlencode(),
+            # The CSV and the filter are offered once the portal has invites (a query
+            # only when this page shows none).
+            "has_invites": bool(page.rows) or Invite.objects.filter(portal=portal).exists(),
             "arrivals": _arrivals(portal, event),
             "show_arrivals": arrivals_recorded(),
             "rows": rows,

@@ -335,24 +335,6 @@ def test_the_statement_never_shows_another_organizations_entries(
     assert "No credit activity yet" in response.content.decode()
 
 
-def test_the_statement_is_paginated_fifty_to_a_page(
-    alice_client: Client, org: Organization
-) -> None:
-    give_credits(org, invite=200)
-    for _ in range(54):
-        consume(org, CreditKind.INVITE, 1)
-
-    first = alice_client.get(statement_url(org))
-    second = alice_client.get(statement_url(org, "?page=2"))
-
-    assert len(first.context["rows"]) == 50
-    assert len(second.context["rows"]) == 5
-    assert second.context["rows"][-1].entry.reason == "demo_grant"
-    assert "Page 1 of 2" in first.content.decode()
-    filtered = alice_client.get(statement_url(org, "?reason=invite_generation"))
-    assert "?reason=invite_generation&amp;page=2" in filtered.content.decode()
-
-
 def test_the_statements_query_count_does_not_grow_with_its_rows(
     alice_client: Client, org: Organization, event: Any, group: Any, alice: Any
 ) -> None:
