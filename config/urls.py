@@ -11,7 +11,6 @@ from config.api import api
 admin.site.login = admin_login  # type: ignore[method-assign]  # the stubs declare login a method; replacing it is the point
 
 
-
 def favicon(request: HttpRequest) -> HttpResponseRedirect:
     """Browsers ask for /favicon.ico before they read <link rel="icon">: send them to
     the SVG. Not permanent: the static file's hashed name changes with its content."""

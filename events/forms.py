@@ -4,7 +4,7 @@ import json
 import zoneinfo
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,7 +15,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from artsvp.links import absolute_url
-
 from events.fields import WallClockField
 from events.models import Event
 from events.services import (
@@ -30,6 +29,9 @@ from events.services import (
 )
 from events.times import listed_timezone, listed_timezones, localize, timezone_aliases
 from organizations.models import Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Shown first in the time zone menu: where art fairs mostly happen.
 COMMON_TIMEZONES = [
@@ -63,7 +65,7 @@ def _zone_label(name: str) -> str:
 
 
 @cache
-def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def timezone_choices() -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     """The menu: common zones first, then every listed zone (events/times.py), no aliases."""
     listed = listed_timezones()
     common = [name for name in COMMON_TIMEZONES if name in listed]
@@ -158,7 +160,9 @@ class EventForm(forms.Form):
         )
         if instance is not None and listed_timezone(instance.timezone) != instance.timezone:
             # An alias set through the API stays choosable on its own event.
-            self.fields["timezone"].choices = [
+            zone_field = self.fields["timezone"]
+            assert isinstance(zone_field, forms.ChoiceField)
+            zone_field.choices = [
                 (_("Current"), [(instance.timezone, _zone_label(instance.timezone))]),
                 *timezone_choices(),
             ]
@@ -187,6 +191,7 @@ class EventForm(forms.Form):
             return False
         if self.instance is None:
             return True
+
         # To the minute, as the form shows them: seconds set through the API are no move.
         def minutes(*times: datetime) -> tuple[datetime, ...]:
             return tuple(time.replace(second=0, microsecond=0) for time in times)
@@ -240,7 +245,8 @@ class EventForm(forms.Form):
                     _("This event ended on %(ends)s, in the past. Check the dates, or confirm.")
                     if ends < timezone.now()
                     else _(
-                        "This event started on %(starts)s, in the past. Check the dates, or confirm."
+                        "This event started on %(starts)s, in the past. "
+                        "Check the dates, or confirm."
                     )
                 )
                 zone = zoneinfo.ZoneInfo(zone_name)

@@ -15,7 +15,9 @@ from django.utils import timezone
 from events.forms import EventForm
 from events.models import Event, RsvpState
 from events.times import listed_timezone, listed_timezones
-from tests.api.conftest import alice_key, api  # noqa: F401  # the API's fixtures, for the API checks
+from organizations.api_key_services import create_api_key
+from tests.api.conftest import ApiClient
+from tests.conftest import make_group
 from tests.events.test_events import event_data, make_event
 
 
@@ -77,8 +79,9 @@ def test_browser_aliases_map_to_the_zone_the_menu_lists() -> None:
 
 
 def test_the_form_refuses_an_alias_but_the_api_takes_it(
-    alice_client: Any, org: Any, api: Any
+    alice_client: Any, org: Any, alice: Any
 ) -> None:
+    api = ApiClient(create_api_key(org, name="Test", created_by=alice).secret)
     response = alice_client.post(
         reverse("events:create", args=[org.slug]), event_data(timezone="US/Eastern")
     )
@@ -194,8 +197,9 @@ def test_moving_an_event_into_the_past_warns(org: Any) -> None:
 
 
 def test_an_ended_event_reads_ended_in_the_list_on_its_page_and_in_the_api(
-    alice_client: Any, org: Any, api: Any
+    alice_client: Any, org: Any, alice: Any
 ) -> None:
+    api = ApiClient(create_api_key(org, name="Test", created_by=alice).secret)
     past = make_event(org, "Old Show", starts_in_days=-60, rsvp_open=True)
     make_event(org, "Soon Fair", starts_in_days=5, rsvp_open=True)
 
@@ -222,3 +226,15 @@ def test_the_rsvp_state_has_one_rule(org: Any) -> None:
     soon.ends_at = timezone.now() - timedelta(minutes=1)
     soon.starts_at = soon.ends_at - timedelta(hours=2)
     assert soon.rsvp_state == RsvpState.ENDED
+
+
+def test_the_events_list_counts_one_group_in_the_singular(
+    alice_client: Any, org: Any, event: Event
+) -> None:
+    make_group(organization=org, event=event, name="Galleries")
+
+    page = " ".join(
+        alice_client.get(reverse("events:list", args=[org.slug])).content.decode().split()
+    )
+
+    assert "in 1 group<" in page

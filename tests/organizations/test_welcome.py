@@ -51,9 +51,7 @@ def test_joining_a_team_welcomes_the_person_by_email(org: Any, alice: Any) -> No
 
     assert response.status_code == 302
     [message] = _messages(response)
-    assert message == (
-        "Welcome to Basel Art Week, dave.keller@example.com! You joined as member."
-    )
+    assert message == ("Welcome to Basel Art Week, dave.keller@example.com! You joined as member.")
     assert "dave.keller!" not in message
 
 
