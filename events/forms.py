@@ -86,7 +86,7 @@ class EventForm(forms.Form):
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
     slug = forms.SlugField(
-        label=_("Short name in links"),
+        label=_("Short form in links"),
         max_length=SLUG_MAX_LENGTH,
         required=False,
     )
@@ -203,7 +203,7 @@ class EventForm(forms.Form):
         if slug and slug_is_taken(self.organization, slug, exclude=self.instance):
             free = suggest_slug(self.organization, slug, exclude=self.instance)
             raise ValidationError(
-                _("Another event already uses this short name. “%(free)s” is free."),
+                _("Another event already uses this in its links. “%(free)s” is free."),
                 code="slug_taken",
                 params={"free": free},
             )

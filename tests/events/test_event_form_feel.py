@@ -29,7 +29,7 @@ def _wall_clock(days: int) -> str:
     )
 
 
-# --- The short name ------------------------------------------------------------------
+# --- The short form in links ------------------------------------------------------------------
 
 
 def test_the_slug_field_is_named_for_what_it_is_and_shows_the_address_it_makes(
@@ -37,7 +37,7 @@ def test_the_slug_field_is_named_for_what_it_is_and_shows_the_address_it_makes(
 ) -> None:
     page = alice_client.get(reverse("events:create", args=[org.slug])).content.decode()
 
-    assert "Short name in links" in page
+    assert "Short form in links" in page
     assert ">Address<" not in page
     assert f"/o/{org.slug}/events/spring-fair/" in page
 
@@ -52,7 +52,7 @@ def test_a_taken_short_name_is_reported_next_to_the_field(
     assert (
         response.context["form"]
         .errors["slug"][0]
-        .startswith("Another event already uses this short name")
+        .startswith("Another event already uses this in its links")
     )
 
 
