@@ -150,11 +150,19 @@ class EventForm(forms.Form):
                 ),
             }
         super().__init__(*args, **kwargs)
-        example = instance.slug if instance is not None else "spring-fair"
-        self.fields["slug"].help_text = gettext(
-            "Lowercase letters, digits and hyphens. The event's pages are at %(url)s. "
-            "Leave empty to make one from the name."
-        ) % {"url": absolute_url(reverse("events:detail", args=[organization.slug, example]))}
+        # The address the short form makes: this event's, or an example's.
+        if instance is not None:
+            url = absolute_url(reverse("events:detail", args=[organization.slug, instance.slug]))
+            help_text = gettext(
+                "Lowercase letters, digits and hyphens. The event's pages are at %(url)s"
+            )
+        else:
+            url = absolute_url(reverse("events:detail", args=[organization.slug, "spring-fair"]))
+            help_text = gettext(
+                "Lowercase letters, digits and hyphens, as in %(url)s "
+                "Leave empty to make one from the name."
+            )
+        self.fields["slug"].help_text = help_text % {"url": url}
         self.fields["confirm_past"].label = (
             _("Yes, save it in the past") if instance else _("Yes, create it in the past")
         )

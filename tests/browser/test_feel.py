@@ -98,6 +98,12 @@ def test_an_event_in_the_past_asks_before_it_is_created_and_then_reads_ended(
     assert not Event.objects.filter(organization=org).exists()
     assert serious_accessibility_violations(page) == []
     shot(page, "past-warning")
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1
+    shot(page, "past-warning-phone")
 
     page.get_by_label("Yes, create it in the past").check()
     page.get_by_role("button", name="Create event").click()
