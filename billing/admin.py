@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from billing.credit_requests import RequestAlreadyDecided, decline_request, grant_request
 from billing.models import Bundle, CreditRequest, Purchase, StripeEvent
@@ -86,7 +87,15 @@ class StripeEventAdmin(admin.ModelAdmin):
                 failed += 1
             else:
                 retried += 1
-        self.message_user(request, f"Processed {retried} event(s); {failed} failed again.")
+        self.message_user(
+            request,
+            ngettext(
+                "Processed %(count)s event; %(failed)s failed again.",
+                "Processed %(count)s events; %(failed)s failed again.",
+                retried,
+            )
+            % {"count": retried, "failed": failed},
+        )
         if failed:
             self.message_user(request, "See each event's error.", level=messages.WARNING)
 
@@ -137,4 +146,9 @@ class CreditRequestAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{done} request(s) {verb}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)s request %(verb)s.", "%(count)s requests %(verb)s.", done)
+                % {"count": done, "verb": verb},
+                messages.SUCCESS,
+            )

@@ -212,6 +212,8 @@ LOGIN_REDIRECT_URL = "organizations:home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+# "Signed in as Alice Moser" or "as alice@example.com", never the derived username.
+ACCOUNT_USER_DISPLAY = "organizations.people.display_name"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from artsvp.admin_login import admin_login
@@ -8,7 +10,15 @@ from config.api import api
 # to allauth's rate-limited login (artsvp/admin_login.py).
 admin.site.login = admin_login  # type: ignore[method-assign]  # the stubs declare login a method; replacing it is the point
 
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico before they read <link rel="icon">: send them to
+    the SVG. Not permanent: the static file's hashed name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

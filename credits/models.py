@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 from organizations.models import Organization
 
@@ -24,6 +26,15 @@ from organizations.models import Organization
 class CreditKind(models.TextChoices):
     PORTAL = "portal", "Portal credits"
     INVITE = "invite", "Invite credits"
+
+
+def credits_text(count: int, kind: str) -> str:
+    """ "1 portal credit", "250 invite credits": an amount of credits in words."""
+    if kind == CreditKind.PORTAL:
+        text = ngettext("%(count)s portal credit", "%(count)s portal credits", count)
+    else:
+        text = ngettext("%(count)s invite credit", "%(count)s invite credits", count)
+    return text % {"count": number_format(count, force_grouping=True)}
 
 
 class CreditAccount(models.Model):

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from door.models import CheckIn, CheckInPass, normalize_code
@@ -400,7 +400,12 @@ def admit_locked(
     waiting = [person for person in range(party) if person not in inside]
     if persons is not None:
         if any(not 0 <= person < party for person in persons):
-            raise InvalidParty(gettext("This party has %(party)d people.") % {"party": party})
+            raise InvalidParty(
+                ngettext(
+                    "This party has %(party)d person.", "This party has %(party)d people.", party
+                )
+                % {"party": party}
+            )
         wanted = [person for person in dict.fromkeys(persons) if person in waiting]
     else:
         wanted = waiting[: people or 1]

@@ -24,7 +24,7 @@ from artsvp.api_support import (
     text,
 )
 from events.access import access_event_by_public_id
-from events.models import Event
+from events.models import Event, RsvpState
 from events.services import (
     MAX_CAPACITY,
     MAX_DESCRIPTION_LENGTH,
@@ -58,6 +58,11 @@ class EventOut(Schema):
     description: str
     capacity: int | None
     rsvp_open: bool
+    rsvp_state: RsvpState = Field(
+        ...,
+        description="Whether guests can answer now: open; closed (rsvp_open is false); "
+        "answers_closed (answers_close_at has passed); ended (the event is over).",
+    )
     answers_close_at: datetime | None = Field(
         ..., description="When guests can no longer answer; null: when the event ends."
     )
@@ -135,6 +140,7 @@ def event_out(event: Event) -> EventOut:
             event.answers_close_at.astimezone(UTC) if event.answers_close_at else None
         ),
         answers_deadline=event.answers_deadline.astimezone(UTC),
+        rsvp_state=event.rsvp_state,
         archived=event.is_archived,
         created_at=event.created_at,
         updated_at=event.updated_at,

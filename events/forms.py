@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import json
 import zoneinfo
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from artsvp.links import absolute_url
 from events.fields import WallClockField
 from events.models import Event
 from events.services import (
@@ -20,8 +27,11 @@ from events.services import (
     slug_is_taken,
     suggest_slug,
 )
-from events.times import available_timezones, localize
+from events.times import listed_timezone, listed_timezones, localize, timezone_aliases
 from organizations.models import Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Shown first in the time zone menu: where art fairs mostly happen.
 COMMON_TIMEZONES = [
@@ -50,45 +60,58 @@ COMMON_TIMEZONES = [
 ]
 
 
-@cache
-def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    def label(name: str) -> str:
-        return name.replace("_", " ")
+def _zone_label(name: str) -> str:
+    return name.replace("_", " ")
 
-    everything = sorted(available_timezones())
-    common = [name for name in COMMON_TIMEZONES if name in available_timezones()]
+
+@cache
+def timezone_choices() -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
+    """The menu: common zones first, then every listed zone (events/times.py), no aliases."""
+    listed = listed_timezones()
+    common = [name for name in COMMON_TIMEZONES if name in listed]
     return [
-        ("Common", [(name, label(name)) for name in common]),
-        ("All time zones", [(name, label(name)) for name in everything]),
+        (_("Common"), [(name, _zone_label(name)) for name in common]),
+        (_("All time zones"), [(name, _zone_label(name)) for name in listed]),
     ]
+
+
+# The date the form shows in the past-event warning, in the event's zone.
+WARNING_FORMAT = "D j M Y, H:i"
 
 
 class EventForm(forms.Form):
     name = forms.CharField(
-        max_length=MAX_NAME_LENGTH, widget=forms.TextInput(attrs={"autofocus": True})
+        label=_("Name"),
+        max_length=MAX_NAME_LENGTH,
+        widget=forms.TextInput(attrs={"autofocus": True}),
     )
     slug = forms.SlugField(
-        label="Address",
+        label=_("Short form in links"),
         max_length=SLUG_MAX_LENGTH,
         required=False,
-        help_text="Used in the event's links. Leave empty to make one from the name.",
     )
-    starts_at = WallClockField(label="Starts")
-    ends_at = WallClockField(label="Ends")
+    starts_at = WallClockField(label=_("Starts"))
+    ends_at = WallClockField(label=_("Ends"))
     timezone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=timezone_choices,
-        help_text="The venue's time zone: start and end are read in it.",
+        help_text=_("The venue's time zone: start and end are read in it."),
     )
-    venue = forms.CharField(max_length=MAX_VENUE_LENGTH, required=False)
+    # Shown (with the warning as its error) only once the dates turn out to be past.
+    confirm_past = forms.BooleanField(required=False)
+    venue = forms.CharField(label=_("Venue"), max_length=MAX_VENUE_LENGTH, required=False)
     capacity = forms.IntegerField(
+        label=_("Capacity"),
         min_value=1,
         max_value=MAX_CAPACITY,
         required=False,
-        help_text="How many guests the venue holds. Leave empty for no limit.",
+        help_text=_("How many guests the venue holds. Leave empty for no limit."),
     )
     description = forms.CharField(
-        required=False, max_length=MAX_DESCRIPTION_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     answers_close_at = WallClockField(
         label=_("Answers close at"),
@@ -99,7 +122,7 @@ class EventForm(forms.Form):
         ),
     )
     rsvp_open = forms.BooleanField(
-        label="RSVP open: guests can accept or decline their invitations",
+        label=_("RSVP open: guests can accept or decline their invitations"),
         required=False,
         initial=True,
     )
@@ -127,13 +150,68 @@ class EventForm(forms.Form):
                 ),
             }
         super().__init__(*args, **kwargs)
+        # The address the short form makes: this event's, or an example's.
+        if instance is not None:
+            url = absolute_url(reverse("events:detail", args=[organization.slug, instance.slug]))
+            help_text = gettext(
+                "Lowercase letters, digits and hyphens. The event's pages are at %(url)s"
+            )
+        else:
+            url = absolute_url(reverse("events:detail", args=[organization.slug, "spring-fair"]))
+            help_text = gettext(
+                "Lowercase letters, digits and hyphens, as in %(url)s "
+                "Leave empty to make one from the name."
+            )
+        self.fields["slug"].help_text = help_text % {"url": url}
+        self.fields["confirm_past"].label = (
+            _("Yes, save it in the past") if instance else _("Yes, create it in the past")
+        )
+        if instance is not None and listed_timezone(instance.timezone) != instance.timezone:
+            # An alias set through the API stays choosable on its own event.
+            zone_field = self.fields["timezone"]
+            assert isinstance(zone_field, forms.ChoiceField)
+            zone_field.choices = [
+                (_("Current"), [(instance.timezone, _zone_label(instance.timezone))]),
+                *timezone_choices(),
+            ]
+
+    def preselect_browser_zone(self) -> None:
+        """Let static/js/event-timezone.js pick the organizer's browser zone (an
+        alias mapped to its listed zone) instead of the server's guess."""
+        self.fields["timezone"].widget.attrs.update(
+            {
+                "data-browser-zone": "",
+                "data-zone-aliases": json.dumps(timezone_aliases(), separators=(",", ":")),
+            }
+        )
+
+    @property
+    def asks_to_confirm_past(self) -> bool:
+        """The past-event warning is showing (or was confirmed): render its checkbox."""
+        return self.is_bound and (
+            "confirm_past" in self.errors or bool(self.cleaned_data.get("confirm_past"))
+        )
+
+    def _moves_into_past(self, starts: datetime, ends: datetime) -> bool:
+        """A new event that starts in the past, or an event whose dates move to a
+        past start. An existing past event saved with its dates untouched is not asked again."""
+        if starts >= timezone.now():
+            return False
+        if self.instance is None:
+            return True
+
+        # To the minute, as the form shows them: seconds set through the API are no move.
+        def minutes(*times: datetime) -> tuple[datetime, ...]:
+            return tuple(time.replace(second=0, microsecond=0) for time in times)
+
+        return minutes(starts, ends) != minutes(self.instance.starts_at, self.instance.ends_at)
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data["slug"].lower()
         if slug and slug_is_taken(self.organization, slug, exclude=self.instance):
             free = suggest_slug(self.organization, slug, exclude=self.instance)
             raise ValidationError(
-                "Another event already uses this address. “%(free)s” is free.",
+                _("Another event already uses this in its links. “%(free)s” is free."),
                 code="slug_taken",
                 params={"free": free},
             )
@@ -155,8 +233,10 @@ class EventForm(forms.Form):
                 self.add_error(
                     name,
                     ValidationError(
-                        "This time does not exist in %(zone)s: the clocks skip it. "
-                        "Pick a time an hour later.",
+                        _(
+                            "This time does not exist in %(zone)s: the clocks skip it. "
+                            "Pick a time an hour later."
+                        ),
                         code="nonexistent_time",
                         params={"zone": zone_name},
                     ),
@@ -166,7 +246,32 @@ class EventForm(forms.Form):
                 cleaned[name] = aware
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The event must end after it starts.")
+            self.add_error("ends_at", _("The event must end after it starts."))
+        elif starts and ends and self._moves_into_past(starts, ends):
+            if not cleaned.get("confirm_past"):
+                message = (
+                    _("This event ended on %(ends)s, in the past. Check the dates, or confirm.")
+                    if ends < timezone.now()
+                    else _(
+                        "This event started on %(starts)s, in the past. "
+                        "Check the dates, or confirm."
+                    )
+                )
+                zone = zoneinfo.ZoneInfo(zone_name)
+                self.add_error(
+                    "confirm_past",
+                    ValidationError(
+                        message,
+                        code="in_the_past",
+                        params={
+                            "starts": format_date(starts.astimezone(zone), WARNING_FORMAT),
+                            "ends": format_date(ends.astimezone(zone), WARNING_FORMAT),
+                        },
+                    ),
+                )
+        else:
+            # Dates not in the past: an earlier confirmation is moot.
+            cleaned["confirm_past"] = False
         return cleaned
 
     def details(self) -> EventDetails:

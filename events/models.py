@@ -5,7 +5,9 @@ An event's times are stored in UTC and shown in the event's own time zone
 for every viewer. An archived event keeps its data and disappears from lists.
 
 Answers close at `answers_close_at` (default: the event's end, so that the
-guests of a multi-day fair can still answer on its second day).
+guests of a multi-day fair can still answer on its second day). What pages and
+the API say about answering is `Event.rsvp_state`: an event that has ended
+reads "Ended" whatever its RSVP switch says.
 
 An entry window is a timed slot of an event ("VIP Preview, Thu 11:00-15:00,
 200 places"). Which invite types a window admits is recorded on the type
@@ -23,9 +25,19 @@ from datetime import datetime
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_public_id
 from organizations.models import Organization
+
+
+class RsvpState(models.TextChoices):
+    OPEN = "open", _("Open")
+    # The organizer switched RSVP off.
+    CLOSED = "closed", _("Closed")
+    # answers_close_at has passed; the event has not ended yet.
+    ANSWERS_CLOSED = "answers_closed", _("Answers closed")
+    ENDED = "ended", _("Ended")
 
 
 class Event(models.Model):
@@ -87,6 +99,21 @@ class Event(models.Model):
     @property
     def answers_closed(self) -> bool:
         return dj_timezone.now() >= self.answers_deadline
+
+    @property
+    def has_ended(self) -> bool:
+        return dj_timezone.now() >= self.ends_at
+
+    @property
+    def rsvp_state(self) -> RsvpState:
+        """Whether guests can answer, as pages and the API show it (an ended event first)."""
+        if self.has_ended:
+            return RsvpState.ENDED
+        if not self.rsvp_open:
+            return RsvpState.CLOSED
+        if self.answers_closed:
+            return RsvpState.ANSWERS_CLOSED
+        return RsvpState.OPEN
 
 
 class EntryWindow(models.Model):

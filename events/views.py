@@ -13,12 +13,14 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import services
 from events.access import access_event, organization_events
 from events.forms import EventForm
 from events.page import event_page_context
+from events.times import listed_timezone
 from organizations.access import OrganizationRequest, organization_view
 
 
@@ -58,28 +60,36 @@ def event_list(request: OrganizationRequest) -> HttpResponse:
     )
 
 
-def _last_timezone(request: OrganizationRequest) -> str:
-    """New events start in the zone of the organization's latest one: fairs rarely move."""
+def _last_timezone(request: OrganizationRequest) -> str | None:
+    """New events start in the zone of the organization's latest one: fairs rarely move.
+    None for a first event (the organizer's browser zone is the best guess then)."""
     latest = request.organization.events.order_by("-created_at").values("timezone").first()
-    return latest["timezone"] if latest else "UTC"
+    # An alias set through the API is offered as the zone it stands for.
+    return (listed_timezone(latest["timezone"]) or "UTC") if latest else None
 
 
 @organization_view
 @require_http_methods(["GET", "POST"])
 def event_create(request: OrganizationRequest) -> HttpResponse:
     organization = request.organization
+    last_zone = _last_timezone(request)
     form = EventForm(
         request.POST or None,
         organization=organization,
-        initial={"timezone": _last_timezone(request), "rsvp_open": True},
+        initial={"timezone": last_zone or "UTC", "rsvp_open": True},
     )
+    if not form.is_bound and last_zone is None:
+        form.preselect_browser_zone()
     if request.method == "POST" and form.is_valid():
         try:
             event = services.create_event(organization, details=form.details())
         except services.SlugTaken as error:
             form.add_error("slug", str(error))
         else:
-            messages.success(request, f"“{event.name}” is created. Add a portal group next.")
+            messages.success(
+                request,
+                gettext("“%(name)s” is created. Add a portal group next.") % {"name": event.name},
+            )
             return redirect("events:detail", organization.slug, event.slug)
     return render(
         request, "events/form.html", {"form": form, "event": None, "nav_section": "events"}
@@ -97,7 +107,7 @@ def event_edit(request: OrganizationRequest, event_slug: str) -> HttpResponse:
         except services.EventError as error:
             form.add_error(error.field, str(error))
         else:
-            messages.success(request, "Event saved.")
+            messages.success(request, gettext("Event saved."))
             return redirect("events:detail", request.organization.slug, event.slug)
         # The failed save left new values on the instance; the page shows the stored ones.
         event.refresh_from_db()
@@ -123,8 +133,11 @@ def event_archive(request: OrganizationRequest, event_slug: str) -> HttpResponse
     event = services.archive_event(access_event(request.organization, event_slug))
     messages.success(
         request,
-        f"“{event.name}” is archived: it is hidden from the events list. "
-        "Its portals and invites are not changed.",
+        gettext(
+            "“%(name)s” is archived: it is hidden from the events list. "
+            "Its portals and invites are not changed."
+        )
+        % {"name": event.name},
     )
     return redirect("events:detail", request.organization.slug, event.slug)
 
@@ -133,5 +146,7 @@ def event_archive(request: OrganizationRequest, event_slug: str) -> HttpResponse
 @require_POST
 def event_unarchive(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = services.unarchive_event(access_event(request.organization, event_slug))
-    messages.success(request, f"“{event.name}” is back in the events list.")
+    messages.success(
+        request, gettext("“%(name)s” is back in the events list.") % {"name": event.name}
+    )
     return redirect("events:detail", request.organization.slug, event.slug)

@@ -285,12 +285,18 @@ def _generate(
             form.add_error(None, problem)
     else:
         if getattr(batch, "replayed", False):
-            messages.info(request, "These invites were already created; nothing was added twice.")
+            messages.info(
+                request, _("These invites were already created; nothing was added twice.")
+            )
         else:
             messages.success(
                 request,
-                f"{batch.size} invite{'s' if batch.size != 1 else ''} created. "
-                "Copy their links below or download them as CSV.",
+                ngettext(
+                    "%(count)s invite created. Copy its link below or download it as CSV.",
+                    "%(count)s invites created. Copy their links below or download them as CSV.",
+                    batch.size,
+                )
+                % {"count": batch.size},
             )
         return redirect(target.done_url)
     return None
@@ -468,15 +474,22 @@ def _preview_columns(setup: GenerationSetup, rows: list[GuestRow]) -> dict[str, 
 
 def organizer_credits_message(billing_url: str) -> Callable[[InsufficientCredits], str]:
     def message(error: InsufficientCredits) -> str:
-        return format_html(
-            "You asked for {} invite{} but your organization has {} invite credit{} "
-            '({} short). <a href="{}">Buy invite credits</a>.',
-            error.requested,
-            "s" if error.requested != 1 else "",
+        asked = ngettext(
+            "You asked for %(count)s invite", "You asked for %(count)s invites", error.requested
+        ) % {"count": error.requested}
+        has = ngettext(
+            "your organization has %(count)s invite credit",
+            "your organization has %(count)s invite credits",
             error.available,
-            "s" if error.available != 1 else "",
-            error.shortfall,
-            billing_url,
+        ) % {"count": error.available}
+        return format_html(
+            # Translators: "You asked for 3 invites but your organization has 1
+            # invite credit (2 short)."
+            _('{asked} but {has} ({short} short). <a href="{url}">Buy invite credits</a>.'),
+            asked=asked,
+            has=has,
+            short=error.shortfall,
+            url=billing_url,
         )
 
     return message

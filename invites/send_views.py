@@ -30,7 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -133,7 +133,9 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             count = len(queued)
-            text = f"{count} email{'' if count == 1 else 's'} on the way."
+            text = ngettext(
+                "%(count)s email on the way.", "%(count)s emails on the way.", count
+            ) % {"count": count}
             messages.success(request, f"{text} {queued.skipped}".strip())
             if count == 1:
                 return redirect(target.back_url)

@@ -631,7 +631,11 @@ def _create_batch(
         actor=actor if getattr(actor, "pk", None) else None,
         # The portal owner, who has no account: named as they are now, on the entry.
         actor_email=portal.owner_email if portal and not getattr(actor, "pk", None) else "",
-        memo=f"{size} invite(s) for {portal.name if portal else 'the organizer'}",
+        # Stored with the entry, in English like every memo (the statement shows it as written).
+        memo=(
+            f"{size} invite{'' if size == 1 else 's'} for "
+            f"{portal.name if portal else 'the organizer'}"
+        ),
     )
     insert_invites(
         rows,

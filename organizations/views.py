@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +29,7 @@ from organizations.access import (
 from organizations.forms import TEAM_ROLES, InviteForm, OrganizationForm, RoleForm, TeammateForm
 from organizations.hooks import event_staff
 from organizations.models import Membership, TeamInvitation
+from organizations.people import display_name
 from organizations.services import (
     TeamError,
     accept_invitation,
@@ -99,7 +101,10 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = create_organization(form.cleaned_data["name"], owner=request.user)
-        messages.success(request, f"{organization.name} is ready. Create your first event.")
+        messages.success(
+            request,
+            gettext("%(name)s is ready. Create your first event.") % {"name": organization.name},
+        )
         return redirect("organizations:dashboard", organization.slug)
     has_organization = Membership.objects.filter(user=request.user).exists()
     return render(
@@ -237,7 +242,9 @@ def team_invite(request: OrganizationRequest) -> HttpResponse:
         except TeamError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, gettext("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("organizations:team", request.organization.slug)
     return render(request, "organizations/team.html", _team_context(request, form), status=400)
 
@@ -274,7 +281,10 @@ def team_role(request: OrganizationRequest) -> HttpResponse:
         messages.error(request, str(error))
     else:
         role = member.get_role_display().lower()
-        messages.success(request, f"{member.user.email} is now {role}.")
+        messages.success(
+            request,
+            gettext("%(email)s is now %(role)s.") % {"email": member.user.email, "role": role},
+        )
     return redirect("organizations:team", request.organization.slug)
 
 
@@ -292,9 +302,13 @@ def team_remove(request: OrganizationRequest) -> HttpResponse:
         return redirect("organizations:team", request.organization.slug)
     if leaving:
         request.session.pop(LAST_ORGANIZATION_SESSION_KEY, None)
-        messages.success(request, f"You left {request.organization.name}.")
+        messages.success(
+            request, gettext("You left %(name)s.") % {"name": request.organization.name}
+        )
         return redirect("organizations:home")
-    messages.success(request, f"{member.user.email} was removed from the team.")
+    messages.success(
+        request, gettext("%(email)s was removed from the team.") % {"email": member.user.email}
+    )
     return redirect("organizations:team", request.organization.slug)
 
 
@@ -304,7 +318,9 @@ def invitation_cancel(request: OrganizationRequest) -> HttpResponse:
     require_owner(request)
     invitation = _invitation_from_post(request)
     cancel_invitation(invitation)
-    messages.success(request, f"The invitation to {invitation.email} is cancelled.")
+    messages.success(
+        request, gettext("The invitation to %(email)s is cancelled.") % {"email": invitation.email}
+    )
     return redirect("organizations:team", request.organization.slug)
 
 
@@ -318,7 +334,10 @@ def invitation_resend(request: OrganizationRequest) -> HttpResponse:
         # Cancelled by another owner between the page and this click.
         messages.error(request, str(error))
     else:
-        messages.success(request, f"The invitation to {invitation.email} was sent again.")
+        messages.success(
+            request,
+            gettext("The invitation to %(email)s was sent again.") % {"email": invitation.email},
+        )
     return redirect("organizations:team", request.organization.slug)
 
 
@@ -347,7 +366,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     membership = organization.memberships.filter(user=user).first()
     if invitation.accepted_at is not None or membership is not None:
         if membership is not None:
-            messages.info(request, f"You're a member of {organization.name}.")
+            messages.info(
+                request, gettext("You're a member of %(name)s.") % {"name": organization.name}
+            )
             return redirect("organizations:dashboard", organization.slug)
         return render(request, "organizations/invitation_invalid.html", status=404)
 
@@ -361,8 +382,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Welcome to {organization.name}! You joined as "
-                f"{membership.get_role_display().lower()}.",
+                gettext("Welcome to %(organization)s, %(name)s! You joined as %(role)s.")
+                % {
+                    "organization": organization.name,
+                    "name": display_name(user),
+                    "role": membership.get_role_display().lower(),
+                },
             )
             return redirect("organizations:dashboard", organization.slug)
     context["email_matches"] = user_has_email(user, invitation.email)

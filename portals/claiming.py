@@ -58,13 +58,20 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from deliveries.services import queue_email
 from portals.emails import LINK_CLAIMED, PORTAL_LINK
-from portals.models import OwnerCode, OwnerCodeFailure, Portal
+from portals.models import (
+    OWNER_CODE_LIFETIME,
+    OWNER_CODE_MINUTES,
+    OwnerCode,
+    OwnerCodeFailure,
+    Portal,
+)
 from portals.notifications import notify_credit_shortage, send_owner_code
 from portals.rules import ensure_claimable
 
 logger = logging.getLogger(__name__)
 
-CODE_LIFETIME = timedelta(minutes=10)
+CODE_LIFETIME = OWNER_CODE_LIFETIME
+CODE_MINUTES = OWNER_CODE_MINUTES
 # Codes issued for the owner's address, per rolling hour (see the docstring).
 CODES_PER_CLIENT_PER_HOUR = 3
 CODES_PER_PORTAL_PER_HOUR = 6

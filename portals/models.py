@@ -42,6 +42,8 @@ deduplication, so concurrent clicks cannot send two emails.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -247,8 +249,14 @@ class PortalAllocation(models.Model):
         return self.size - self.used
 
 
+# How long an owner's sign-in code works: the expiry (portals/claiming.py), the
+# email and the page that asks for the code all read it from here.
+OWNER_CODE_LIFETIME = timedelta(minutes=10)
+OWNER_CODE_MINUTES = OWNER_CODE_LIFETIME // timedelta(minutes=1)
+
+
 class OwnerCode(models.Model):
-    """A one-time sign-in code emailed to a portal's owner."""
+    """A one-time sign-in code emailed to a portal's owner (valid OWNER_CODE_LIFETIME)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="owner_codes")

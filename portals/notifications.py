@@ -35,7 +35,13 @@ from credits.models import CreditKind
 from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Membership
 from portals.emails import SHORTAGE_DIGEST, SHORTAGE_RESOLVED
-from portals.models import CreditShortageNotice, OwnerCode, Portal, ShortageDigest
+from portals.models import (
+    OWNER_CODE_MINUTES,
+    CreditShortageNotice,
+    OwnerCode,
+    Portal,
+    ShortageDigest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +209,8 @@ def send_owner_code(code_id: int, code: str) -> None:
             "portal": row.portal,
             "event": row.portal.group.event,
             "code": code,
-            "minutes": int((row.expires_at - row.created_at).total_seconds() // 60),
+            # The constant, not expires_at - created_at: created_at is stamped a
+            # moment after the expiry was computed, which floored to one minute less.
+            "minutes": OWNER_CODE_MINUTES,
         },
     )

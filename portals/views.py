@@ -339,8 +339,12 @@ def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpRe
         else:
             messages.success(
                 request,
-                f"{len(portals)} portal{'s' if len(portals) != 1 else ''} created. "
-                "Copy their links or email them to their contacts.",
+                ngettext(
+                    "%(count)s portal created. Copy its link or email it to its contact.",
+                    "%(count)s portals created. Copy their links or email them to their contacts.",
+                    len(portals),
+                )
+                % {"count": len(portals)},
             )
             if skipped:
                 messages.warning(

@@ -29,10 +29,8 @@ from invites.owner.sign_in import (
     try_owner_code,
 )
 from invites.owner_gate import answer_without_access, revoked_page, safe_next
-from portals.claiming import CODE_LIFETIME, request_owner_code
+from portals.claiming import CODE_MINUTES, request_owner_code
 from portals.owner_sessions import OwnerAccess, owner_access, remembered_email
-
-_CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 
 
 def _with_next(url: str, next_url: str) -> str:
@@ -67,7 +65,7 @@ def sign_in(request: HttpRequest, public_id: str) -> HttpResponse:
             return limited
         # The same answer whether or not the address is the owner's.
         request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
-        messages.info(request, CODE_SENT % {"minutes": _CODE_MINUTES})
+        messages.info(request, CODE_SENT % {"minutes": CODE_MINUTES})
         return redirect(
             _with_next(reverse("owner:sign_in_code", args=[portal.public_id]), next_url)
         )
@@ -107,7 +105,7 @@ def sign_in_code(request: HttpRequest, public_id: str) -> HttpResponse:
             "portal": portal,
             "form": form,
             "next": next_url,
-            "minutes": _CODE_MINUTES,
+            "minutes": CODE_MINUTES,
             "again_url": _with_next(reverse("owner:sign_in", args=[portal.public_id]), next_url),
         },
         status=422 if form.errors else 200,

@@ -15,7 +15,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from artsvp.ratelimit import client_ip
@@ -24,7 +24,7 @@ from credits.ledger import InsufficientCredits
 from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
 from invites.owner_gate import revoked_page
 from portals.claiming import (
-    CODE_LIFETIME,
+    CODE_MINUTES,
     CodeCheck,
     check_owner_code,
     claim_portal,
@@ -42,17 +42,24 @@ CODE_REQUESTS_PER_15_MINUTES = 5
 # Posting codes, per portal and client address: a cheap first line in the
 # cache; the guess budgets that bound guessing live in the database (claiming.py).
 CODE_ATTEMPTS_PER_15_MINUTES = 10
-_CODE_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 # One message for every failure (wrong, expired, used up, never sent), so a
-# stranger cannot tell whether the address they tried received a code.
-CODE_FAILED = gettext_lazy(
+# stranger cannot tell whether the address they tried received a code. Every
+# lifetime shown is CODE_MINUTES, the one the codes expire by (portals/models.py).
+CODE_FAILED = ngettext_lazy(
+    "That code didn't work. Codes are valid for %(minutes)s minute, and after several "
+    "wrong tries sign-in pauses for a while; check the newest email from us, or ask for "
+    "a new code.",
     "That code didn't work. Codes are valid for %(minutes)s minutes, and after several "
     "wrong tries sign-in pauses for a while; check the newest email from us, or ask for "
-    "a new code."
+    "a new code.",
+    "minutes",
 )
-CODE_SENT = gettext_lazy(
+CODE_SENT = ngettext_lazy(
     "If that is the address this portal was claimed with, we have emailed it a 6-digit code. "
-    "It is valid for %(minutes)s minutes."
+    "It is valid for %(minutes)s minute.",
+    "If that is the address this portal was claimed with, we have emailed it a 6-digit code. "
+    "It is valid for %(minutes)s minutes.",
+    "minutes",
 )
 
 LinkView = Callable[[HttpRequest, Portal, str], HttpResponse]
@@ -139,7 +146,7 @@ def request_code(request: HttpRequest, portal: Portal, token: str) -> HttpRespon
         return limited
     # The same answer whether or not the address is the owner's.
     request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
-    messages.info(request, CODE_SENT % {"minutes": _CODE_MINUTES})
+    messages.info(request, CODE_SENT % {"minutes": CODE_MINUTES})
     return redirect("owner:enter_code", token)
 
 
@@ -161,7 +168,7 @@ def try_owner_code(request: HttpRequest, portal: Portal, form: CodeForm) -> Http
         sign_in_owner(request, portal)
         messages.success(request, gettext("You're signed in to your portal."))
         return True
-    form.add_error("code", CODE_FAILED % {"minutes": _CODE_MINUTES})
+    form.add_error("code", CODE_FAILED % {"minutes": CODE_MINUTES})
     return False
 
 
@@ -185,7 +192,7 @@ def enter_code(request: HttpRequest, portal: Portal, token: str) -> HttpResponse
             "portal": portal,
             "form": form,
             "token": token,
-            "minutes": _CODE_MINUTES,
+            "minutes": CODE_MINUTES,
         },
         status=422 if form.errors else 200,
     )

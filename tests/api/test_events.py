@@ -26,6 +26,7 @@ def test_it_lists_the_organizations_events_newest_first(api: ApiClient, event: E
         "description": "Contemporary art from 200 galleries.",
         "capacity": None,
         "rsvp_open": True,
+        "rsvp_state": "open",
         "answers_close_at": None,
         "answers_deadline": items[1]["ends_at"],
         "archived": False,

@@ -114,7 +114,7 @@ def test_granting_adds_the_credits_once_and_tells_the_requester(
     assert credit_request.public_id in entry.memo
     (message,) = mail.outbox
     assert message.to == [alice.email]
-    assert "250 invite credits have arrived" in message.subject
+    assert "arrived: 250 invite credits" in message.subject
     with pytest.raises(RequestAlreadyDecided):
         grant_request(credit_request)
     with pytest.raises(RequestAlreadyDecided):

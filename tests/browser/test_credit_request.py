@@ -60,7 +60,7 @@ def test_a_new_organization_requests_credits_and_an_operator_grants_them(
     admin.locator("input.action-select").first.check()
     admin.locator("select[name=action]").select_option("grant_selected")
     admin.get_by_role("button", name="Go").click()
-    expect(admin.get_by_text("1 request(s) granted.")).to_be_visible()
+    expect(admin.get_by_text("1 request granted.")).to_be_visible()
 
     assert balances(organization).invite == 500
     [told] = [m for m in mailoutbox if m.to == ["nora@new-fair.example"] and "arrived" in m.subject]

@@ -152,8 +152,8 @@ def test_the_same_slug_is_fine_in_another_organization(charlie_client, other_org
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"slug": "spring-fair"}, "slug", "Another event already uses this address"),
-        ({"slug": "new"}, "slug", "Another event already uses this address"),
+        ({"slug": "spring-fair"}, "slug", "Another event already uses this in its links"),
+        ({"slug": "new"}, "slug", "Another event already uses this in its links"),
         ({"ends_at": "2030-10-03T10:00"}, "ends_at", "The event must end after it starts."),
         ({"ends_at": "2030-10-03T11:00"}, "ends_at", "The event must end after it starts."),
         ({"starts_at": "next tuesday"}, "starts_at", "Enter a valid date/time."),

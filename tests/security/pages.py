@@ -825,4 +825,5 @@ EXCLUDED: dict[str, str] = {
     "portals:portal_send_link": "POST, redirects",
     "door:staff_revoke": "POST, redirects to the staff page",
     "door:staff_expiry": "POST, redirects to the staff page",
+    "favicon": "redirects to the static favicon.svg",
 }
