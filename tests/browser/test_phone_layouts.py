@@ -39,22 +39,25 @@ WIDEST_ELEMENTS_JS = """
   };
   const path = (el) => {
     const parts = [];
-    for (let node = el; node && node !== document.body && parts.length < 4; node = node.parentElement) {
+    for (let node = el; node && node !== document.body && parts.length < 4;) {
       parts.unshift(name(node));
+      node = node.parentElement;
     }
     return parts.join(" > ");
   };
   const contained = (start) => {
     for (let node = start; node && node !== document.body; node = node.parentElement) {
       const style = getComputedStyle(node);
-      if (style.overflowX !== "visible" && node.getBoundingClientRect().right <= limit + 1) return true;
+      const right = node.getBoundingClientRect().right;
+      if (style.overflowX !== "visible" && right <= limit + 1) return true;
     }
     return false;
   };
   const found = [];
   // An element is measured against its ancestors' clipping, a text against its element's too.
   const note = (el, box, what) => {
-    if (box.width === 0 || box.right <= limit + 1 || contained(what ? el : el.parentElement)) return;
+    if (box.width === 0 || box.right <= limit + 1) return;
+    if (contained(what ? el : el.parentElement)) return;
     if (found.some((outer) => outer.el.contains(el) && outer.right >= box.right)) return;
     found.push({el: el, right: Math.round(box.right), what: what});
   };
@@ -263,9 +266,7 @@ def copies_and_shares(page: Any, row: Any, link: str, what: str) -> None:
     assert shared[0]["title"]
 
 
-def test_the_exhibitor_dashboard_keeps_its_row_actions_on_a_phone(
-    live_server, browser, shot, fair
-):
+def test_the_exhibitor_dashboard_keeps_its_row_actions_on_a_phone(live_server, browser, shot, fair):
     page = phone_page(browser, share=True)
     sign_in_owner(page, live_server, fair.portal)
     page.goto(live_server.url + reverse("owner:dashboard", args=[fair.portal.public_id]))
@@ -286,6 +287,9 @@ def test_the_exhibitor_dashboard_keeps_its_row_actions_on_a_phone(
     invite.refresh_from_db()
     assert invite.status == Invite.Status.REVOKED
 
+    page.set_viewport_size(DESKTOP)
+    shot(page, "dashboard-1280")
+    assert_no_sideways_scroll(page, "the exhibitor dashboard")
     row_of(page, LONG_EMAIL).get_by_role("link", name="Email", exact=False).click()
     expect(page.get_by_role("heading", name="Email invites")).to_be_visible()
     page.context.close()
@@ -326,6 +330,9 @@ def test_the_organizers_guest_list_and_portal_list_keep_their_row_actions_on_a_p
     assert_on_screen(
         row_of(page, "Kunstsammlung").get_by_text(LONG_EMAIL), "a portal's long contact email"
     )
+    page.set_viewport_size(DESKTOP)
+    shot(page, "group-1280")
+    assert_on_screen(row.locator("button[data-share-url]"), "the desktop's Share")
     page.context.close()
 
 
@@ -348,3 +355,87 @@ def test_without_the_web_share_api_no_share_button_shows(
     expect(row_of(page, "Std Unanswered").get_by_role("button", name="Copy")).to_be_visible()
     expect(page.get_by_role("button", name="Share", exact=False)).to_have_count(0)
     page.context.close()
+
+
+PORTAL_CSV = (
+    "name,allocation,contact_email\n"
+    "Galerie Ost,4,ost@example.com\n"
+    f"Kunsthalle West,3,not-an-email-{'x' * 60}\n"
+).encode()
+GUEST_CSV = (
+    "name,email,company\n"
+    f"Ada Lovelace,{LONG_EMAIL},Analytical Engines\n"
+    "Max Bauer,max(at)example,Bauer AG\n"
+).encode()
+
+
+def test_the_import_previews_show_each_row_as_a_card_with_its_error_on_a_phone(
+    live_server, page, sign_in, shot, org, alice, event, group, portal
+):
+    give_credits(org, invite=10)
+    page.set_viewport_size(PHONE)
+    sign_in(page, alice)
+    page.goto(live_server.url + reverse("portals:portal_import", args=[org.slug, group.public_id]))
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "exhibitors.csv", "mimeType": "text/csv", "buffer": PORTAL_CSV}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
+    close_up(shot(page, "portal-preview-390"), page.locator("#rows-heading"))
+    assert_no_sideways_scroll(page, "the portal import preview")
+    bad = row_of(page, "Kunsthalle West")
+    assert_on_screen(bad.locator(".errorlist"), "the bad row's error")
+    assert_on_screen(row_of(page, "Galerie Ost").get_by_text("OK"), "the good row's check")
+    assert_on_screen(
+        page.get_by_role("button", name="Import the 1 valid row, skip 1"), "importing the good rows"
+    )
+    assert_on_screen(page.get_by_role("link", name="Fix and upload again"), "fixing the file")
+
+    page.goto(live_server.url + reverse("invites:organizer_generate", args=[org.slug, event.slug]))
+    upload = page.locator("section#csv")
+    upload.get_by_label("CSV file").set_input_files(
+        files=[{"name": "guests.csv", "mimeType": "text/csv", "buffer": GUEST_CSV}]
+    )
+    upload.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Check your CSV")).to_be_visible()
+    close_up(shot(page, "guest-preview-390"), page.locator("#csv-rows-heading"))
+    assert_no_sideways_scroll(page, "the guest CSV preview")
+    assert_on_screen(row_of(page, "Ada Lovelace").get_by_text(LONG_EMAIL), "a long email")
+    assert_on_screen(row_of(page, "Max Bauer").locator(".negative"), "the bad line's problem")
+    assert_on_screen(
+        page.get_by_role("button", name="Import the 1 valid row, skip 1"), "importing the good rows"
+    )
+
+    page.set_viewport_size(DESKTOP)
+    shot(page, "guest-preview-1280")
+    # On a desktop the rows are a table again, its header visible.
+    expect(page.get_by_role("columnheader", name="Problem")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_billing_fits_a_phone_with_buy_buttons_and_for_operators(
+    live_server, page, sign_in, shot, org, alice, settings, viewport
+):
+    from django.contrib.auth import get_user_model
+
+    seed_bundles()
+    give_credits(org, portal=3, invite=40)
+    page.set_viewport_size(viewport)
+    billing = live_server.url + reverse("billing:billing", args=[org.slug])
+
+    # Operators (staff) without Stripe see its setup: long settings and event names.
+    staff = get_user_model().objects.filter(pk=alice.pk)
+    staff.update(is_staff=True)
+    sign_in(page, alice)
+    page.goto(billing)
+    expect(page.locator("#payments-setup")).to_be_visible()
+    shot(page, f"billing-operator-{viewport['width']}")
+    assert_no_sideways_scroll(page, "billing (operator)")
+
+    settings.STRIPE_SECRET_KEY = "sk_test_browser"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_browser"
+    page.goto(billing)
+    buy = page.get_by_role("button", name="Buy 5 portal credits for €95.00")
+    assert_on_screen(buy, "a Buy button")
+    shot(page, f"billing-buy-{viewport['width']}")
+    assert_no_sideways_scroll(page, "billing (buying online)")
