@@ -35,6 +35,27 @@
     }
   });
 
+  // <button data-share-url="…" data-share-title="…" data-share-text="…" hidden> opens the
+  // device's share sheet (the Web Share API). Rendered hidden: shown only where the
+  // browser can share, so no browser shows a button that does nothing.
+  var showShareButtons = function (root) {
+    if (typeof navigator.share !== "function") return;
+    root.querySelectorAll("[data-share-url][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  };
+  showShareButtons(document);
+  document.addEventListener("htmx:load", function (event) { showShareButtons(event.target); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-share-url]");
+    if (!button || typeof navigator.share !== "function") return;
+    var shared = { url: button.getAttribute("data-share-url") };
+    if (button.hasAttribute("data-share-title")) shared.title = button.getAttribute("data-share-title");
+    if (button.hasAttribute("data-share-text")) shared.text = button.getAttribute("data-share-text");
+    // Closing the share sheet rejects the promise: nothing to report.
+    navigator.share(shared).catch(function () {});
+  });
+
   // Signing out deletes what the door page kept on this device (static/door/door.js).
   document.addEventListener("submit", function (event) {
     var action = event.target.getAttribute("action") || "";

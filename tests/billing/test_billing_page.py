@@ -79,7 +79,7 @@ def test_a_kind_without_bundles_on_sale_says_so(alice_client: Any, org: Any) -> 
 
     assert "No portal credit bundles are on sale right now." in html
     # The only invite bundle saves nothing against itself.
-    assert '<td><span class="muted">—</span></td>' in html
+    assert '<td data-label="Saving"><span class="muted">—</span></td>' in html
 
 
 def test_members_see_prices_but_no_buy_button(

@@ -230,7 +230,8 @@ class TestDashboard:
 
         assert "Your allocation by invite type" in page
         assert "1 / 3" in page and "3 / 5" in page and "0 / 10" in page
-        assert "<td>VIP Preview</td>" in page and "<td>Public days</td>" in page
+        assert '<td data-label="Type">VIP Preview</td>' in page
+        assert '<td data-label="Type">Public days</td>' in page
         assert "0 of 3 taken" in page
         assert "Team" in page
 
