@@ -346,10 +346,18 @@ class TestCsvUpload:
 class TestUsingInvites:
     def test_revoking_an_unused_invite_returns_its_place(self, org, owned, browser):
         invite = generate_invites(owned, [GuestInput(name="Anna")], method="single").invites.get()
-        response = browser.post(
-            reverse("owner:revoke_invite", args=[owned.public_id, invite.public_id])
+        # Before: the button asks, saying the place returns and the credit does not.
+        dashboard = text(browser.get(reverse("owner:dashboard", args=[owned.public_id])))
+        assert "the place returns to your allocation; the invite credit it used is not returned" in (
+            dashboard
         )
-        assert response.status_code == 302
+        response = browser.post(
+            reverse("owner:revoke_invite", args=[owned.public_id, invite.public_id]), follow=True
+        )
+        assert response.redirect_chain[-1][1] == 302
+        # After: the message says the same.
+        assert "its place is back in your allocation" in text(response)
+        assert "The invite credit it used is not returned." in text(response)
         invite.refresh_from_db()
         owned.refresh_from_db()
         assert invite.status == Invite.Status.REVOKED
