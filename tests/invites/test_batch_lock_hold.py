@@ -22,11 +22,14 @@ from django.core.management import call_command
 from django.db import connection
 
 from credits.ledger import InsufficientCredits
-from credits.models import CreditEntry
+from credits.models import CreditEntry, CreditKind
+from deliveries.models import Delivery
 from invites import services
 from invites.bulk import insert_invites
 from invites.models import Invite, InviteBatch
 from invites.services import GuestInput, generate_invites, generate_organizer_invites
+from portals.claiming import claim_portal
+from portals.emails import PORTAL_LINK
 from portals.models import CreditShortageNotice, Portal, PortalGroup
 from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, balance, entries, race
@@ -177,6 +180,46 @@ def test_the_organizers_big_batch_does_not_hold_a_portals_invite_either(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_claim_of_another_portal_commits_while_a_big_batch_inserts(
+    org: Any, group: PortalGroup, held: Any
+) -> None:
+    give_credits(org, invite=BIG, portal=1)
+    big, _small = _portals(org, group)
+    unclaimed = make_portal(organization=org, group=group, name="New booth", allocation=5)
+    hold = held(big.pk)
+
+    thread, outcome = _in_thread(lambda: generate_invites(big, [], blank=BIG, method="blank"))
+    try:
+        assert hold.inside.wait(timeout=60), outcome
+        claimed = _quickly(lambda: claim_portal(unclaimed, email="new@example.com"))
+        assert claimed.status == Portal.Status.ASSIGNED
+    finally:
+        hold.release.set()
+        thread.join(timeout=120)
+
+    [batch] = outcome
+    assert isinstance(batch, InviteBatch), batch
+    assert (balance(org), balance(org, CreditKind.PORTAL)) == (0, 0)
+    call_command("check_ledger")
+
+
+def test_a_claim_without_a_portal_credit_leaves_no_owner_and_no_email(
+    db: Any, org: Any, portal: Portal
+) -> None:
+    """A claim pays last too: refused there, its owner and its email roll back with it."""
+    with pytest.raises(InsufficientCredits) as caught:
+        claim_portal(portal, email="owner@example.com")
+
+    assert (caught.value.requested, caught.value.available) == (1, 0)
+    portal.refresh_from_db()
+    assert (portal.status, portal.owner_email) == (Portal.Status.UNASSIGNED, "")
+    # The organizer hears of the shortage; the claimer gets no portal link.
+    assert not Delivery.objects.filter(template=PORTAL_LINK).exists()
+    assert CreditShortageNotice.objects.filter(portal=portal, kind=CreditKind.PORTAL).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_the_batch_that_inserted_first_is_refused_when_the_last_credits_went_meanwhile(
     org: Any, group: PortalGroup, held: Any
 ) -> None:
@@ -266,3 +309,17 @@ def test_a_big_batch_and_a_single_invite_racing_for_the_last_credits(
             portal.refresh_from_db()
             assert portal.invites_used == Invite.objects.filter(portal=portal).count()
     call_command("check_ledger")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_every_deferrable_constraint_starts_deferred() -> None:
+    """insert_invites checks the deferred foreign keys at once with SET CONSTRAINTS
+    ALL IMMEDIATE, then ALL DEFERRED: harmless while every deferrable constraint
+    is initially deferred (Django's foreign keys), wrong for one that is not."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint"
+            " WHERE condeferrable AND NOT condeferred"
+        )
+        assert cursor.fetchall() == []
