@@ -158,7 +158,7 @@ def run_batch(portal: Any, started: Any, done: Any, report: Any) -> None:
         transaction.on_commit(lambda: held.setdefault("committed", time.perf_counter()))
         return consume(*args, **kwargs)
 
-    ledger.consume = timed_consume  # type: ignore[assignment]  # this process only
+    ledger.consume = timed_consume  # this process only
     try:
         started.set()
         begin = time.perf_counter()
