@@ -15,10 +15,18 @@ holding the first):
 - claiming and owner codes: portal -> credit account, portal -> owner code
   (portals/claiming.py; owner codes are only written under their portal's
   lock, so their rows are never locked out of turn);
-- generating invites: portal -> credit account, then inserting invites,
-  which takes a KEY SHARE lock on their event (an RSVP holds its event and
-  window FOR NO KEY UPDATE, which does not block it): portal and credit
-  account come before event;
+- generating invites: portal -> credit account, the batch's inserts in
+  between (it pays last, so that the account every invite and claim of the
+  organization pays from is held only for its last statement and commit:
+  invites/services.py). The inserts take KEY SHARE locks on the rows the
+  invites point at (organization, event, invite types, the creator), checked
+  at once rather than at commit (invites/bulk.py), so they are held while
+  the batch waits for the account. KEY SHARE conflicts only with FOR UPDATE
+  and with deleting or re-keying the row; the paths that do that to those
+  rows (a credit request locks its organization, an event edit its event,
+  a type's new code or removal its type) never take a credit account, and
+  an RSVP holds its event and window FOR NO KEY UPDATE, which does not
+  block them: no cycle (tests/artsvp/test_locks.py races them);
 - Stripe fulfilment, refunds, disputes: credit account -> purchase
   (billing/services.py); granting a credit request: credit account ->
   credit request (billing/credit_requests.py);

@@ -29,6 +29,11 @@ it), so the time it is held is kept short (`bench/ledger.py` measures it):
   with SELECT ... FOR UPDATE, re-read, decide (a replay? enough credits? how
   much can a refund take back?), insert the entry, update the balance.
 
+A caller with much to write besides the entry (a batch of 10,000 invites)
+writes it all first and pays last, just before its commit, so that it holds
+the account for its last statements only; `refuse_early_if_short` lets it
+refuse, before that work, a request the balance cannot pay for.
+
 Both statements name the entry's columns as CreditEntry._meta lists them
 (`ENTRY_COLUMNS`), so a new field cannot be left out of them.
 """
@@ -56,6 +61,7 @@ CAUSES = ("purchase", "portal", "invite_batch")
 _LOCK_ACCOUNT = (
     "SELECT id, balance FROM credits_creditaccount WHERE organization_id = %s AND kind = %s"
 )
+_READ_BALANCE = "SELECT balance FROM credits_creditaccount WHERE organization_id = %s AND kind = %s"
 _ACCOUNT = CreditAccount._meta.label
 
 # The entry's columns come from the model, so a new field cannot be left out
@@ -230,6 +236,26 @@ def balances(organization: Organization) -> Balances:
     return Balances(
         portal=values.get(CreditKind.PORTAL, 0), invite=values.get(CreditKind.INVITE, 0)
     )
+
+
+def refuse_early_if_short(organization: Organization, kind: str, amount: int) -> None:
+    """Raise InsufficientCredits, as consume() would, if the balance read now
+    (without a lock) is below `amount`.
+
+    For a caller with much to write before it pays (a 10,000-invite batch
+    pays last, so that it holds the account only for its last statements):
+    a request that cannot be paid for is refused before that work, not after
+    it. Only a refusal is decided here; consume() under the account lock
+    still decides whether the credits are there, so passing this check
+    promises nothing.
+    """
+    kind = CreditKind(kind).value
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_BALANCE, [organization.pk, kind])
+        row = cursor.fetchone()
+    available = row[0] if row is not None else 0
+    if available < amount:
+        raise InsufficientCredits(kind, requested=amount, available=available)
 
 
 def _check_cause(organization: Organization, cause: dict[str, Any]) -> None:

@@ -1,11 +1,26 @@
 """Generating invites and revoking them (guests' answers: invites/answers.py).
 
 A batch is all or nothing (one transaction): lock the portal, check its
-status and allocation under the lock, consume n invite credits in one ledger
-entry that points at the batch, create the n invites with one bulk insert
-(COPY on PostgreSQL: invites/bulk.py), and count them against the portal.
-Locks: portal, then credit account (artsvp/locks.py). The organizer's own
-invites skip the portal and its allocation but pay credits the same way.
+status and allocation under the lock and count the invites against it,
+create the n invites with one bulk insert (COPY on PostgreSQL:
+invites/bulk.py), then consume n invite credits in one ledger entry that
+points at the batch, just before commit. The organizer's own invites skip
+the portal and its allocation but pay credits the same way.
+
+Paying last: every invite and claim of an organization pays from one account
+row, and the ledger's lock on it lasts until commit, so a batch that paid
+first made every other portal of the organization wait for its whole insert
+(a second or more for 10,000 invites). A batch that cannot be paid for is
+still refused before its insert (an unlocked read of the balance); the
+locked consume at the end decides, and refuses a batch whose credits went
+meanwhile, rolling back the insert with it.
+
+Locks: portal, then credit account (artsvp/locks.py). Before the account,
+the inserts take KEY SHARE locks on the rows the invites point at
+(organization, event, invite types, the batch's creator: invites/bulk.py
+checks their foreign keys before it returns); no path that holds or waits
+for a credit account locks those rows FOR UPDATE, so this cannot close a
+cycle (artsvp/locks.py explains the order).
 
 An idempotency key (the API's Idempotency-Key header, or the id of a web
 form) is stored on the batch, unique per organization, with a hash of the
@@ -595,7 +610,7 @@ def _create_batch(
     idempotency_key: str | None,
     request_hash: str | None,
 ) -> InviteBatch:
-    """Insert the batch, pay for it, insert its invites. Runs inside the caller's transaction."""
+    """Insert the batch and its invites, then pay for them. Runs inside the caller's transaction."""
     size = len(rows)
     try:
         # A savepoint: a concurrent request with the same key that committed
@@ -620,6 +635,22 @@ def _create_batch(
         return replay
     batch.replayed = False
 
+    # After the replay check (a request with this key that committed since is
+    # answered with its batch, not refused), before the insert: a batch the
+    # balance cannot pay for is not inserted only to be rolled back.
+    ledger.refuse_early_if_short(organization, CreditKind.INVITE, size)
+    insert_invites(
+        rows,
+        organization_id=organization.pk,
+        event_id=event_id,
+        batch_id=batch.pk,
+        portal_id=portal.pk if portal else None,
+        shared_with_organizer=shared_with_organizer,
+        now=timezone.now(),
+    )
+    # Paid last: the account stays locked from here to the commit, so every
+    # other invite and claim of the organization waits for this statement
+    # and the commit only, not for the insert above.
     # One credit per generated invite, whatever its type or number of uses.
     ledger.consume(
         organization,
@@ -636,15 +667,6 @@ def _create_batch(
             f"{size} invite{'' if size == 1 else 's'} for "
             f"{portal.name if portal else 'the organizer'}"
         ),
-    )
-    insert_invites(
-        rows,
-        organization_id=organization.pk,
-        event_id=event_id,
-        batch_id=batch.pk,
-        portal_id=portal.pk if portal else None,
-        shared_with_organizer=shared_with_organizer,
-        now=timezone.now(),
     )
     logger.info(
         "Invite batch %s: %d invites for %s",

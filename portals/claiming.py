@@ -116,16 +116,6 @@ def _claim(portal: Portal, *, email: str) -> Portal:
         # waits here and then sees the first one's owner.
         locked = lock_existing_row(Portal.objects.filter(pk=portal.pk))
         ensure_claimable(locked)
-        ledger.consume(
-            portal.organization,
-            CreditKind.PORTAL,
-            1,
-            reason=CreditEntry.Reason.PORTAL_ASSIGNMENT,
-            idempotency_key=f"portal-assign:{locked.pk}",
-            portal=locked,
-            actor_email=email,
-            memo=f"{locked.name} claimed by {email}",
-        )
         locked.status = Portal.Status.ASSIGNED
         locked.owner_email = email
         locked.assigned_at = timezone.now()
@@ -138,6 +128,19 @@ def _claim(portal: Portal, *, email: str) -> Portal:
             context={"portal_id": locked.pk, "reason": LINK_CLAIMED},
             organization=locked.organization,
             about=locked,
+        )
+        # Paid last, as invite batches pay: the account every claim and invite
+        # of the organization queues on stays locked from here to the commit
+        # only. Refused, it rolls the claim and its email back with it.
+        ledger.consume(
+            portal.organization,
+            CreditKind.PORTAL,
+            1,
+            reason=CreditEntry.Reason.PORTAL_ASSIGNMENT,
+            idempotency_key=f"portal-assign:{locked.pk}",
+            portal=locked,
+            actor_email=email,
+            memo=f"{locked.name} claimed by {email}",
         )
     return locked
 

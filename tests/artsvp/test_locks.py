@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import transaction
 
 from artsvp.locks import (
@@ -21,16 +22,21 @@ from artsvp.locks import (
     locking_transaction,
     note_lock,
 )
+from billing.credit_requests import request_credits
+from billing.models import CreditRequest
 from credits import ledger
 from credits.models import CreditKind
 from events.models import Event
+from events.services import update_event
 from invites import answers
 from invites import services as invites
 from invites.models import Invite
 from organizations.models import Organization
 from portals import services as portals
+from portals.claiming import claim_portal
 from portals.errors import PortalRevoked
-from portals.models import Portal, PortalGroup
+from portals.invite_types import update_invite_type
+from portals.models import InviteType, Portal, PortalGroup
 from tests.conftest import give_credits, make_portal
 from tests.invites.helpers import assign, live_invites, race
 
@@ -220,3 +226,52 @@ def test_revoking_a_portal_while_its_owner_generates_and_the_organizer_edits(
         portal.refresh_from_db()
         assert portal.status == Portal.Status.REVOKED
         assert portal.invites_used == live_invites(portal)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_batches_paying_last_race_the_locks_on_what_they_point_at_without_deadlock(
+    org: Organization, event: Event, group: PortalGroup, alice: Any
+) -> None:
+    # A batch inserts first, taking KEY SHARE locks on its organization, event
+    # and invite type, and locks the credit account last. Racing it: the paths
+    # that lock those rows FOR UPDATE (a credit request: the organization; an
+    # event edit; a new code for the type, which re-keys its row), none of
+    # which takes a credit account, and the account's other payers (a claim,
+    # a single invite). Every one must finish, none deadlocked.
+    give_credits(org, invite=ROUNDS * 201 + ROUNDS * 50, portal=ROUNDS)
+    invite_type = InviteType.objects.get(group=group)
+    for round_number in range(ROUNDS):
+        booth = assign(
+            make_portal(organization=org, group=group, name=f"Booth {round_number}", allocation=100)
+        )
+        other = assign(
+            make_portal(organization=org, group=group, name=f"Other {round_number}", allocation=1)
+        )
+        unclaimed = make_portal(
+            organization=org, group=group, name=f"Unclaimed {round_number}", allocation=1
+        )
+        results = together(
+            partial(invites.generate_invites, booth, [], blank=100, method="blank"),
+            partial(
+                invites.generate_organizer_invites,
+                event,
+                [],
+                blank=100,
+                invite_type=invite_type,
+                method="blank",
+            ),
+            partial(
+                invites.generate_invites, other, [invites.GuestInput(name="Ada")], method="single"
+            ),
+            partial(claim_portal, unclaimed, email=f"owner{round_number}@example.com"),
+            partial(request_credits, org, kind=CreditKind.INVITE, credits=10, requested_by=alice),
+            partial(update_event, event, changes={"name": f"Spring Fair {round_number}"}),
+            partial(update_invite_type, invite_type, code=("std", "standard")[round_number % 2]),
+        )
+
+        assert [r for r in results if isinstance(r, Exception)] == []
+        # The operators answered: the next round may ask again.
+        CreditRequest.objects.update(status=CreditRequest.Status.DECLINED)
+    assert Invite.objects.count() == ROUNDS * 201
+    call_command("check_ledger")
