@@ -348,9 +348,8 @@ class TestUsingInvites:
         invite = generate_invites(owned, [GuestInput(name="Anna")], method="single").invites.get()
         # Before: the button asks, saying the place returns and the credit does not.
         dashboard = text(browser.get(reverse("owner:dashboard", args=[owned.public_id])))
-        assert "the place returns to your allocation; the invite credit it used is not returned" in (
-            dashboard
-        )
+        confirm = "the place returns to your allocation; the invite credit it used is not returned"
+        assert confirm in dashboard
         response = browser.post(
             reverse("owner:revoke_invite", args=[owned.public_id, invite.public_id]), follow=True
         )
