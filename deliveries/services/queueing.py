@@ -149,6 +149,11 @@ def queue_delivery_columns(
     if len(counts) != 1:
         raise ValueError("Every varying column needs one value per row.")
     (count,) = counts
+    fields = [field for field in Delivery._meta.concrete_fields if not field.primary_key]
+    unknown = set(varying) | set(same)
+    unknown -= {name for field in fields for name in (field.name, field.attname)}
+    if unknown:
+        raise ValueError(f"Delivery has no field {', '.join(sorted(unknown))}.")
     if not count:
         return []
     using = router.db_for_write(Delivery)
@@ -160,20 +165,18 @@ def queue_delivery_columns(
         ]
         ids = [row.pk for row in Delivery.objects.using(using).bulk_create(rows)]
     else:
-        ids = _insert_columns(connection, varying, same)
+        ids = _insert_columns(connection, fields, varying, same)
     transaction.on_commit(partial(enqueue_deliveries, ids), using=using)
     return ids
 
 
 def _insert_columns(
-    connection: Any, varying: Mapping[str, Sequence[Any]], same: Mapping[str, Any]
+    connection: Any,
+    fields: list[Any],
+    varying: Mapping[str, Sequence[Any]],
+    same: Mapping[str, Any],
 ) -> list[int]:
     meta = Delivery._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    unknown = set(varying) | set(same)
-    unknown -= {name for field in fields for name in (field.name, field.attname)}
-    if unknown:
-        raise ValueError(f"Delivery has no field {', '.join(sorted(unknown))}.")
     quote = connection.ops.quote_name
     columns, selected, arrays, array_params, params = [], [], [], [], []
     for field in fields:
