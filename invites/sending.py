@@ -394,12 +394,12 @@ def plan_invite_emails(
             .filter(delivery_sends__lt=MAX_SENDS_PER_INVITE)
             .order_by("created_at", "pk")
         )
+        # Enough rows to fill the sample even if every refused address comes first.
         for invite in candidates[: sample_size + refused_addresses]:
-            if (
-                skip_reason(invite, sends=invite.delivery_sends) is None
-                and len(sample) < sample_size
-            ):
+            if skip_reason(invite, sends=invite.delivery_sends) is None:
                 sample.append(invite)
+                if len(sample) == sample_size:
+                    break
     return SendPlan(count=count, sample=sample, skipped=Skipped.count(skipped))
 
 
