@@ -183,6 +183,11 @@ class Invite(models.Model):
             models.Index(fields=["portal", "-created_at", "-id"], name="invite_portal_newest"),
             # The guest list's keyset order (invites/guest_list_views.py GUEST_ORDER).
             models.Index(fields=["event", "-created_at", "-id"], name="invite_event_newest"),
+            # The API lists' keyset order (artsvp/api_support.py `paginate`: -id), per
+            # event and per portal: without them a page walks the primary key of every
+            # tenant's invites backwards until it finds enough of this event's.
+            models.Index(fields=["event", "-id"], name="invite_event_api_order"),
+            models.Index(fields=["portal", "-id"], name="invite_portal_api_order"),
         ]
         constraints = [
             models.CheckConstraint(

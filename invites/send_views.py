@@ -106,11 +106,14 @@ def _selection(request: HttpRequest, target: SendTarget) -> Selection | None:
     ids = list(dict.fromkeys(data.getlist("invite")))[:MAX_SELECTION]
     if not ids:
         return None
-    invites = target.invites.filter(public_id__in=ids)
+    # Whether any of them is this viewer's is known once they are counted (send_page).
+    return Selection(invites=target.invites.filter(public_id__in=ids), scope="", ids=ids)
+
+
+def _not_found_unless(found: bool, selection: Selection) -> None:
     # Someone else's invite (or a made-up id) does not exist, as far as this viewer knows.
-    if not invites.exists():
+    if not found and selection.scope != UNSENT:
         raise Http404("No such invite.")
-    return Selection(invites=invites, scope="", ids=ids)
 
 
 def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
@@ -123,13 +126,16 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
     if step == "send" and form.is_valid():
         try:
             # It decides under the invites' locks what can go; no plan needed first.
+            # The selection goes as a query: the database picks and locks the rows.
             queued = queue_invite_emails(
-                selection.invites.select_related(None).only("pk"),
+                selection.invites,
                 subject=form.cleaned_data["subject"],
                 message=form.cleaned_data["message"],
                 actor=target.actor,
+                unsent_only=selection.scope == UNSENT,
             )
         except DeliveryError as error:
+            _not_found_unless(selection.invites.exists(), selection)
             form.add_error(None, str(error))
         else:
             count = len(queued)
@@ -140,17 +146,19 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
             if count == 1:
                 return redirect(target.back_url)
             return redirect(f"{target.progress_url}?send={queued.send_id}")
-    plan = plan_invite_emails(selection.invites)
+    plan = plan_invite_emails(selection.invites, never_emailed=selection.scope == UNSENT)
+    _not_found_unless(bool(plan.count or plan.skipped.total), selection)
+    sample = plan.sample[0] if plan.sample else None
     preview = None
     preview_url = ""
-    if plan.invites and step == "preview" and form.is_valid():
+    if sample is not None and step == "preview" and form.is_valid():
         preview = preview_invite_email(
-            plan.invites[0],
+            sample,
             subject=form.cleaned_data["subject"],
             message=form.cleaned_data["message"],
         )
         preview_url = target.preview_url(
-            _remember_preview(request, target, plan.invites[0], form.cleaned_data)
+            _remember_preview(request, target, sample, form.cleaned_data)
         )
     context = {
         **target.context,
@@ -160,14 +168,14 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
         "form": form,
         "preview": preview,
         "preview_url": preview_url,
-        "sample": plan.invites[0] if plan.invites else None,
+        "sample": sample,
         "max_sends": MAX_SENDS_PER_INVITE,
     }
     return render(
         request,
         target.page_template,
         context,
-        status=422 if form.errors or not plan.invites else 200,
+        status=422 if form.errors or not plan.count else 200,
     )
 
 

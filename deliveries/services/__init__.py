@@ -1,8 +1,9 @@
 """The outbox's services, by when they run.
 
 - queueing (a request, in its transaction): `queue_email`, `queue_message`,
-  `queue_deliveries`; the sweeper `requeue_stuck_deliveries`; publishing the
-  tasks after commit is deliveries/publishing.py's `enqueue_deliveries`;
+  `queue_deliveries`, `queue_delivery_columns` (thousands at once); the
+  sweeper `requeue_stuck_deliveries`; publishing the tasks after commit is
+  deliveries/publishing.py's `enqueue_deliveries`;
 - sending (a worker): `send_queued_delivery`, the send task's body;
 - tracking (the provider's webhooks): `record_tracking_event`;
 - reading (pages): `delivery_progress`, `send_progress`, `pending_send_progress`.
@@ -19,6 +20,7 @@ from deliveries.services.queueing import (
     InvalidRecipient,
     content_type_of,
     queue_deliveries,
+    queue_delivery_columns,
     queue_email,
     queue_message,
     requeue_stuck_deliveries,
@@ -58,6 +60,7 @@ __all__ = [
     "is_transient",
     "pending_send_progress",
     "queue_deliveries",
+    "queue_delivery_columns",
     "queue_email",
     "queue_message",
     "record_tracking_event",
