@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
@@ -51,7 +52,10 @@ class SlugTaken(EventError):
 
     def __init__(self, slug: str) -> None:
         self.slug = slug
-        super().__init__(f"Another event already uses the address “{slug}”.")
+        super().__init__(
+            gettext("Another event already uses “%(slug)s” as the short form in its links.")
+            % {"slug": slug}
+        )
 
 
 class InvalidEventTimes(EventError):
