@@ -26,5 +26,5 @@ USER artsvp
 
 EXPOSE 8000
 # gunicorn.conf.py: bind 0.0.0.0:8000, access log on stdout with secret links
-# redacted, 30 s timeout. WEB_CONCURRENCY sets the number of workers.
+# redacted, 30 s timeout, 2 x cores + 1 workers unless WEB_CONCURRENCY says otherwise.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]

@@ -18,7 +18,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from artsvp.logging import RedactTokensFilter, redact
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# WEB_CONCURRENCY sets the number of workers (gunicorn reads it itself).
+
+
+def default_workers() -> int:
+    """gunicorn's recommended (2 x cores) + 1 sync workers: a request holds its
+    worker while it waits on the database, so a core has work while another
+    worker waits. Cores this process may run on (a CPU affinity set or cgroup
+    cpuset counts); a container's CPU quota does not show here: set
+    WEB_CONCURRENCY there."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 * max(cores, 1) + 1
+
+
+# WEB_CONCURRENCY (or gunicorn's own -w) overrides the default.
+workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
 accesslog = "-"
 timeout = 30
 # No runtime control socket ($HOME/.gunicorn/gunicorn.ctl): nothing here uses

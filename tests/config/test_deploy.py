@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +137,26 @@ def test_check_deploy_fails_when_the_providers_webhook_lacks_its_own_key():
     result = manage("check", "--deploy", env=env)
     assert result.returncode != 0
     assert "artsvp.E002" in result.stderr and "MAILGUN_WEBHOOK_SIGNING_KEY" in result.stderr
+
+
+def _gunicorn_settings(monkeypatch: Any, **env: str) -> dict[str, Any]:
+    """gunicorn.conf.py read as gunicorn reads it (executed as a module)."""
+    import runpy
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_more_than_one_worker_by_default(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    settings = _gunicorn_settings(monkeypatch)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    assert settings["workers"] == 2 * cores + 1
+    assert settings["workers"] >= 3
+
+
+def test_web_concurrency_sets_the_workers(monkeypatch):
+    assert _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="7")["workers"] == 7
