@@ -14,22 +14,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from artsvp.ratelimit import client_ip
-from artsvp.secret_pages import private_page, throttle, throttle_link_lookup
+from artsvp.secret_pages import private_page, throttle_link_lookup
 from invites.owner.forms import CodeForm, CodeRequestForm
-from invites.owner.sign_in import (
-    CODE_REQUESTS_PER_15_MINUTES,
-    CODE_SENT,
-    try_owner_code,
-)
+from invites.owner.sign_in import send_owner_code, try_owner_code
 from invites.owner_gate import answer_without_access, revoked_page, safe_next
-from portals.claiming import CODE_MINUTES, request_owner_code
+from portals.claiming import CODE_MINUTES
 from portals.owner_sessions import OwnerAccess, owner_access, remembered_email
 
 
@@ -54,19 +48,8 @@ def sign_in(request: HttpRequest, public_id: str) -> HttpResponse:
         request.POST or None, initial={"email": remembered_email(request, portal.public_id)}
     )
     if request.method == "POST" and form.is_valid():
-        limited = throttle(
-            request,
-            "owner-code-request",
-            limit=CODE_REQUESTS_PER_15_MINUTES,
-            window=15 * 60,
-            key=f"{portal.pk}:{client_ip(request)}",
-        )
-        if limited:
-            return limited
-        # The same answer whether or not the address is the owner's.
-        request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
-        messages.info(request, CODE_SENT % {"minutes": CODE_MINUTES})
-        return redirect(
+        limited = send_owner_code(request, portal, form.cleaned_data["email"])
+        return limited or redirect(
             _with_next(reverse("owner:sign_in_code", args=[portal.public_id]), next_url)
         )
     return render(

@@ -135,6 +135,15 @@ def request_code(request: HttpRequest, portal: Portal, token: str) -> HttpRespon
             {"portal": portal, "form": form, "token": token},
             status=422,
         )
+    limited = send_owner_code(request, portal, form.cleaned_data["email"])
+    return limited or redirect("owner:enter_code", token)
+
+
+def send_owner_code(request: HttpRequest, portal: Portal, email: str) -> HttpResponse | None:
+    """Email a sign-in code for `portal` to `email` if it is the owner's, under
+    the per-portal and per-address limit, and say so on the next page: None,
+    or the limit's answer. Both pages that ask for a code (the link's and the
+    recovery page) send it here."""
     limited = throttle(
         request,
         "owner-code-request",
@@ -145,9 +154,9 @@ def request_code(request: HttpRequest, portal: Portal, token: str) -> HttpRespon
     if limited:
         return limited
     # The same answer whether or not the address is the owner's.
-    request_owner_code(portal, email=form.cleaned_data["email"], client=client_ip(request))
+    request_owner_code(portal, email=email, client=client_ip(request))
     messages.info(request, CODE_SENT % {"minutes": CODE_MINUTES})
-    return redirect("owner:enter_code", token)
+    return None
 
 
 def try_owner_code(request: HttpRequest, portal: Portal, form: CodeForm) -> HttpResponse | bool:
