@@ -34,64 +34,38 @@ with other work the figures mean little: run it alone.
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
-import multiprocessing
 import os
-import secrets
-import shlex
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._serving import (
+    BASE_HEADERS,
+    SECONDS,
+    SYNCHRONOUS_COMMIT,
+    WEB_WORKERS,
+    Request,
+    Result,
+    gunicorn,
+    healthz,
+    measure,
+    scratch_database,
+    send,
+    setup_django,
+)
+
 SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "artsvp_bench_door")
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 GUESTS_PER_LEVEL = int(os.environ.get("BENCH_GUESTS", "10000"))
-WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
 CONCURRENCY = (1, 10, 50)
-SYNCHRONOUS_COMMIT = "off" if os.environ.get("BENCH_SYNCHRONOUS_COMMIT") == "off" else "on"
 TARGET_RATIO = 0.4
 TARGET_AT = 10
 WARM_UP = 20
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-def _admin_execute(url: str, sql: str) -> None:
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
-        admin.execute(sql)
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_hex(16))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    # Production settings look for collected static files, which nothing here serves.
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 # --- The data: one event, accepted guests with passes, a check-in-only key ---------------------
@@ -173,83 +147,7 @@ def make_world() -> World:
     )
 
 
-# --- gunicorn, as the Procfile starts it, with production settings -----------------------------
-
-
-def _procfile_command() -> list[str]:
-    line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    command = shlex.split(line.removeprefix("web:"))
-    assert command[0] == "gunicorn", command
-    return [sys.executable, "-m", "gunicorn", *command[1:]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(database_url: str) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        # The per-key limit (1,000 per 15 minutes by default) would refuse a
-        # bench; the limit's own cost (a cache increment a request) stays in.
-        "API_RATE_LIMIT": "1000000000/900",
-        "WEB_CONCURRENCY": str(WEB_WORKERS),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    folder = Path(tempfile.mkdtemp(prefix="artsvp-bench-door-"))
-    output = folder / "gunicorn.log"
-    command = [
-        *_procfile_command(),
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={WEB_WORKERS}",
-        # Production writes the access log to stdout; a file costs the same here.
-        f"--access-logfile={folder / 'access.log'}",
-    ]
-    with output.open("w") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(output.read_text()) from None
-                time.sleep(0.1)
-        yield port
-    except BaseException:
-        print(f"gunicorn's log: {output}", file=sys.stderr)
-        raise
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 # --- The clients ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes | None = None
-
-
-def healthz() -> Request:
-    return Request("GET", "/healthz/", {"Host": "127.0.0.1"})
 
 
 def scan(world: World, code: str) -> Request:
@@ -257,77 +155,11 @@ def scan(world: World, code: str) -> Request:
         "POST",
         f"/api/v1/events/{world.event_public_id}/check-ins",
         {
-            "Host": "127.0.0.1",
+            **BASE_HEADERS,
             "Authorization": f"Bearer {world.key}",
             "Content-Type": "application/json",
-            # TLS ends at the proxy in production (SECURE_PROXY_SSL_HEADER).
-            "X-Forwarded-Proto": "https",
         },
         json.dumps({"code": code, "people": 1}).encode(),
-    )
-
-
-def send(port: int, request: Request) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(request.method, request.path, body=request.body, headers=request.headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-@dataclass
-class Result:
-    rate: float
-    requests: int
-    statuses: dict[int, int]
-    ran_out: bool
-
-
-def measure(port: int, concurrency: int, requests: Callable[[int], Iterator[Request]]) -> Result:
-    """`concurrency` client processes, released together, for SECONDS; client `n`
-    sends `requests(n)` one after the other (when they run out, it stops)."""
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(concurrency + 1)
-    stop = context.Event()
-    results = context.Queue()
-
-    def client(number: int) -> None:
-        own = requests(number)
-        statuses: dict[int, int] = {}
-        ran_out = False
-        barrier.wait()
-        while not stop.is_set():
-            request = next(own, None)
-            if request is None:
-                ran_out = True
-                break
-            status, _body = send(port, request)
-            statuses[status] = statuses.get(status, 0) + 1
-        results.put((statuses, ran_out))
-
-    workers = [context.Process(target=client, args=(n,)) for n in range(concurrency)]
-    for worker in workers:
-        worker.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(SECONDS)
-    stop.set()
-    collected = [results.get(timeout=60) for _ in workers]
-    elapsed = time.perf_counter() - started
-    for worker in workers:
-        worker.join()
-    statuses: dict[int, int] = {}
-    for own, _ran_out in collected:
-        for status, count in own.items():
-            statuses[status] = statuses.get(status, 0) + count
-    total = sum(statuses.values())
-    return Result(
-        rate=total / elapsed,
-        requests=total,
-        statuses=statuses,
-        ran_out=any(ran_out for _own, ran_out in collected),
     )
 
 
@@ -345,35 +177,17 @@ def check_endpoint(port: int, world: World) -> str | None:
 
 
 def main() -> None:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        sys.exit(
-            "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres"
-        )
     if not os.environ.get("REDIS_URL"):
         print("NOTE: no REDIS_URL: cache and rate limits in each worker's memory, no broker.")
-    _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-    _admin_execute(server_url, f'CREATE DATABASE "{SCRATCH_DB}"')
-    if SYNCHRONOUS_COMMIT != "on":
-        _admin_execute(server_url, f'ALTER DATABASE "{SCRATCH_DB}" SET synchronous_commit = off')
-    database_url = _with_database(server_url, SCRATCH_DB)
-    try:
+    with scratch_database(SCRATCH_DB) as database_url:
         setup_django(database_url)
         started = time.perf_counter()
         world = make_world()
         guests = sum(len(codes) for codes in world.codes.values()) + len(world.warm_up)
         took = time.perf_counter() - started
         print(f"Setup: {guests:,} accepted guests with passes in {took:.1f} s")
-        from django.db import connections
-
-        connections.close_all()  # the clients fork: they must not share this connection
         with gunicorn(database_url) as port:
             report(port, world)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
 
 
 def report(port: int, world: World) -> None:
