@@ -48,8 +48,15 @@ worker: setup
 beat: setup
 	$(BIN)/celery -A config beat --loglevel=info
 
+# Every benchmark, one after the other, each printing its figures and `ratio`
+# lines. PostgreSQL and Redis on this machine unless DATABASE_URL/REDIS_URL say
+# otherwise (each bench works in a scratch database it drops at the end).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 bench: setup
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; \
+		DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} \
+		$(BIN)/python $$script || exit 1; done
 
 # Scans per second through the check-in API on gunicorn, next to /healthz/
 # (needs DATABASE_URL=postgres://...; REDIS_URL as in production).
