@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
+from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from django.contrib.contenttypes.models import ContentType
@@ -374,10 +375,6 @@ def invite_out(invite: Invite, *, hooked: dict[str, Any] | None = None) -> dict[
     )
 
 
-# What invite_out reads besides the invite's own columns.
-INVITE_RELATIONS = ("event", "portal", "batch", "invite_type", "entry_window")
-
-
 # --- Generating --------------------------------------------------------------------------
 
 
@@ -664,11 +661,34 @@ def _filtered(invites: QuerySet[Invite], filters: InviteFilters) -> QuerySet[Inv
     return invites
 
 
+# A list's rows: the id, what `invite_out` reads through the relations, then `_COLUMNS`.
+_PAGE_COLUMNS = ("id", "event__public_id", "portal_id", "portal__public_id", "batch__method")
+
+
+def _page_item(row: tuple[Any, ...], hooked: dict[str, Any]) -> dict[str, Any]:
+    _, event_id, portal_pk, portal_public_id, method = row[: len(_PAGE_COLUMNS)]
+    return _invite_out(
+        row[len(_PAGE_COLUMNS) :],
+        event_id=event_id,
+        portal_id=portal_public_id,
+        # A portal's links belong to its owner: the guest list's rule.
+        with_link=organizer_holds_link(portal_id=portal_pk, batch_method=method),
+        hooked=hooked,
+    )
+
+
 def _page(invites: QuerySet[Invite], filters: InviteFilters) -> dict[str, Any]:
-    items, next_cursor = paginate(_filtered(invites, filters), filters)
-    hooked = invite_api_values([invite.pk for invite in items])
+    """One page as `invite_out` shows each invite, from plain rows (no model
+    instances: for 50 invites and their five relations they were most of the
+    list's time)."""
+    rows, next_cursor = paginate(
+        _filtered(invites, filters).values_list(*_PAGE_COLUMNS, *_COLUMNS),
+        filters,
+        row_id=itemgetter(0),
+    )
+    hooked = invite_api_values([row[0] for row in rows])
     return {
-        "items": [invite_out(invite, hooked=hooked.get(invite.pk, {})) for invite in items],
+        "items": [_page_item(row, hooked.get(row[0], {})) for row in rows],
         "next_cursor": next_cursor,
     }
 
@@ -690,12 +710,7 @@ def list_portal_invites(
     request: ApiRequest, portal_id: PublicId, filters: Query[InviteFilters]
 ) -> dict[str, Any]:
     portal = access_portal(request.organization, portal_id)
-    invites = (
-        visible_invites(request.organization)
-        .filter(portal=portal)
-        .select_related(*INVITE_RELATIONS)
-    )
-    return _page(invites, filters)
+    return _page(visible_invites(request.organization).filter(portal=portal), filters)
 
 
 @router.get(
@@ -708,9 +723,7 @@ def list_event_invites(
     request: ApiRequest, event_id: PublicId, filters: Query[EventInviteFilters]
 ) -> dict[str, Any]:
     event = access_event_by_public_id(request.organization, event_id)
-    invites = (
-        visible_invites(request.organization).filter(event=event).select_related(*INVITE_RELATIONS)
-    )
+    invites = visible_invites(request.organization).filter(event=event)
     if filters.source == "organizer":
         invites = invites.filter(portal__isnull=True)
     elif filters.source:
