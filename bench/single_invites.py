@@ -17,6 +17,8 @@ harness), and measures in the same run:
 - the same at 8 concurrent over 8 portals of 8 DIFFERENT organizations (8
   account rows): if this is no faster than the line above, the account row
   is not what limits single invites;
+- `GET /api/v1/portals/{id}/invites` (a first page of 50) at 10 concurrent,
+  next to `/healthz/` (target >= 0.15);
 - 50 portal claims at once (`portals.claiming.claim_portal`, one process
   each, 50 distinct portals of one organization, every one a portal credit).
 
@@ -61,6 +63,7 @@ from bench.door import (  # noqa: E402  (the path above makes bench importable)
     _admin_execute,
     _with_database,
     gunicorn,
+    healthz,
     measure,
     send,
     setup_django,
@@ -72,6 +75,8 @@ CLAIMS = 50
 FLOOR_WORKERS = 8
 TARGET_SINGLE = 0.25
 TARGET_CLAIMS = 0.2
+TARGET_LIST = 0.15
+LIST_AT = 10
 WARM_UP = 20
 
 
@@ -170,6 +175,15 @@ def invite(key: str, portal_id: str, n: str) -> Request:
         json.dumps(
             {"guests": [{"name": f"Guest {n}", "email": f"guest-{n}@example.com"}]}
         ).encode(),
+    )
+
+
+def invite_list(key: str, portal_id: str) -> Request:
+    """The first page (50) of a portal's invites."""
+    return Request(
+        "GET",
+        f"/api/v1/portals/{portal_id}/invites",
+        {"Host": "127.0.0.1", "Authorization": f"Bearer {key}", "X-Forwarded-Proto": "https"},
     )
 
 
@@ -303,6 +317,13 @@ def report(server_url: str, port: int, world: World) -> None:
     claims, outcomes = claims_rate(world)
     print(f"  {f'portal claims, {CLAIMS} distinct at once':58s} {claims:7,.0f} /s  {outcomes}")
 
+    # By now each portal of the one organization has hundreds of invites: a full first page.
+    health = measure(port, LIST_AT, lambda n: itertools.repeat(healthz()))
+    listed = measure(port, LIST_AT, lambda n: itertools.repeat(invite_list(*one[n % PORTALS])))
+    print(f"  {f'/healthz/, {LIST_AT} concurrent':58s} {health.rate:7,.0f} req/s")
+    label = f"API list of a portal's invites (50), {LIST_AT} concurrent"
+    print(f"  {label:58s} {listed.rate:7,.0f} req/s  statuses {listed.statuses}")
+
     verify(results, outcomes)
     single = results["one organization, 8 concurrent"].rate / floor
     spread = (
@@ -321,6 +342,10 @@ def report(server_url: str, port: int, world: World) -> None:
     print(
         f"ratio claims / floor:                          {claims / floor:5.2f}  (target >="
         f" {TARGET_CLAIMS}: {'met' if claims / floor >= TARGET_CLAIMS else 'MISSED'})"
+    )
+    print(
+        f"ratio API invite list / healthz:               {listed.rate / health.rate:5.2f}  (target"
+        f" >= {TARGET_LIST}: {'met' if listed.rate / health.rate >= TARGET_LIST else 'MISSED'})"
     )
     print(
         f"64 concurrent on one organization: statuses {storm.statuses}"
