@@ -34,6 +34,7 @@ from artsvp.links import absolute_url
 from artsvp.ratelimit import RateLimit
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 
 # What a 422 says; details.fields names each field and its problems.
@@ -183,15 +184,19 @@ def _decode_cursor(cursor: str) -> int:
     return row_id
 
 
-def paginate(queryset: QuerySet[M], page: PageQuery) -> tuple[list[M], str | None]:
-    """One page of `queryset`, newest first, and the cursor of the next page (or None)."""
+def paginate(
+    queryset: QuerySet[Any, R], page: PageQuery, *, row_id: Callable[[R], int] | None = None
+) -> tuple[list[R], str | None]:
+    """One page of `queryset`, newest first, and the cursor of the next page (or None).
+    `row_id` reads a row's id when the rows are not model instances (values_list)."""
     rows = queryset.order_by("-id")
     if page.cursor:
         rows = rows.filter(id__lt=_decode_cursor(page.cursor))
     items = list(rows[: page.limit + 1])
     if len(items) > page.limit:
         items = items[: page.limit]
-        return items, _encode_cursor(items[-1].pk)
+        last = items[-1]
+        return items, _encode_cursor(row_id(last) if row_id else last.pk)  # type: ignore[attr-defined]  # without row_id, the rows are model instances
     return items, None
 
 

@@ -81,40 +81,68 @@ def admin_execute(server: dict, sql: str) -> None:
         conn.execute(sql)
 
 
-def run_workers(work: Callable[[int, Any], int], seconds: float = SECONDS_PER_ROUND) -> float:
-    """Run `work(worker_number, stop)` in WORKERS workers; return operations per second.
+def run_workers(
+    work: Callable[[int, Any], int], seconds: float = SECONDS_PER_ROUND, workers: int = WORKERS
+) -> float:
+    """Run `work(worker_number, stop)` in `workers` workers; return operations per second.
 
     Workers are processes (forked, one database connection each), as in
     production where gunicorn and Celery run processes; BENCH_MODE=thread
     runs threads instead, which also measures contention on the GIL.
     """
     if MODE == "thread":
-        barrier: Any = threading.Barrier(WORKERS + 1)
+        barrier: Any = threading.Barrier(workers + 1)
         stop: Any = threading.Event()
-        counts: Any = [0] * WORKERS
+        counts: Any = [0] * workers
         start = threading.Thread
     else:
         context = multiprocessing.get_context("fork")
-        barrier = context.Barrier(WORKERS + 1)
+        barrier = context.Barrier(workers + 1)
         stop = context.Event()
-        counts = context.Array("q", WORKERS)
+        counts = context.Array("q", workers)
         start = context.Process  # type: ignore[assignment]  # a multiprocessing context's Process class, typed per start method
 
     def runner(number: int) -> None:
         barrier.wait()
         counts[number] = work(number, stop)
 
-    workers = [start(target=runner, args=(n,)) for n in range(WORKERS)]
-    for worker in workers:
+    running = [start(target=runner, args=(n,)) for n in range(workers)]
+    for worker in running:
         worker.start()
     barrier.wait()
     started = time.perf_counter()
     time.sleep(seconds)
     stop.set()
-    for worker in workers:
+    for worker in running:
         worker.join()
     elapsed = time.perf_counter() - started
     return sum(counts) / elapsed
+
+
+def raw_consume(conn: psycopg.Connection, account_id: int, organization_id: int, key: str) -> None:
+    """The floor of one consumption of one credit: the least work equivalent to
+    the ledger's (lock the account row, insert the entry, update the balance,
+    commit), by hand. bench/single_invites.py measures against it too."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT balance FROM credits_creditaccount WHERE id = %s FOR UPDATE", [account_id]
+        )
+        row = cursor.fetchone()
+        assert row is not None
+        (balance,) = row
+        if balance < 1:
+            raise RuntimeError("the baseline account ran dry")
+        cursor.execute(
+            "INSERT INTO credits_creditentry (account_id, organization_id, kind,"
+            " amount, balance_after, reason, idempotency_key, memo, created_at)"
+            " VALUES (%s, %s, 'invite', -1, %s, 'invite_generation', %s, '', now())",
+            [account_id, organization_id, balance - 1, key],
+        )
+        cursor.execute(
+            "UPDATE credits_creditaccount SET balance = %s, updated_at = now() WHERE id = %s",
+            [balance - 1, account_id],
+        )
+    conn.commit()
 
 
 def main() -> None:
@@ -205,28 +233,7 @@ def bench(url: str, server: dict) -> None:
         threshold = 5 if prepared else None
         with psycopg.connect(dbname=SCRATCH_DB, prepare_threshold=threshold, **server) as conn:
             while not stop.is_set():
-                with conn.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT balance FROM credits_creditaccount WHERE id = %s FOR UPDATE",
-                        [raw_account_id],
-                    )
-                    row = cursor.fetchone()
-                    assert row is not None
-                    (balance,) = row
-                    if balance < 1:
-                        raise RuntimeError("the baseline account ran dry")
-                    cursor.execute(
-                        "INSERT INTO credits_creditentry (account_id, organization_id, kind,"
-                        " amount, balance_after, reason, idempotency_key, memo, created_at)"
-                        " VALUES (%s, %s, 'invite', -1, %s, 'invite_generation', %s, '', now())",
-                        [raw_account_id, by_hand.pk, balance - 1, f"{prefix}{done}"],
-                    )
-                    cursor.execute(
-                        "UPDATE credits_creditaccount SET balance = %s, updated_at = now()"
-                        " WHERE id = %s",
-                        [balance - 1, raw_account_id],
-                    )
-                conn.commit()
+                raw_consume(conn, raw_account_id, by_hand.pk, f"{prefix}{done}")
                 done += 1
         return done
 

@@ -10,11 +10,16 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
+from invites.models import Invite, InviteBatch
+from invites.services import GuestInput, generate_invites
 from organizations.models import Organization
-from tests.conftest import give_credits
+from portals.claiming import claim_portal
+from portals.models import Portal, PortalGroup
+from tests.conftest import give_credits, make_portal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -129,4 +134,67 @@ def test_grants_and_consumptions_on_both_kinds_interleave_without_losing_a_credi
     for kind in (CreditKind.PORTAL, CreditKind.INVITE):
         moved = sum(r.amount for r in results if r.kind == kind)
         assert getattr(ledger.balances(org), kind) == 20 + moved
+    call_command("check_ledger", stdout=io.StringIO())
+
+
+def test_sixty_four_single_invites_claims_and_batches_share_one_hot_account(
+    org: Organization, group: PortalGroup
+) -> None:
+    """The fair's morning on one organization: 64 single invites over 8 portals, two
+    blank batches and four claims at once, with credit for fewer than asked. Every
+    refusal is the clean insufficient-credits error; nothing deadlocks; the
+    balances end at zero, never below; each paid batch and claim has one entry."""
+    give_credits(org, invite=40, portal=2)
+    booths = [
+        make_portal(
+            group=group,
+            name=f"Booth {n}",
+            allocation=100,
+            status=Portal.Status.ASSIGNED,
+            owner_email=f"booth{n}@example.com",
+            assigned_at=timezone.now(),
+        )
+        for n in range(8)
+    ]
+    open_portals = [make_portal(group=group, name=f"Open {n}", allocation=5) for n in range(4)]
+    singles, batches, claims = 64, 2, 4
+
+    def work(number: int) -> Any:
+        if number < singles:
+            return generate_invites(
+                booths[number % len(booths)],
+                [GuestInput(name=f"Guest {number}", email=f"guest{number}@example.com")],
+                method=InviteBatch.Method.SINGLE,
+            )
+        if number < singles + batches:
+            return generate_invites(booths[number % len(booths)], [], blank=5, method="blank")
+        return claim_portal(open_portals[number - singles - batches], email=f"c{number}@x.example")
+
+    results = race(singles + batches + claims, work)
+
+    unexpected = [
+        r for r in results if not isinstance(r, InviteBatch | Portal | ledger.InsufficientCredits)
+    ]
+    assert unexpected == []
+    paid = [r for r in results if isinstance(r, InviteBatch)]
+    refused = [r for r in results if isinstance(r, ledger.InsufficientCredits)]
+    claimed = [r for r in results if isinstance(r, Portal)]
+    # 64 + 10 invites asked of 40 credits, 4 claims of 2: both accounts run out exactly.
+    assert sum(batch.size for batch in paid) == 40
+    assert len(claimed) == 2
+    assert len(paid) + len(refused) + len(claimed) == singles + batches + claims
+    assert ledger.balances(org) == ledger.Balances(portal=0, invite=0)
+    assert Invite.objects.filter(organization=org).count() == 40
+    assert InviteBatch.objects.filter(organization=org).count() == len(paid)
+    # One entry per cause: each paid batch and each claimed portal, nothing for a refusal.
+    generation = CreditEntry.objects.filter(reason=CreditEntry.Reason.INVITE_GENERATION)
+    assert sorted(generation.values_list("invite_batch_id", flat=True)) == sorted(
+        batch.pk for batch in paid
+    )
+    assignment = CreditEntry.objects.filter(reason=CreditEntry.Reason.PORTAL_ASSIGNMENT)
+    assert sorted(assignment.values_list("portal_id", flat=True)) == sorted(
+        portal.pk for portal in claimed
+    )
+    # No balance below zero at any point: every entry's balance after is >= 0.
+    assert not CreditEntry.objects.filter(organization=org, balance_after__lt=0).exists()
     call_command("check_ledger", stdout=io.StringIO())

@@ -5,7 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import get_hasher
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.core import mail
 from django.urls import reverse
 
@@ -50,6 +50,30 @@ def test_signup_stores_the_password_with_the_production_hasher(client, db):
     assert user.password.split("$")[0] == get_hasher("default").algorithm
     assert get_hasher("default").algorithm != "md5"
     assert user.check_password(PASSWORD)
+
+
+@pytest.mark.real_password_hasher
+def test_signup_stores_the_password_with_argon2(client, db):
+    sign_up(client, "dora@example.com")
+
+    user = get_user_model().objects.get(email="dora@example.com")
+    assert user.password.startswith("argon2$argon2id$")
+
+
+@pytest.mark.real_password_hasher
+def test_a_pbkdf2_password_still_signs_in_and_is_rehashed_with_argon2(client, alice):
+    # A password stored before Argon2 became the default.
+    alice.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    alice.save(update_fields=["password"])
+
+    response = client.post(
+        reverse("account_login"), {"login": "alice@example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.password.startswith("argon2$")
+    assert alice.check_password(PASSWORD)
 
 
 def test_signup_refuses_a_taken_email_next_to_the_field(client, alice):
