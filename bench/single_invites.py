@@ -51,25 +51,23 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("BENCH_SCRATCH_DB", "artsvp_bench_single")
 
-from bench.door import (  # noqa: E402  (the path above makes bench importable)
-    SCRATCH_DB,
+from bench._serving import (  # noqa: E402  (the path above makes bench importable)
     SECONDS,
     SYNCHRONOUS_COMMIT,
     WEB_WORKERS,
     Request,
     Result,
-    _admin_execute,
-    _with_database,
     gunicorn,
     healthz,
     measure,
+    scratch_database,
     send,
     setup_django,
 )
 from bench.ledger import raw_consume, run_workers  # noqa: E402
 
+SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "artsvp_bench_single")
 PORTALS = 8
 CLAIMS = 50
 FLOOR_WORKERS = 8
@@ -197,9 +195,8 @@ def singles(portals: list[tuple[str, str]]) -> Any:
     return requests
 
 
-def floor_rate(server_url: str, world: World) -> float:
+def floor_rate(url: str, world: World) -> float:
     account_id, organization_id = world.floor_account
-    url = _with_database(server_url, SCRATCH_DB)
 
     def work(number: int, stop: Any) -> int:
         done = 0
@@ -253,31 +250,13 @@ def claims_rate(world: World) -> tuple[float, dict[str, int]]:
 
 
 def main() -> None:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        sys.exit(
-            "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres"
-        )
     if not os.environ.get("REDIS_URL"):
         print("NOTE: no REDIS_URL: cache and rate limits in each worker's memory, no broker.")
-    _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-    _admin_execute(server_url, f'CREATE DATABASE "{SCRATCH_DB}"')
-    if SYNCHRONOUS_COMMIT != "on":
-        _admin_execute(server_url, f'ALTER DATABASE "{SCRATCH_DB}" SET synchronous_commit = off')
-    database_url = _with_database(server_url, SCRATCH_DB)
-    try:
+    with scratch_database(SCRATCH_DB) as database_url:
         setup_django(database_url)
         world = make_world()
-        from django.db import connections
-
-        connections.close_all()  # the clients fork: they must not share this connection
         with gunicorn(database_url) as port:
-            report(server_url, port, world)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+            report(database_url, port, world)
 
 
 def _line(label: str, result: Result, floor: float) -> None:
@@ -287,7 +266,7 @@ def _line(label: str, result: Result, floor: float) -> None:
     )
 
 
-def report(server_url: str, port: int, world: World) -> None:
+def report(database_url: str, port: int, world: World) -> None:
     one = [(world.one.key, portal_id) for portal_id in world.one.portal_ids]
     many = [(tenant.key, tenant.portal_ids[0]) for tenant in world.many]
     for n in range(WARM_UP):
@@ -299,7 +278,7 @@ def report(server_url: str, port: int, world: World) -> None:
         f"gunicorn with production settings, {WEB_WORKERS} workers; "
         f"{SECONDS:.0f} s per measurement; synchronous_commit {SYNCHRONOUS_COMMIT}"
     )
-    floors = [floor_rate(server_url, world)]
+    floors = [floor_rate(database_url, world)]
     print(f"  {'raw SQL single consumption, 8 processes':58s} {floors[0]:7,.0f} /s  (the floor)")
     results: dict[str, Result] = {}
     for name, portals, concurrency in (
@@ -309,7 +288,7 @@ def report(server_url: str, port: int, world: World) -> None:
     ):
         results[name] = measure(port, concurrency, singles(portals))
         _line(f"one invite per request, {name}", results[name], floors[0])
-    floors.append(floor_rate(server_url, world))
+    floors.append(floor_rate(database_url, world))
     floor = statistics.median(floors)
     print(
         f"  {'raw SQL single consumption, again':58s} {floors[1]:7,.0f} /s  (median {floor:,.0f})"
