@@ -203,9 +203,9 @@ def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHt
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)
     response = organizer_invites_csv(
-        filters.invites.select_related("invite_type").order_by("created_at", "id"),
+        filters.invites.order_by("created_at", "id"),
         event=event,
         filename=f"guests-{event.slug}.csv",
-        link=lambda invite: absolute_url(invite.path),
+        link=absolute_url,
     )
     return mark_private(response)

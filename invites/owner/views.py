@@ -244,7 +244,7 @@ def export_invites(request: HttpRequest, portal: Portal) -> StreamingHttpRespons
         invites,
         event=portal.group.event,
         filename=f"invites-{portal.group.event.slug}-{portal.public_id}.csv",
-        link=lambda invite: absolute_url(invite.path),
+        link=absolute_url,
     )
 
 
