@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 
 # Portal ids, or a queryset of portal ids (read as a subquery).
 PortalIds = Collection[int] | QuerySet[Any, Any]
-AcceptedCounter = Callable[[PortalIds], dict[int, int]]
+# (portal ids, the event they belong to or None) -> {portal id: accepted guests}
+AcceptedCounter = Callable[[PortalIds, int | None], dict[int, int]]
 
 _counter: list[AcceptedCounter] = []
 
@@ -25,9 +26,10 @@ def register_accepted_counter(counter: AcceptedCounter) -> None:
     _counter[:] = [counter]
 
 
-def accepted_counts(portal_ids: PortalIds) -> dict[int, int]:
+def accepted_counts(portal_ids: PortalIds, *, event_id: int | None = None) -> dict[int, int]:
     """{portal id: accepted guests} for these portals (ids, or a queryset of their
-    ids: one query either way); a portal without any is missing."""
+    ids: one query either way); a portal without any is missing. `event_id`, the
+    event of every one of these portals, lets the database read only its invites."""
     if not _counter or (not isinstance(portal_ids, QuerySet) and not portal_ids):
         return {}
-    return _counter[0](portal_ids)
+    return _counter[0](portal_ids, event_id)

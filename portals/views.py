@@ -189,7 +189,9 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
     summary = _group_totals(group, matching)
     # Of every portal of the group, whatever the filters: the group's portals as a
     # subquery, not thousands of ids sent back.
-    summary["accepted"] = sum(accepted_counts(group.portals.values("pk")).values())
+    summary["accepted"] = sum(
+        accepted_counts(group.portals.values("pk"), event_id=group.event_id).values()
+    )
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
