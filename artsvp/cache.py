@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -79,6 +80,23 @@ class _Outage:
         return was_down
 
 
+def count_in(cache: BaseCache, key: str, timeout: int) -> int:
+    """`FallbackRedisCache.count` on any cache: add() creates the counter (atomic:
+    only the first request of a window does), incr() counts; three round trips on
+    a remote cache, none on local memory."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        # The counter expired between add() and incr(); start a fresh one.
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def _count_in(key: str, timeout: int, *, cache: BaseCache) -> int:
+    return count_in(cache, key, timeout)
+
+
 _outages: dict[str, _Outage] = {}
 _outages_lock = threading.Lock()
 
@@ -125,11 +143,19 @@ class FallbackRedisCache(RedisCache):
         return bool(self._cache.get_client(write=True).ping())  # type: ignore[attr-defined]  # django-redis-style client method the stubs do not declare
 
     def _guarded(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        fallback: Callable[..., Any] = getattr(self._fallback, name)
+        return self._either(getattr(super(), name), getattr(self._fallback, name), *args, **kwargs)
+
+    def _either(
+        self,
+        redis_call: Callable[..., Any],
+        fallback: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         if self._outage.skip_redis():
             return fallback(*args, **kwargs)
         try:
-            result = getattr(super(), name)(*args, **kwargs)
+            result = redis_call(*args, **kwargs)
         except OUTAGE_ERRORS as exc:
             self._outage.failed(self._location, self._retry_after, exc)
             return fallback(*args, **kwargs)
@@ -138,6 +164,24 @@ class FallbackRedisCache(RedisCache):
             # and the next outage starts from an empty fallback.
             self._fallback.clear()
         return result
+
+    def count(self, key: str, *, timeout: int) -> int:
+        """Add one to the counter `key` and answer its new value, in one round trip:
+        a counter that does not exist starts at 0 and expires `timeout` seconds after
+        it was created (later counts do not push that back). For fixed-window rate
+        limits (artsvp/ratelimit.py); while Redis is down, the fallback counts."""
+        return int(self._either(self._redis_count, _count_in, key, timeout, cache=self._fallback))
+
+    def _redis_count(self, key: str, timeout: int, *, cache: BaseCache) -> int:
+        redis_key = self.make_and_validate_key(key)
+        client = self._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]  # RedisCache's client, untyped in the stubs
+        # MULTI/EXEC: both or neither, and no other client's command in between. The 0
+        # is stored as RedisSerializer stores an int, so get() reads the count.
+        pipeline = client.pipeline(transaction=True)
+        pipeline.set(redis_key, 0, ex=timeout, nx=True)
+        pipeline.incr(redis_key)
+        _created, count = pipeline.execute()
+        return int(count)
 
     # The primitives BaseCache builds everything else on (get_or_set, decr,
     # incr_version, the async variants).

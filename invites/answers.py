@@ -242,7 +242,12 @@ def _places_text(choice: WindowPlaces) -> str:
 
 
 def record_open(invite: Invite) -> None:
-    """The guest opened the link: created/sent -> opened, first time only."""
+    """The guest opened the link: created/sent -> opened, first time only.
+
+    Most views are of a link already opened: they write nothing. The UPDATE's
+    condition still decides, so two first views at once open it once."""
+    if invite.status not in (Invite.Status.CREATED, Invite.Status.SENT):
+        return
     now = timezone.now()
     updated = Invite.objects.filter(
         pk=invite.pk, status__in=[Invite.Status.CREATED, Invite.Status.SENT]

@@ -1,17 +1,16 @@
 """Who arrived, as the guest lists, the CSVs and the portal owner's page show it.
 
 The records are the door's (door/, above invites), read through
-`invites.hooks.arrivals`: one query for a page of rows, or for a chunk of a
-streamed CSV. Times are shown in the event's time zone, with the day when
+`invites.hooks.arrivals`: one query for a page of rows, or for a whole CSV
+(invites/exports.py). Times are shown in the event's time zone, with the day when
 the event lasts several days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 
 from django.db.models import QuerySet
 from django.utils.dateformat import format as format_date
@@ -19,9 +18,6 @@ from django.utils.dateformat import format as format_date
 from events.models import Event
 from invites.hooks import Arrival, arrivals
 from invites.models import Invite
-
-# Rows per arrivals query in a streamed CSV.
-CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -68,14 +64,3 @@ def shown_arrivals(event: Event, invites: Iterable[Invite]) -> dict[int, ShownAr
 def arrived_count(accepted: QuerySet[Invite]) -> int:
     """How many of these invites have somebody in (one query)."""
     return len(arrivals(accepted))
-
-
-def with_arrivals(invites: Iterator[Invite]) -> Iterator[tuple[Invite, Arrival | None]]:
-    """Each invite with its arrival, reading the arrivals a chunk at a time."""
-    while True:
-        chunk = list(islice(invites, CHUNK))
-        if not chunk:
-            return
-        found = arrivals([invite.pk for invite in chunk])
-        for invite in chunk:
-            yield invite, found.get(invite.pk)

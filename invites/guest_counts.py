@@ -117,9 +117,40 @@ def _counts(row: dict[str, Any]) -> dict[str, int]:
     }
 
 
+_COUNT_NAMES = ("invited", "accepted", "plus_ones", "pending", "declined")
+
+
 def guest_counts(invites: QuerySet[Invite]) -> dict[str, int]:
     """The counts of `invites` (already filtered), in one query."""
     return _counts(invites.order_by().aggregate(**count_fields()))
+
+
+@dataclass(frozen=True)
+class ListedCounts:
+    """What a list of invites shows above its rows: its counts, how many rows it
+    has, and whether one of them is a multi-use link (the uses column)."""
+
+    counts: dict[str, int]
+    rows: int
+    multi_use: bool
+
+
+def listed_counts(invites: QuerySet[Invite]) -> ListedCounts:
+    """The counts of `invites` (already filtered) and its rows, in one query."""
+    row = invites.order_by().aggregate(
+        **count_fields(), rows=Count("id"), multi_use=Count("id", filter=Q(uses__gt=1))
+    )
+    return ListedCounts(counts=_counts(row), rows=row["rows"], multi_use=row["multi_use"] > 0)
+
+
+def listed_counts_of_types(per_type: list[TypeCounts]) -> ListedCounts:
+    """`listed_counts` of every invite of the event, from its type_counts (no query):
+    the rows per type add up to the event's."""
+    return ListedCounts(
+        counts={name: sum(getattr(row, name) for row in per_type) for name in _COUNT_NAMES},
+        rows=sum(row.invites for row in per_type),
+        multi_use=any(row.multi_use for row in per_type),
+    )
 
 
 @dataclass(frozen=True)
@@ -172,6 +203,9 @@ class TypeCounts:
     # Of the portals' allocations of the type (None for the organizer's own invites).
     places_used: int | None = None
     places_allocated: int | None = None
+    # Rows of the type (any state), and of them multi-use links.
+    invites: int = 0
+    multi_use: int = 0
 
     @property
     def attending(self) -> int:
@@ -186,13 +220,19 @@ def type_counts(event: Event, types: EventTypes) -> list[TypeCounts]:
         for invite_type in types.types
     }
     for row in (
-        organizer_invites(event).order_by().values("invite_type_id").annotate(**count_fields())
+        organizer_invites(event)
+        .order_by()
+        .values("invite_type_id")
+        .annotate(
+            **count_fields(), invites=Count("id"), multi_use=Count("id", filter=Q(uses__gt=1))
+        )
     ):
         type_id = row["invite_type_id"]
         if type_id not in rows:
             rows[type_id] = TypeCounts(label=gettext("No type (your own invites)"))
         for name, value in _counts(row).items():
             setattr(rows[type_id], name, value)
+        rows[type_id].invites, rows[type_id].multi_use = row["invites"], row["multi_use"]
     for row in (
         PortalAllocation.objects.filter(invite_type_id__in=[t.pk for t in types.types])
         .order_by()

@@ -8,15 +8,18 @@ of the filtered rows, since a capacity is the whole event's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from artsvp.keyset import keyset_page
 from artsvp.links import absolute_url
+from artsvp.row_urls import row_url
 from artsvp.secret_pages import mark_private
 from events.access import access_event
 from events.models import EntryWindow, Event
@@ -27,7 +30,8 @@ from invites.guest_counts import (
     EventTypes,
     event_types,
     event_windows,
-    guest_counts,
+    listed_counts,
+    listed_counts_of_types,
     organizer_invites,
     type_counts,
     window_counts,
@@ -115,12 +119,28 @@ def _guest_list_filters(request: OrganizationRequest, event: Event) -> GuestList
     )
 
 
+@dataclass(frozen=True)
+class _RowLinks:
+    """The per-invite links of the guest list, reversed once per page (artsvp/row_urls.py)."""
+
+    answer: Callable[[str], str]
+    revoke: Callable[[str], str]
+
+    @classmethod
+    def of(cls, org_slug: str, event_slug: str) -> _RowLinks:
+        return cls(
+            answer=row_url("invites:answer_for_guest", org_slug, event_slug),
+            revoke=row_url("invites:organizer_revoke", org_slug, event_slug),
+        )
+
+
 def _row(
-    request: OrganizationRequest,
     invite: Invite,
     types: EventTypes,
     arrival: ShownArrival | None,
+    links: _RowLinks,
 ) -> dict[str, Any]:
+    public_id = invite.public_id
     return {
         "invite": invite,
         # Who of the party is in, since when (the door's records).
@@ -133,6 +153,8 @@ def _row(
             if types.shown and invite.invite_type_id is not None
             else ""
         ),
+        "answer_url": links.answer(public_id),
+        "revoke_url": links.revoke(public_id),
     }
 
 
@@ -140,23 +162,24 @@ def _row(
 def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)
-    counts = guest_counts(filters.invites)
+    # The whole event's counts per type; unfiltered, they add up to the list's own
+    # counts, so the event is read once (a filtered list reads its rows once more).
     per_type = type_counts(event, filters.types)
+    everything = listed_counts_of_types(per_type)
+    shown = everything if filters.condition is None else listed_counts(filters.invites)
+    counts = shown.counts
     page = keyset_page(
         with_delivery_status(filters.invites),
         order=GUEST_ORDER,
         cursor=request.GET.get("cursor"),
         per_page=GUESTS_PER_PAGE,
     )
-    # How many invites the filters select, of how many: one aggregate query.
-    listed = filters.everything.order_by().aggregate(
-        total=Count("id"),
-        **({"matching": Count("id", filter=filters.condition)} if filters.condition else {}),
-    )
-    listed.setdefault("matching", listed["total"])
+    # How many invites the filters select, of how many.
+    listed = {"total": everything.rows, "matching": shown.rows}
     query = request.GET.copy()
     query.pop("cursor", None)
     arrived = shown_arrivals(event, page.rows)
+    links = _RowLinks.of(request.organization.slug, event.slug)
     private_groups = list(
         event.portal_groups.filter(share_all_invites=False).values_list("name", flat=True)
     )
@@ -168,8 +191,10 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "filters": filters.form,
             "page": page,
             "rows": [
-                _row(request, invite, filters.types, arrived.get(invite.pk)) for invite in page.rows
+                _row(invite, filters.types, arrived.get(invite.pk), links) for invite in page.rows
             ],
+            # The rows' "Email" links (invites/send/_invite_delivery.html).
+            "send_url": reverse("invites:send", args=[request.organization.slug, event.slug]),
             "show_arrivals": arrivals_recorded(),
             "counts": counts,
             "listed": listed,
@@ -186,7 +211,7 @@ def guest_list(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             "guest_window_counts": window_counts(event, filters.windows),
             "show_types": filters.types.shown,
             "show_windows": bool(filters.windows),
-            "show_uses": filters.invites.filter(uses__gt=1).exists(),
+            "show_uses": shown.multi_use,
             # What the apps above add to a row (invites/hooks.py).
             "row_actions": guest_row_actions(),
             "filter_query": query.urlencode(),
@@ -203,9 +228,9 @@ def guest_list_csv(request: OrganizationRequest, event_slug: str) -> StreamingHt
     event = access_event(request.organization, event_slug)
     filters = _guest_list_filters(request, event)
     response = organizer_invites_csv(
-        filters.invites.select_related("invite_type").order_by("created_at", "id"),
+        filters.invites.order_by("created_at", "id"),
         event=event,
         filename=f"guests-{event.slug}.csv",
-        link=lambda invite: absolute_url(invite.path),
+        link=absolute_url,
     )
     return mark_private(response)

@@ -103,6 +103,11 @@ def organizer_holds_link(*, portal_id: int | None, batch_method: str) -> bool:
     return portal_id is None or batch_method == InviteBatch.Method.API
 
 
+def invite_path(token: str) -> str:
+    """The guest's page of the invite with `token` (Invite.path, for rows read as values)."""
+    return f"/i/{token}/"
+
+
 class InviteQuerySet(models.QuerySet["Invite"]):
     def visible_to_organizer(self) -> InviteQuerySet:
         """The organizer's own invites, and portal invites the portal group lets them see."""
@@ -216,7 +221,7 @@ class Invite(models.Model):
 
     @property
     def path(self) -> str:
-        return f"/i/{self.token}/"
+        return invite_path(self.token)
 
     @property
     def organizer_holds_link(self) -> bool:

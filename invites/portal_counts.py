@@ -5,18 +5,20 @@ Registered in InvitesConfig.ready().
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from invites.models import Invite
-from portals.guest_counts import register_accepted_counter
+from portals.guest_counts import PortalIds, register_accepted_counter
 
 
-def count_accepted(portal_ids: Collection[int]) -> dict[int, int]:
+def count_accepted(portal_ids: PortalIds, event_id: int | None) -> dict[int, int]:
+    ids = portal_ids if isinstance(portal_ids, QuerySet) else list(portal_ids)
+    accepted = Invite.objects.filter(portal_id__in=ids, status=Invite.Status.ACCEPTED)
+    if event_id is not None:
+        # The event's accepted invites (the invite_event_status index), not every tenant's.
+        accepted = accepted.filter(event_id=event_id)
     rows = (
-        Invite.objects.filter(portal_id__in=list(portal_ids), status=Invite.Status.ACCEPTED)
-        .values("portal_id")
+        accepted.values("portal_id")
         .annotate(accepted=Count("pk"))
         .values_list("portal_id", "accepted")
     )

@@ -9,8 +9,14 @@ count is 0.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import Any
 
-AcceptedCounter = Callable[[Collection[int]], dict[int, int]]
+from django.db.models import QuerySet
+
+# Portal ids, or a queryset of portal ids (read as a subquery).
+PortalIds = Collection[int] | QuerySet[Any, Any]
+# (portal ids, the event they belong to or None) -> {portal id: accepted guests}
+AcceptedCounter = Callable[[PortalIds, int | None], dict[int, int]]
 
 _counter: list[AcceptedCounter] = []
 
@@ -20,8 +26,10 @@ def register_accepted_counter(counter: AcceptedCounter) -> None:
     _counter[:] = [counter]
 
 
-def accepted_counts(portal_ids: Collection[int]) -> dict[int, int]:
-    """{portal id: accepted guests} for these portals; a portal without any is missing."""
-    if not _counter or not portal_ids:
+def accepted_counts(portal_ids: PortalIds, *, event_id: int | None = None) -> dict[int, int]:
+    """{portal id: accepted guests} for these portals (ids, or a queryset of their
+    ids: one query either way); a portal without any is missing. `event_id`, the
+    event of every one of these portals, lets the database read only its invites."""
+    if not _counter or (not isinstance(portal_ids, QuerySet) and not portal_ids):
         return {}
-    return _counter[0](portal_ids)
+    return _counter[0](portal_ids, event_id)

@@ -22,6 +22,7 @@ from artsvp.csv_errors import skipped_rows_response
 from artsvp.csv_safe import csv_response, write_rows
 from artsvp.keyset import keyset_page
 from artsvp.links import absolute_url
+from artsvp.row_urls import row_url
 from deliveries.services import DeliveryError
 from events.access import access_event
 from organizations.access import OrganizationRequest, organization_view
@@ -119,6 +120,7 @@ class PortalRow:
     link: str
     accepted_count: int
     allocations: list[PortalAllocation] = field(default_factory=list)
+    detail_url: str = ""
 
 
 def _with_allocations(portals: QuerySet[Portal]) -> QuerySet[Portal]:
@@ -172,19 +174,23 @@ def group_detail(request: OrganizationRequest, group_id: str) -> HttpResponse:
         per_page=PORTALS_PER_PAGE,
     )
     accepted = accepted_counts([portal.pk for portal in page.rows])
+    # Reversed once for the page (artsvp/row_urls.py).
+    detail_url = row_url("portals:portal_detail", request.organization.slug)
     rows = [
         PortalRow(
             portal=portal,
             link=_portal_link(request, portal),
             accepted_count=accepted.get(portal.pk, 0),
             allocations=shown_allocations(portal),
+            detail_url=detail_url(portal.public_id),
         )
         for portal in page.rows
     ]
     summary = _group_totals(group, matching)
-    # Of every portal of the group, whatever the filters.
+    # Of every portal of the group, whatever the filters: the group's portals as a
+    # subquery, not thousands of ids sent back.
     summary["accepted"] = sum(
-        accepted_counts(list(group.portals.values_list("pk", flat=True))).values()
+        accepted_counts(group.portals.values("pk"), event_id=group.event_id).values()
     )
     query = request.GET.copy()
     query.pop("cursor", None)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from artsvp.keyset import KeysetPage, keyset_page
 from artsvp.links import absolute_url
+from artsvp.row_urls import row_url
 from credits.ledger import balances
 from events.models import Event
 from invites.arrival_rows import arrived_count, shown_arrivals
@@ -75,6 +76,9 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
     query.pop("cursor", None)
     event = portal.group.event
     arrived = shown_arrivals(event, page.rows)
+    # Reversed once for the page (artsvp/row_urls.py).
+    edit_url = row_url("owner:edit_invite", portal.public_id)
+    revoke_url = row_url("owner:revoke_invite", portal.public_id)
     rows = [
         {
             "invite": invite,
@@ -84,6 +88,8 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "editable": invite.status == Invite.Status.CREATED
             and invite.delivery_status is None
             and not invite.uses_taken,
+            "edit_url": edit_url(invite.public_id),
+            "revoke_url": revoke_url(invite.public_id),
         }
         for invite in page.rows
     ]
@@ -103,6 +109,8 @@ def dashboard(request: HttpRequest, portal: Portal) -> HttpResponse:
             "arrivals": _arrivals(portal, event),
             "show_arrivals": arrivals_recorded(),
             "rows": rows,
+            # The rows' "Email" links (invites/send/_invite_delivery.html).
+            "send_url": reverse("owner:send", args=[portal.public_id]),
             "filters": filters,
             "status_filter": status,
             "invite_credits_available": balances(portal.organization).invite > 0,
@@ -244,7 +252,7 @@ def export_invites(request: HttpRequest, portal: Portal) -> StreamingHttpRespons
         invites,
         event=portal.group.event,
         filename=f"invites-{portal.group.event.slug}-{portal.public_id}.csv",
-        link=lambda invite: absolute_url(invite.path),
+        link=absolute_url,
     )
 
 

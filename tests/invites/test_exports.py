@@ -187,3 +187,33 @@ def test_charlie_gets_404_on_the_export(org, event, fair, charlie_client, other_
         reverse("invites:guest_list_csv", args=[other_org.slug, event.slug])
     )
     assert response.status_code == 404
+
+
+def test_the_exports_queries_do_not_grow_with_its_rows(
+    org, event, alice_client, make_invites, django_assert_max_num_queries
+):
+    make_invites(3, metadata={"seat": "A1"}, tags=["vip"])
+    with django_assert_max_num_queries(40) as few:
+        _, rows = export(alice_client, org, event)
+    assert len(rows) == 3
+    # Past the 2,000 rows a database fetch reads at once, and past a streamed piece.
+    make_invites(2_100)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        header, rows = export(alice_client, org, event)
+    assert len(rows) == 2_103 and "metadata.seat" in header
+    tagged = [row for row in rows if row["tags"]]
+    assert [(row["tags"], row["metadata.seat"]) for row in tagged] == [("vip", "A1")] * 3
+
+
+def test_a_guests_formula_name_and_negative_looking_cells_stay_text(
+    org, event, alice_client, make_invites
+):
+    make_invites(1, names=["=1+2"], label="-5", tags=["@x", "ok"], metadata={"n": -3})
+    _, rows = export(alice_client, org, event)
+    (row,) = rows
+    assert (row["name"], row["label"], row["tags"], row["metadata.n"]) == (
+        "'=1+2",
+        "'-5",
+        "'@x, ok",
+        "'-3",
+    )

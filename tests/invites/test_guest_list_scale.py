@@ -224,3 +224,31 @@ def test_a_portal_named_by_id_combines_with_the_other_filters(
     )
 
     assert guests(response) == ["Accepted"]
+
+
+def test_the_counts_and_the_uses_column_follow_the_filters(alice_client, org, event, make_invites):
+    """Unfiltered, the list's counts come from the event's counts per type; filtered,
+    from the rows the filters select: the page says the same either way."""
+    make_invites(
+        2,
+        names=["Ada Alpha", "Ben Beta"],
+        status=Invite.Status.ACCEPTED,
+        plus_ones=1,
+        plus_ones_allowed=1,
+    )
+    make_invites(1, names=["Cleo Link"], uses=3)
+    url = reverse("invites:guest_list", args=[org.slug, event.slug])
+
+    everything = page_text(alice_client.get(url))
+    assert "3 invites, newest first" in everything
+    assert "Uses taken / uses" in everything
+    # Invited: the two guests and the link's three places; two accepted with a plus-one each.
+    assert re.search(r'<span class="value">5</span><span class="label">Invited', everything)
+    assert re.search(r'<span class="value">2</span><span class="label">Accepted', everything)
+    assert "4 people expected" in everything
+
+    filtered = page_text(alice_client.get(url, {"q": "Ada"}))
+    assert "1 of 3 invites match" in filtered
+    assert "Uses taken / uses" not in filtered
+    assert re.search(r'<span class="value">1</span><span class="label">Invited', filtered)
+    assert "2 people expected" in filtered

@@ -8,7 +8,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,6 +59,33 @@ def test_opening_shows_the_event_and_the_host_and_marks_it_opened(invite):
     assert invite.status == Invite.Status.OPENED and invite.opened_at is not None
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_opening_again_writes_nothing_and_keeps_the_first_opening_time(invite):
+    browser = Client()
+    browser.get(url(invite))
+    invite.refresh_from_db()
+    first_opened, updated = invite.opened_at, invite.updated_at
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(url(invite)).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert writes == []
+    invite.refresh_from_db()
+    assert (invite.status, invite.opened_at, invite.updated_at) == (
+        Invite.Status.OPENED,
+        first_opened,
+        updated,
+    )
+
+
+def test_an_answered_invite_stays_answered_when_opened(invite):
+    browser = Client()
+    browser.post(url(invite), {"answer": "accept", "plus_ones": "0"})
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.ACCEPTED
+    browser.get(url(invite))
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.ACCEPTED
 
 
 def test_the_guest_accepts_with_a_plus_one_and_sees_the_answer(invite):

@@ -184,6 +184,10 @@ def test_group_page_lists_portals_with_state_owner_usage_and_accepted(
     for live in (portal, claimed):
         assert f'value="{settings.SITE_URL}/p/{live.token}/"' in page
         assert f'data-copy="#link-{live.public_id}"' in page
+    # Every row links to its portal's page.
+    for shown in (portal, claimed, revoked):
+        detail = reverse("portals:portal_detail", args=[org.slug, shown.public_id])
+        assert f'<a href="{detail}"><strong>{shown.name}</strong></a>' in page
     assert revoked.token not in page
     summary = response.context["summary"]
     assert (summary["portals"], summary["assigned"], summary["revoked"]) == (3, 1, 1)
