@@ -120,6 +120,15 @@ if _database_url:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5"))
         )
+        # No JIT compilation: PostgreSQL compiles any query it estimates above
+        # jit_above_cost, and a page's counts over a big event (a correlated
+        # subquery makes the estimate huge) spent 10 of its 30 ms compiling
+        # (bench/pages.py). A web app's queries are short; JIT only pays on
+        # long analytic ones, which this app does not run. DATABASE_PG_OPTIONS
+        # replaces it (libpq's `options`, e.g. "-c jit=on").
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "options", env("DATABASE_PG_OPTIONS", "-c jit=off")
+        )
 else:
     DATABASES = {
         "default": {
