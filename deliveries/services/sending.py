@@ -189,7 +189,9 @@ def _attempt(delivery: Delivery, sessions: _Sessions, outcomes: _Outcomes) -> No
         outcomes.failed.append((delivery, str(exc)))
         return
     except SoftTimeLimitExceeded:
-        outcomes.handed_back.append(delivery)
+        # Retried with backoff like a send that timed out (and within the same
+        # MAX_ATTEMPTS): a message that always takes this long ends failed.
+        _retry_or_fail(delivery, "The message took too long to build.", outcomes)
         raise
     except Exception:
         logger.exception("Delivery %s could not be rendered.", delivery.pk)
@@ -201,8 +203,8 @@ def _attempt(delivery: Delivery, sessions: _Sessions, outcomes: _Outcomes) -> No
         provider_message_id = sessions.send(channel, message)
     except Exception as exc:
         reason = channel.describe_error(exc)
-        if channel.is_transient(exc) and delivery.attempts < MAX_ATTEMPTS:
-            outcomes.retry.append((delivery, reason, retry_countdown(delivery.attempts)))
+        if channel.is_transient(exc):
+            _retry_or_fail(delivery, reason, outcomes)
         else:
             logger.warning("Delivery %s failed: %s", delivery.pk, reason)
             outcomes.failed.append((delivery, reason))
@@ -210,6 +212,14 @@ def _attempt(delivery: Delivery, sessions: _Sessions, outcomes: _Outcomes) -> No
             raise
         return
     outcomes.sent.append((delivery, provider_message_id))
+
+
+def _retry_or_fail(delivery: Delivery, reason: str, outcomes: _Outcomes) -> None:
+    if delivery.attempts < MAX_ATTEMPTS:
+        outcomes.retry.append((delivery, reason, retry_countdown(delivery.attempts)))
+    else:
+        logger.warning("Delivery %s failed: %s", delivery.pk, reason)
+        outcomes.failed.append((delivery, reason))
 
 
 class _Sessions:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.db import connection
 
@@ -153,6 +154,28 @@ def test_a_chunk_out_of_time_hands_its_other_rows_back_and_none_is_lost(
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
     # Each hand-back was a claim: attempts counts them (and only grows).
     assert sorted(Delivery.objects.values_list("attempts", flat=True)) == [1, 2, 3, 4]
+
+
+def test_a_chunk_stopped_by_its_soft_time_limit_loses_no_row(
+    picky: type[PickyBackend], make_invites: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    invites = make_invites(4)
+    # The task's soft time limit strikes while the third email is being sent.
+    picky.script({"guest3@example.com": [SoftTimeLimitExceeded()]})
+
+    send_all(invites, django_capture_on_commit_callbacks)
+
+    assert recipients_sent() == Counter({invite.guest_email: 1 for invite in invites})
+    attempts = dict(Delivery.objects.values_list("recipient", "attempts"))
+    # Sent before the limit; the one interrupted retried alone; the one not
+    # reached handed back to the queue and sent by the next chunk.
+    assert attempts == {
+        "guest1@example.com": 1,
+        "guest2@example.com": 1,
+        "guest3@example.com": 2,
+        "guest4@example.com": 2,
+    }
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
 def test_rows_no_longer_queued_are_skipped_by_a_chunk(
