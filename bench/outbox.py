@@ -20,7 +20,9 @@ fresh claimed portal of SIZE invites:
   commit to the first row recorded `sent` (and to the sink's first message);
 - the floor: the same SIZE rows rendered (through the same context builder
   and templates) and handed to the same SMTP backend over one connection, in
-  a plain loop in this process: no outbox, no worker, no broker.
+  a plain loop in this process: no outbox, no worker, no broker;
+- the small path: SINGLES single invite emails after each round, each
+  queued on its own; milliseconds from its commit to its row `sent`.
 
 It prints both, `ratio outbox/floor` (target 0.40) and `first email after`
 (target under 1 s), median of ROUNDS rounds. The machine is shared: compare
@@ -63,6 +65,8 @@ SIZE = int(os.environ.get("BENCH_OUTBOX_SIZE", "2000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGET_RATIO = 0.40
 TARGET_FIRST_SECONDS = 1.0
+# Single emails (the small path: a portal link, a confirmation) timed after each round.
+SINGLES = 10
 SEND_TIMEOUT = 600
 WORKER_START_TIMEOUT = 60
 PROFILE_PATH = Path("/tmp") / f"outbox-worker-{os.getpid()}.prof"
@@ -310,6 +314,38 @@ def outbox_round(
     }
 
 
+def single_email(portal: Portal, n: int) -> float:
+    """The small path: one invite email queued on its own; seconds from commit to `sent`."""
+    from django.db import transaction
+
+    from deliveries.models import Delivery
+    from invites.models import Invite
+    from invites.sending import queue_invite_emails
+
+    batch = Invite.objects.filter(portal=portal).values_list("batch_id", flat=True).first()
+    assert batch is not None
+    invite = Invite.objects.create(
+        organization_id=portal.organization_id,
+        event_id=portal.group.event_id,
+        batch_id=batch,
+        portal=portal,
+        guest_name=f"Single {n}",
+        guest_email=f"single{n}@example.com",
+    )
+    committed: list[float] = []
+    with transaction.atomic(durable=True):
+        transaction.on_commit(lambda: committed.append(time.time()))
+        [delivery] = queue_invite_emails([invite], subject="Hi {{ name }}", message="")
+    row = Delivery.objects.filter(pk=delivery.pk)
+    deadline = time.monotonic() + 30
+    while not row.filter(status=Delivery.Status.SENT).exists():
+        if time.monotonic() > deadline:
+            sys.exit("A single email was not sent within 30 s")
+        time.sleep(0.005)
+    sent_at = row.values_list("sent_at", flat=True).get()
+    return sent_at.timestamp() - committed[0]
+
+
 def floor_round(send_id: str, size: int, sink_count: Any) -> float:
     """The same rows rendered and sent in a plain loop over one SMTP connection: emails/s."""
     from django.core.mail import get_connection
@@ -359,6 +395,7 @@ def bench(sink_count: Any, sink_first: Any) -> dict[str, list[float]]:
         "first_at_sink": [],
         "publish": [],
         "floor": [],
+        "single": [],
     }
     purge_broker()
     worker = Worker()
@@ -372,6 +409,7 @@ def bench(sink_count: Any, sink_first: Any) -> dict[str, list[float]]:
             for name, value in figures.items():
                 results[name].append(value)
             results["floor"].append(floor_round(send_id, SIZE, sink_count))
+            results["single"] += [single_email(portal, n * 100 + k) for k in range(SINGLES)]
             print(
                 f"  round {n + 1}: outbox {results['rate'][-1]:6.1f}/s, "
                 f"floor {results['floor'][-1]:6.1f}/s, "
@@ -433,6 +471,8 @@ def main() -> None:
     print(f"  floor         {floor:8.1f} emails/s (render + send in one process, one connection)")
     print(f"  publishing    {statistics.median(results['publish']):8.2f} s after the commit")
     print(f"  first at sink {statistics.median(results['first_at_sink']):8.2f} s after the commit")
+    single = statistics.median(results["single"]) * 1000
+    print(f"  one email     {single:8.1f} ms from its commit to `sent` (median of {SINGLES}/round)")
     print(f"ratio outbox/floor {rate / floor:.2f} (target {TARGET_RATIO:.2f})")
     print(f"first email after {first:.2f} s (target < {TARGET_FIRST_SECONDS:.0f} s)")
 
