@@ -2,8 +2,11 @@
 
 A channel builds the message for a row, sends it (returning the provider's
 id for it, or ""), and says which of its errors are worth retrying and how to
-describe them. Claiming, retrying with backoff, recording `sent` once and the
-sweeper (deliveries/services/) are the same for every channel, and so is the
+describe them. A channel that can send many messages over one connection
+also offers `session()` (email does: one SMTP or HTTP connection for a whole
+chunk of rows); `open_session` falls back to `send` for one that does not.
+Claiming, retrying with backoff, recording `sent` once and the sweeper
+(deliveries/services/) are the same for every channel, and so is the
 at-least-once guarantee (models.py). `email` is the only channel today; an
 HTTP webhook channel registers itself the same way (`register_channel`).
 """
@@ -11,12 +14,15 @@ HTTP webhook channel registers itself the same way (`register_channel`).
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from anymail.exceptions import AnymailAPIError, AnymailError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.core.validators import validate_email
 
 from deliveries.models import Delivery
@@ -65,6 +71,22 @@ def get_channel(name: str) -> Channel:
         return _CHANNELS[name]
     except KeyError:
         raise UnknownChannel(f"No channel {name!r} is registered.") from None
+
+
+Sender = Callable[[Any], str]
+
+
+def open_session(channel: Channel) -> AbstractContextManager[Sender]:
+    """A context that yields a function sending one message at a time, like
+    `channel.send`, over one connection when the channel offers `session()`.
+
+    A send that raises fails that message only: the session reconnects for
+    the next one.
+    """
+    session = getattr(channel, "session", None)
+    if session is None:
+        return nullcontext(channel.send)
+    return cast(AbstractContextManager[Sender], session())
 
 
 # --- Email ---------------------------------------------------------------------------------
@@ -137,6 +159,42 @@ class EmailChannel:
         status = getattr(message, "anymail_status", None)
         message_id = getattr(status, "message_id", None)
         return "" if message_id is None else str(message_id)[:255]
+
+    @contextmanager
+    def session(self) -> Iterator[Sender]:
+        """One backend connection (Django's `get_connection()`, anymail's with an
+        ESP) for the messages sent in it, opened at the first send: a provider
+        that cannot be reached fails that message like a lone send would,
+        instead of the whole session."""
+        connection = get_connection()
+        opened = False
+
+        def close() -> None:
+            nonlocal opened
+            if opened:
+                opened = False
+                # A connection that already broke may fail to say goodbye.
+                with suppress(Exception):
+                    connection.close()
+
+        def send(message: Any) -> str:
+            nonlocal opened
+            try:
+                if not opened:
+                    connection.open()
+                    opened = True
+                message.connection = connection
+                return self.send(message)
+            except BaseException:
+                # The next message starts on a fresh connection: after an SMTP
+                # disconnect or a timeout this one may be unusable.
+                close()
+                raise
+
+        try:
+            yield send
+        finally:
+            close()
 
     def is_transient(self, exc: BaseException) -> bool:
         return is_transient(exc)

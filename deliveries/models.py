@@ -16,18 +16,24 @@ Design (a transactional outbox):
   enqueues the Celery task only after that transaction commits. A rollback
   sends nothing; a broker that is down loses nothing, because the row is
   already committed and the sweeper re-enqueues it.
-- The task takes the row's id. In one short transaction it locks the row and
-  claims it (`queued` -> `sending`, attempts + 1); a second task for the same
-  row (a broker redelivery, the sweeper, two workers at once) sees `sending`
-  or `sent` and does nothing. It then builds and sends the message through
-  its channel with no lock held, and records `sent` with the provider's
-  message id (and runs the template's sent hooks) in one transaction.
+- The task takes the row's id (one row: a portal link, a confirmation), or
+  up to `publishing.SEND_CHUNK` ids (a send to many). In one short
+  transaction it locks the rows still queued, skipping any another
+  transaction holds, and claims them (`queued` -> `sending`, attempts + 1); a
+  second task for the same row (a broker redelivery, the sweeper, two
+  workers at once) sees `sending` or `sent` and does nothing. It then builds
+  and sends each message through its channel with no lock held (a chunk over
+  one connection), and records `sent` with the provider's message id (and
+  runs the template's sent hooks) in one transaction, for a chunk every
+  half second of sending. A row whose send fails is released or failed
+  alone; the others go on.
 - Delivery is at least once, and exactly once in the normal case, on every
   channel. The one window for a duplicate is a worker that dies after the
   provider accepted the message and before `sent` is recorded: its row stays
   `sending`, and the sweeper puts it back in the queue once it is older than
-  any send can take (the task's hard time limit is far shorter). Losing a
-  message would be worse than sending it twice in that rare case.
+  any send can take (the task's hard time limit is far shorter). A chunk
+  records as it goes, so what it can send twice is its last half second.
+  Losing a message would be worse than sending it twice in that rare case.
 
 Status:
     queued -> sending -> sent -> delivered | bounced | complained

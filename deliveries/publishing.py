@@ -19,6 +19,7 @@ from deliveries.models import Delivery
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "deliveries.tasks.send_delivery"
+SEND_CHUNK_TASK = "deliveries.tasks.send_delivery_chunk"
 FAN_OUT_TASK = "deliveries.tasks.publish_send_tasks"
 
 # The `last_error` of a queued row whose task could not be published (the
@@ -26,8 +27,18 @@ FAN_OUT_TASK = "deliveries.tasks.publish_send_tasks"
 # every minute) enqueues it again without waiting. Once the broker is back,
 # such messages leave within about a minute.
 NOT_ENQUEUED = "Waiting for the task queue, which was unreachable."
-# Large sends are published by a worker, in chunks (see enqueue_deliveries).
-FAN_OUT_ABOVE = 50
+# More than one row goes in chunk tasks of up to SEND_CHUNK rows: one claim,
+# one connection to the provider and a handful of statements for all of them
+# (services/sending.py), where a task per row cost a broker round trip and
+# three transactions each. 50 keeps a chunk's sends well inside its task's
+# time limit even with a slow provider (sending.CHUNK_BUDGET hands back the
+# rest before that), and a large send still spreads over every worker process.
+SEND_CHUNK = 50
+# Past FAN_OUT_ABOVE rows the request publishes the first chunk itself, so
+# the first emails leave at once, and hands the rest to a worker in fan-out
+# tasks of FAN_OUT_CHUNK rows (`tasks.publish_send_tasks`), so a send of
+# 10,000 returns at once.
+FAN_OUT_ABOVE = 250
 FAN_OUT_CHUNK = 1000
 
 
@@ -37,36 +48,41 @@ def _task(name: str) -> Any:
     return current_app.tasks[name]
 
 
+def _pieces(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
     """Publish the send tasks of these rows; returns how many rows were handed over.
 
-    Publishing takes about a millisecond a task, so past `FAN_OUT_ABOVE` rows
-    a request publishes one task per `FAN_OUT_CHUNK` rows and a worker
-    publishes the rest (`tasks.publish_send_tasks`): a send of 1,000 returns
-    at once. Never raises: the rows are committed, so a broker that is down
-    only delays them until the sweeper runs. It stops at the first failure
-    (every further attempt would wait for the same dead broker) and marks
-    the rows left over `NOT_ENQUEUED`, so the next sweep takes them at once.
-    How long a dead broker can hold the caller is set by
-    CELERY_BROKER_TRANSPORT_OPTIONS and CELERY_TASK_PUBLISH_RETRY_POLICY.
+    One row goes in its own send task (a portal link, a confirmation: the
+    small path), more in chunk tasks of `SEND_CHUNK` rows. Publishing takes
+    about a millisecond a task, so past `FAN_OUT_ABOVE` rows a request
+    publishes the first chunk and then one fan-out task per `FAN_OUT_CHUNK`
+    of the other rows, which a worker turns into their chunks: the first
+    emails do not wait for the rest to be published. Never raises: the rows
+    are committed, so a broker that is down only delays them until the
+    sweeper runs. It stops at the first failure (every further attempt would
+    wait for the same dead broker) and marks the rows left over
+    `NOT_ENQUEUED`, so the next sweep takes them at once. How long a dead
+    broker can hold the caller is set by CELERY_BROKER_TRANSPORT_OPTIONS and
+    CELERY_TASK_PUBLISH_RETRY_POLICY.
     """
-    # (the task's arguments, the rows that call hands over)
-    calls: list[tuple[tuple[Any, ...], list[int]]]
-    if fan_out and len(delivery_ids) > FAN_OUT_ABOVE:
-        task = _task(FAN_OUT_TASK)
-        batches = [
-            delivery_ids[start : start + FAN_OUT_CHUNK]
-            for start in range(0, len(delivery_ids), FAN_OUT_CHUNK)
-        ]
-        calls = [((batch,), batch) for batch in batches]
+    # (the task, its arguments, the rows that call hands over), in publishing order
+    calls: list[tuple[Any, tuple[Any, ...], list[int]]]
+    if len(delivery_ids) == 1:
+        calls = [(_task(SEND_TASK), (delivery_ids[0],), delivery_ids)]
+    elif fan_out and len(delivery_ids) > FAN_OUT_ABOVE:
+        first, rest = delivery_ids[:SEND_CHUNK], delivery_ids[SEND_CHUNK:]
+        calls = [(_task(SEND_CHUNK_TASK), (first,), first)]
+        calls += [(_task(FAN_OUT_TASK), (ids,), ids) for ids in _pieces(rest, FAN_OUT_CHUNK)]
     else:
-        task = _task(SEND_TASK)
-        calls = [((delivery_id,), [delivery_id]) for delivery_id in delivery_ids]
+        calls = [(_task(SEND_CHUNK_TASK), (ids,), ids) for ids in _pieces(delivery_ids, SEND_CHUNK)]
     handed_over = 0
     try:
         # One broker connection for all of them, not one per task.
-        with task.app.producer_or_acquire() as producer:
-            for args, rows in calls:
+        with current_app.producer_or_acquire() as producer:
+            for task, args, rows in calls:
                 task.apply_async(args, producer=producer)
                 handed_over += len(rows)
     except Exception as exc:
@@ -81,6 +97,25 @@ def enqueue_deliveries(delivery_ids: list[int], *, fan_out: bool = True) -> int:
         )
         _mark_not_enqueued(left)
     return handed_over
+
+
+def enqueue_retry(delivery_id: int, *, countdown: int) -> None:
+    """Publish the send task of a row released for a retry, due in `countdown` seconds.
+
+    A row of a chunk whose send failed is retried alone, as a row sent on
+    its own is (`tasks.send_delivery` retrying itself). Never raises: if the
+    broker is down, the sweeper finds the row once it is overdue
+    (queueing.REQUEUE_QUEUED_AFTER past its due time).
+    """
+    try:
+        _task(SEND_TASK).apply_async((delivery_id,), countdown=countdown)
+    except Exception as exc:
+        logger.warning(
+            "Could not enqueue the retry of delivery %s (%s: %s); the sweeper will.",
+            delivery_id,
+            type(exc).__name__,
+            exc,
+        )
 
 
 def _mark_not_enqueued(delivery_ids: list[int]) -> None:

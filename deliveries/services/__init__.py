@@ -4,7 +4,8 @@
   `queue_deliveries`, `queue_delivery_columns` (thousands at once); the
   sweeper `requeue_stuck_deliveries`; publishing the tasks after commit is
   deliveries/publishing.py's `enqueue_deliveries`;
-- sending (a worker): `send_queued_delivery`, the send task's body;
+- sending (a worker): `send_queued_delivery` (one row) and
+  `send_queued_deliveries` (a chunk), the send tasks' bodies;
 - tracking (the provider's webhooks): `record_tracking_event`;
 - reading (pages): `delivery_progress`, `send_progress`, `pending_send_progress`.
 
@@ -12,7 +13,13 @@ The rules of what an app sends (its limits, what a send skips) live in that
 app, beside the context builders and sent hooks it registers.
 """
 
-from deliveries.publishing import FAN_OUT_ABOVE, FAN_OUT_CHUNK, NOT_ENQUEUED, enqueue_deliveries
+from deliveries.publishing import (
+    FAN_OUT_ABOVE,
+    FAN_OUT_CHUNK,
+    NOT_ENQUEUED,
+    SEND_CHUNK,
+    enqueue_deliveries,
+)
 from deliveries.services.queueing import (
     REQUEUE_QUEUED_AFTER,
     REQUEUE_SENDING_AFTER,
@@ -37,6 +44,7 @@ from deliveries.services.sending import (
     RetryLater,
     describe_send_error,
     is_transient,
+    send_queued_deliveries,
     send_queued_delivery,
 )
 from deliveries.services.tracking import record_tracking_event
@@ -48,6 +56,7 @@ __all__ = [
     "NOT_ENQUEUED",
     "REQUEUE_QUEUED_AFTER",
     "REQUEUE_SENDING_AFTER",
+    "SEND_CHUNK",
     "SENT_STATUSES",
     "DeliveryError",
     "DeliveryProgress",
@@ -66,5 +75,6 @@ __all__ = [
     "record_tracking_event",
     "requeue_stuck_deliveries",
     "send_progress",
+    "send_queued_deliveries",
     "send_queued_delivery",
 ]

@@ -36,10 +36,11 @@ Status = Delivery.Status
 REQUEUE_QUEUED_AFTER = timedelta(minutes=2)
 # A claim older than this belongs to a dead worker, and can be sent again
 # without a second email going out from a live one: the claim is made inside
-# the send task, which the worker kills `tasks.SEND_TIME_LIMIT` (120 s) after
-# it started, whatever the email backend is doing (EMAIL_TIMEOUT, 30 s, bounds
-# each socket operation, not a whole SMTP conversation, so the time limit is
-# the bound; the soft limit at 90 s releases the row for a retry first). By
+# the send task (of one row or of a chunk), which the worker kills
+# `tasks.SEND_TIME_LIMIT` (120 s) after it started, whatever the email backend
+# is doing (EMAIL_TIMEOUT, 30 s, bounds each socket operation, not a whole SMTP
+# conversation, so the time limit is the bound; the soft limit at 90 s
+# releases the row for a retry first, and a chunk's other rows with it). By
 # claim + 120 s the row records its outcome or its process is dead; the extra
 # minute covers clock differences between the worker's and the sweeper's
 # hosts. The prefork pool (the default) enforces time limits; the threads and

@@ -3,14 +3,16 @@
 `SlowFileBackend` writes each message to EMAIL_FILE_PATH like Django's
 file-based backend, after sleeping ARTSVP_TEST_EMAIL_DELAY seconds, so a
 worker can be killed in the middle of a send and the sends counted across
-processes. `FlakyBackend` fails like a provider would, as scripted by a test.
+processes. `FlakyBackend` fails like a provider would, as scripted by a test;
+`PickyBackend` refuses the addresses a test names and counts the connections
+it opens.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -40,6 +42,37 @@ class FlakyBackend(LocmemBackend):
     @classmethod
     def script(cls, *errors: BaseException, delay: float = 0.0) -> None:
         cls.errors = list(errors)
+        cls.delay = delay
+
+
+class PickyBackend(LocmemBackend):
+    """locmem that raises the scripted errors for the addresses a test names
+    (each error once, in order), and counts the connections opened."""
+
+    refusals: dict[str, list[BaseException]] = {}
+    connections_opened = 0
+    delay: float = 0.0
+
+    def open(self) -> bool:
+        PickyBackend.connections_opened += 1
+        return True
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        if self.delay:
+            time.sleep(self.delay)
+        for message in messages:
+            errors = PickyBackend.refusals.get(message.to[0])
+            if errors:
+                raise errors.pop(0)
+        return super().send_messages(messages)
+
+    @classmethod
+    def script(
+        cls, refusals: Mapping[str, list[BaseException]] | None = None, *, delay: float = 0.0
+    ) -> None:
+        """`script({"ada@example.com": [error, ...]})`."""
+        cls.refusals = {address: list(errors) for address, errors in (refusals or {}).items()}
+        cls.connections_opened = 0
         cls.delay = delay
 
 

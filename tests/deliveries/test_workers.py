@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -179,6 +180,51 @@ def test_a_worker_killed_while_sending_leaves_the_email_to_the_next_one(
     assert portal_invite.status == Invite.Status.SENT
 
 
+def test_a_worker_killed_mid_chunk_loses_no_email_and_the_sweeper_sends_the_rest(
+    redis_server: RedisServer, workers: Workers, mail_dir: Path, make_invites: Any
+) -> None:
+    invites = make_invites(6)
+    redis_server.start()
+    with publishing_to(redis_server.url):
+        # A slow provider: a second an email, recorded as each goes.
+        first = workers.start("first", email_delay=1.0)
+        queued = queue_invite_emails(invites, subject="Hi {{ name }}", message="")
+        rows = Delivery.objects.filter(pk__in=queued.delivery_ids)
+        assert wait_until(
+            lambda: rows.filter(status=Delivery.Status.SENT).count() >= 2,
+            timeout=WORKER_START_TIMEOUT,
+        ), workers.logs()
+
+        workers.kill(first)
+        statuses = Counter(rows.values_list("status", flat=True))
+        # The chunk claimed all six: the ones it had not recorded stay `sending`,
+        # none is back in the queue and none is lost.
+        assert set(statuses) == {Delivery.Status.SENT, Delivery.Status.SENDING}
+        assert statuses[Delivery.Status.SENDING] >= 1
+
+        workers.start("second")
+        # The sweeper (beat runs it every minute) finds the abandoned claims.
+        call_command("requeue_deliveries", "--sending-for", "0", "--queued-for", "0")
+        assert wait_until(
+            lambda: rows.filter(status=Delivery.Status.SENT).count() == 6, timeout=SEND_TIMEOUT
+        ), workers.logs()
+
+    received = Counter(recipients_of(sent_messages(mail_dir)))
+    # At least once each; a second copy only for the one email in flight at the kill.
+    assert set(received) == {invite.guest_email for invite in invites}
+    assert sum(received.values()) <= 7
+    assert set(Invite.objects.values_list("status", flat=True)) == {Invite.Status.SENT}
+
+
+def recipients_of(messages: list[str]) -> list[str]:
+    return [
+        line.removeprefix("To: ")
+        for text in messages
+        for line in text.splitlines()
+        if line.startswith("To: ")
+    ]
+
+
 def test_with_the_broker_down_sending_succeeds_and_every_email_goes_once_it_is_back(
     redis_server: RedisServer,
     workers: Workers,
@@ -250,8 +296,9 @@ def test_a_thousand_invite_emails_return_at_once_and_the_progress_follows_the_wo
         print(f"\nqueueing 1,000 invite emails, request to response: {seconds:.2f} s")
         assert response.status_code == 302
         assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 1000
-        # The request published one fan-out task; a worker publishes the 1,000 sends.
-        assert redis.Redis(port=redis_server.port).llen("celery") == 1
+        # The request published the first chunk (its emails leave at once) and
+        # one fan-out task; a worker publishes the other chunks.
+        assert redis.Redis(port=redis_server.port).llen("celery") == 2
 
         workers.start("bulk", concurrency=2)
         polls: list[str] = []
