@@ -113,7 +113,13 @@ SQLITE_PATH = BASE_DIR / env("SQLITE_PATH", "db.sqlite3")
 # settings listing shows them whole (artsvp/error_reporting.py hides the rest).
 _database_url = env("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Connections are kept for a minute (web requests) or 100 tasks (workers:
+    # CELERY_DB_REUSE_MAX), and checked before the first query of each request
+    # or task: after a database restart or failover the first one reconnects
+    # instead of failing on a dead session (a `SELECT 1` on a kept connection).
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # A database host that stops answering fails a request (and /healthz/)
         # in seconds instead of holding a worker until the OS gives up.

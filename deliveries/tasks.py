@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.db import connections
 
 from deliveries import publishing
 from deliveries.services import queueing, sending
@@ -36,7 +35,6 @@ SEND_TIME_LIMIT = 120
     time_limit=SEND_TIME_LIMIT,
 )
 def send_delivery(self: Any, delivery_id: int) -> Any:
-    _fresh_connection(self)
     try:
         return sending.send_queued_delivery(delivery_id)
     except sending.RetryLater as exc:
@@ -61,20 +59,7 @@ def send_delivery(self: Any, delivery_id: int) -> Any:
 def send_delivery_chunk(self: Any, delivery_ids: list[int]) -> dict[str, int]:
     """Up to publishing.SEND_CHUNK rows at once; a row that fails transiently
     gets a send_delivery task of its own, due after its backoff."""
-    _fresh_connection(self)
     return sending.send_queued_deliveries(delivery_ids)
-
-
-def _fresh_connection(task: Any) -> None:
-    # CELERY_DB_REUSE_MAX keeps the worker's database connection from task to
-    # task; drop it here if it broke (a database restart) or outlived
-    # CONN_MAX_AGE, as Django does before each request. Never one a caller's
-    # transaction is open on (a task run in-process, or called directly).
-    if task.request.is_eager:
-        return
-    for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
-            connection.close_if_unusable_or_obsolete()
 
 
 @shared_task(name=publishing.FAN_OUT_TASK, acks_late=True, reject_on_worker_lost=True)

@@ -315,3 +315,36 @@ def test_a_thousand_invite_emails_return_at_once_and_the_progress_follows_the_wo
     assert 'hx-trigger="every 2s"' in polls[0]
     assert "1000 of 1000 sent" in polls[-1]
     assert len(sent_messages(mail_dir)) == 1000
+
+
+def test_after_the_database_drops_its_connections_the_worker_sends_the_next_email(
+    redis_server: RedisServer, workers: Workers, mail_dir: Path, make_invites: Any
+) -> None:
+    """A worker keeps its connection from task to task (CELERY_DB_REUSE_MAX): when
+    the database restarts, the next task reconnects instead of failing on it."""
+    first, second = make_invites(2)
+    redis_server.start()
+    with publishing_to(redis_server.url):
+        workers.start("steady")
+        before = queue_invite_emails([first], subject="Hi {{ name }}", message="")[0]
+        assert wait_until(
+            lambda: status_of(before.pk) == Delivery.Status.SENT, timeout=WORKER_START_TIMEOUT
+        ), workers.logs()
+
+        # What a database restart does to the worker: its session is gone.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1
+
+        after = queue_invite_emails([second], subject="Hi {{ name }}", message="")[0]
+        assert wait_until(
+            lambda: status_of(after.pk) == Delivery.Status.SENT, timeout=SEND_TIMEOUT
+        ), workers.logs()
+
+    after.refresh_from_db()
+    # Sent by its first attempt: the stale connection never reached the task.
+    assert after.attempts == 1
+    assert set(recipients_of(sent_messages(mail_dir))) == {first.guest_email, second.guest_email}
