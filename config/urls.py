@@ -1,7 +1,11 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from artsvp.admin_login import admin_login
 from config.api import api
@@ -32,3 +36,16 @@ urlpatterns = [
     path("", include("invites.urls")),
     path("", include("deliveries.urls")),
 ]
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files (brand images) in development and tests; MEDIA_ROOT read
+    per request, as tests move it."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.SERVE_MEDIA:
+    # Production serves them from the bucket (config/settings.py SERVE_MEDIA).
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media)
+    )
