@@ -1,8 +1,10 @@
+import posixpath
 import re
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -38,10 +40,18 @@ urlpatterns = [
 ]
 
 
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Uploaded files (brand images) in development and tests; MEDIA_ROOT read
     per request, as tests move it."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    normalized = posixpath.normpath(path).lstrip("/")
+    if normalized in ("", ".") or normalized.split("/")[0] == "..":
+        # Outside MEDIA_ROOT: serve() would refuse it too, but log it as an attack.
+        raise Http404("No such file.")
+    try:
+        return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    except OSError:
+        # A name the file system refuses (too long): no such file.
+        raise Http404("No such file.") from None
 
 
 if settings.SERVE_MEDIA:

@@ -6,6 +6,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
+        # local import: models and the app registry are not ready when this module loads.
         from artsvp.emails import add_email_context
         from events.brand import email_brand
 

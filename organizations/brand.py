@@ -146,6 +146,9 @@ def brand_stylesheet(accent: str) -> str:
         f"  --brand: {accent};\n"
         f"  --brand-dark: {_mix(accent, '#000000', 0.2)};\n"
         f"  --brand-soft: {_mix(accent, '#ffffff', 0.9)};\n"
+        # The guest page's event card, white text on it: the accent and darker only.
+        f"  --hero-start: {_mix(accent, '#000000', 0.2)};\n"
+        f"  --hero-end: {accent};\n"
         "}\n"
     )
 

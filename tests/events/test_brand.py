@@ -24,6 +24,7 @@ from organizations.brand_images import ImageKind, process_image
 from organizations.brand_services import BrandChanges, update_organization_brand
 from tests.conftest import give_credits
 from tests.invites.helpers import assign, owner_client
+from tests.mail import html_of
 from tests.organizations.brand_helpers import png
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +224,7 @@ def test_the_sent_confirmation_email_is_branded(
     with django_capture_on_commit_callbacks(execute=True):
         respond(fresh_invite(invite), accept=True)
     [message] = [m for m in mail.outbox if invite.guest_email in m.to]
-    html = str(message.alternatives[0][0])
+    html = html_of(message)
     assert "background:#006633" in html
     assert f"/media/{org_brand.logo.name}" in html
     assert ORG_FOOTER in html
