@@ -9,6 +9,10 @@ Invariants:
 - one membership per (organization, user);
 - an organization always keeps at least one owner (enforced in services);
 - a team invitation is accepted at most once.
+
+An organization's brand (OrganizationBrand, at most one) holds its logo,
+colours and links; events override it field by field (events.EventBrand),
+and events/brand.py resolves the brand in force.
 """
 
 from __future__ import annotations
