@@ -17,7 +17,7 @@ src="cid:<inline_id>">`): the message becomes multipart/related.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import encoders
 from email.mime.base import MIMEBase
@@ -51,8 +51,22 @@ def one_line(value: str) -> str:
     return plain(" ".join(value.split()))
 
 
+ContextHook = Callable[[dict[str, Any]], dict[str, Any]]
+# Values every email's context gains from the apps above (the brand in force:
+# events/brand.py), keyed by the hook's name so a re-imported module replaces it.
+_CONTEXT_HOOKS: dict[str, ContextHook] = {}
+
+
+def add_email_context(hook: ContextHook) -> ContextHook:
+    """Register `hook(context) -> extra values` for every email rendered."""
+    _CONTEXT_HOOKS[f"{hook.__module__}.{hook.__qualname__}"] = hook
+    return hook
+
+
 def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    for hook in _CONTEXT_HOOKS.values():
+        context.update(hook(context))
     return RenderedEmail(
         subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
         text=plain(render_to_string(f"emails/{name}-body.txt", context)),

@@ -329,6 +329,14 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded brand images (organizations/brand_images.py), through the default
+# storage: files under MEDIA_ROOT here; production points STORAGES["default"]
+# at an S3-compatible bucket with django-storages (README, "Uploaded files").
+MEDIA_URL = env("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Django serves MEDIA_ROOT itself in development (config/urls.py); in
+# production the bucket (or the web server in front) does.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------
 # Every response: scripts and styles only from our own static files (no inline

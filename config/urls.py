@@ -1,7 +1,13 @@
+import posixpath
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from artsvp.admin_login import admin_login
 from config.api import api
@@ -32,3 +38,24 @@ urlpatterns = [
     path("", include("invites.urls")),
     path("", include("deliveries.urls")),
 ]
+
+
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Uploaded files (brand images) in development and tests; MEDIA_ROOT read
+    per request, as tests move it."""
+    normalized = posixpath.normpath(path).lstrip("/")
+    if normalized in ("", ".") or normalized.split("/")[0] == "..":
+        # Outside MEDIA_ROOT: serve() would refuse it too, but log it as an attack.
+        raise Http404("No such file.")
+    try:
+        return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    except OSError:
+        # A name the file system refuses (too long): no such file.
+        raise Http404("No such file.") from None
+
+
+if settings.SERVE_MEDIA:
+    # Production serves them from the bucket (config/settings.py SERVE_MEDIA).
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media)
+    )

@@ -28,7 +28,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_public_id
-from organizations.models import Organization
+from organizations.models import BrandFields, Organization
 
 
 class RsvpState(models.TextChoices):
@@ -150,3 +150,14 @@ class EntryWindow(models.Model):
     @property
     def local_ends_at(self) -> datetime:
         return self.ends_at.astimezone(self.event.tz)
+
+
+class EventBrand(BrandFields):
+    """An event's own brand, field by field over its organization's
+    (events/brand.py resolves the two)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="brand")
+
+    def __str__(self) -> str:
+        return f"Brand of {self.event}"

@@ -23,9 +23,11 @@ from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
+from events.brand import forget_brand
 from events.hooks import schedule_changed
-from events.models import Event
+from events.models import Event, EventBrand
 from events.times import localize
+from organizations.brand_services import BrandChanges, save_brand_layer
 from organizations.models import Organization
 
 # What an event may hold: the form, the API schema and the database use these.
@@ -203,3 +205,13 @@ def archive_event(event: Event) -> Event:
 
 def unarchive_event(event: Event) -> Event:
     return update_event(event, archived=False)
+
+
+def update_event_brand(event: Event, *, changes: BrandChanges) -> EventBrand:
+    """The event's own brand over its organization's (events/brand.py);
+    an empty field falls back to the organization's value."""
+    brand = EventBrand.objects.filter(event=event).first()
+    layer = brand or EventBrand(event=event, organization_id=event.organization_id)
+    saved = save_brand_layer(layer, changes=changes)
+    forget_brand(event)
+    return saved

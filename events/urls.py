@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import brand_views, views
 
 app_name = "events"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("o/<slug:org_slug>/events/new/", views.event_create, name="create"),
     path("o/<slug:org_slug>/events/<slug:event_slug>/", views.event_detail, name="detail"),
     path("o/<slug:org_slug>/events/<slug:event_slug>/edit/", views.event_edit, name="edit"),
+    path(
+        "o/<slug:org_slug>/events/<slug:event_slug>/brand/",
+        brand_views.event_brand,
+        name="brand",
+    ),
     path(
         "o/<slug:org_slug>/events/<slug:event_slug>/archive/", views.event_archive, name="archive"
     ),

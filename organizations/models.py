@@ -9,6 +9,10 @@ Invariants:
 - one membership per (organization, user);
 - an organization always keeps at least one owner (enforced in services);
 - a team invitation is accepted at most once.
+
+An organization's brand (OrganizationBrand, at most one) holds its logo,
+colours and links; events override it field by field (events.EventBrand),
+and events/brand.py resolves the brand in force.
 """
 
 from __future__ import annotations
@@ -156,3 +160,43 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+def brand_upload_to(instance: models.Model, filename: str) -> str:
+    """Never the uploaded name: the service names every file (organizations/brand_images.py)."""
+    return f"brand/{filename}"
+
+
+class BrandFields(models.Model):
+    """What a brand is made of, for the organization's brand and an event's
+    override alike (events.EventBrand). An empty field means "not set here":
+    the brand in force (events/brand.py) takes the next layer's value.
+
+    Files are written only by the brand services, after organizations/
+    brand_images.py decoded, resized and re-encoded them; the `*_name` fields
+    keep the name the organizer's file had, to show it back to them."""
+
+    # #rrggbb, its contrast with the button text checked (organizations/brand.py).
+    accent = models.CharField(max_length=7, blank=True)
+    logo = models.FileField(upload_to=brand_upload_to, max_length=200, blank=True)
+    logo_name = models.CharField(max_length=200, blank=True)
+    cover = models.FileField(upload_to=brand_upload_to, max_length=200, blank=True)
+    cover_name = models.CharField(max_length=200, blank=True)
+    footer_text = models.TextField(blank=True)
+    privacy_url = models.URLField(max_length=500, blank=True)
+    imprint_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrganizationBrand(BrandFields):
+    """The organization's brand: its guest pages, portal pages, door page and emails."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="brand"
+    )
+
+    def __str__(self) -> str:
+        return f"Brand of {self.organization}"

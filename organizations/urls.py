@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from organizations import api_keys, views
+from organizations import api_keys, brand_views, views
 
 app_name = "organizations"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
     path("o/<slug:org_slug>/settings/", views.settings_page, name="settings"),
     path("o/<slug:org_slug>/settings/api/", api_keys.api_keys, name="api_keys"),
+    path("o/<slug:org_slug>/settings/brand/", brand_views.brand_settings, name="brand"),
+    # Named by the colour itself: cached for good (organizations/brand.py).
+    path("brand/<str:colour>.css", brand_views.brand_css, name="brand_css"),
     path("o/<slug:org_slug>/settings/team/", views.team, name="team"),
     path("o/<slug:org_slug>/settings/team/invite/", views.team_invite, name="team_invite"),
     path("o/<slug:org_slug>/settings/team/role/", views.team_role, name="team_role"),

@@ -56,6 +56,12 @@ def _isolated_side_effects(settings: Any) -> Any:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files (brand images) land in the test's own folder, never in the repo."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def make_user(email: str, *, password: str = PASSWORD) -> Any:
     from django.contrib.auth import get_user_model
 

@@ -60,6 +60,8 @@ PUBLIC_URL_PARAMETERS = {
     "app_label",
     "url",
     "rest",
+    "colour",  # the accent stylesheet's colour (organizations/brand_views.py)
+    "path",  # an uploaded file under MEDIA_URL: brand images, public by design
 }
 
 

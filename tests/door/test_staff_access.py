@@ -37,6 +37,7 @@ TEAM_ONLY_EVENT_PAGES = {
     "door:staff",
     "door:staff_revoke",
     "door:staff_expiry",
+    "events:brand",  # owners and admins only (organizations/brand_views.py)
 }
 # Pages that need a step first (a preview in the session, a Stripe session id): the team
 # gets 404 there too.

@@ -34,9 +34,14 @@ def _payload_stripe() -> Iterator[FakeStripe]:
 
 @pytest.fixture(scope="module")
 def world(
-    django_db_setup: Any, django_db_blocker: Any, _payload_stripe: FakeStripe
+    django_db_setup: Any,
+    django_db_blocker: Any,
+    _payload_stripe: FakeStripe,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[World]:
     overrides = override_settings(
+        # The world's brand images (tests/conftest.py does the same per test).
+        MEDIA_ROOT=tmp_path_factory.mktemp("payload-media"),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         STRIPE_SECRET_KEY="sk_test_artsvp_fake",

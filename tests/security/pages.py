@@ -323,6 +323,23 @@ PAGES: list[Page] = [
     Page("organizations:dashboard", ORGANIZERS, kwargs=org, status=302),
     Page("organizations:settings", ORGANIZERS, kwargs=org),
     Page("organizations:api_keys", ("alice",), kwargs=org),
+    Page("organizations:brand", ("alice",), kwargs=org),
+    Page(
+        "organizations:brand",
+        ("alice",),
+        kwargs=org,
+        post=lambda world, client: {
+            "accent": world.payloads.email("brand.accent (refused)", kind="svg"),
+            "footer_text": world.payloads.text("brand.footer_text (refused)"),
+        },
+        status=400,
+        label="refused colour",
+    ),
+    Page(
+        "organizations:brand_css", ("anonymous",), kwargs=lambda world, client: {"colour": "8a1538"}
+    ),
+    Page("events:brand", ("alice",), kwargs=event),
+    Page("events:brand", ("alice",), kwargs=closed_event, label="inherits the organization's"),
     Page("organizations:team", ORGANIZERS, kwargs=org),
     Page(
         "organizations:team_invite",

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
 # Calendar files (door/calendar.py): text values escaped by icalendar, never rendered as a page.
 CALENDAR = "text/calendar"
+# The brand's accent stylesheet (organizations/brand.py): only a checked colour in it.
+CSS = "text/css"
 ADMIN_ROWS_PER_MODEL = 4
 # Fields each group of pages must show somewhere (escaped), so a page that
 # stopped showing data cannot make the test pass vacuously.
@@ -63,6 +65,12 @@ MUST_SHOW = {
         "CSV preview (uploaded, not saved)",
         "event staff email (account)",
         "event staff email (invited)",
+        "brand.footer_text (organization)",
+        "brand.footer_text (event)",
+        "brand.logo file name",
+        "brand.cover file name",
+        "brand.privacy_url",
+        "brand.imprint_url (event)",
     ],
     "portal owners": [
         "event.name",
@@ -76,6 +84,7 @@ MUST_SHOW = {
         "label (owner, one guest)",
         "label (owner CSV)",
         "guest.name (owner's blank link, answered)",
+        "brand.footer_text (event)",
     ],
     "guests and the public": [
         "organization.name",
@@ -86,6 +95,8 @@ MUST_SHOW = {
         "guest.name (organizer, one guest)",
         "guest.name (blank link, answered by the guest)",
         "team invitation email (open)",
+        "brand.footer_text (event)",
+        "brand.imprint_url (event)",
     ],
 }
 ROLE_GROUPS = {
@@ -132,7 +143,7 @@ def check_response(
         problems.extend(f"{where}: {found}" for found in unescaped(content, world.payloads))
         if seen is not None:
             seen |= shown_escaped(content)
-    elif not content_type.startswith((JSON, CSV, CALENDAR)):
+    elif not content_type.startswith((JSON, CSV, CALENDAR, CSS)):
         problems.append(f"{where}: served as {content_type!r}")
     return problems
 

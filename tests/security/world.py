@@ -45,6 +45,7 @@ from tests.billing.kit import (
     use_credits,
 )
 from tests.conftest import PASSWORD, client_for, give_credits, make_user
+from tests.organizations.brand_helpers import image_bytes as brand_image
 from tests.security.payloads import Payloads
 
 GUEST_PASSWORD = "payload test passphrase 2026"
@@ -184,6 +185,39 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     )
     event = Event.objects.get(slug="payload-fair")
     closed_event = Event.objects.get(slug="closed-fair")
+
+    # --- The brand (Settings > Brand, the event's Brand page) ------------------------------
+    # File names without "/" (a browser sends the base name only); links that
+    # pass as web addresses and carry markup in their query.
+    logo_name = p.short("brand.logo file name")[0].split("</")[0] + ".png"
+    cover_name = '"' + p.short("brand.cover file name")[0].split("</")[0] + ".jpg"
+    step(
+        alice_client,
+        "post",
+        reverse("organizations:brand", args=[slug]),
+        {
+            "accent": "#063",
+            "footer_text": p.text("brand.footer_text (organization)"),
+            "privacy_url": "https://fair.example/privacy?"
+            + p.email("brand.privacy_url", kind="img"),
+            "imprint_url": "https://fair.example/imprint?"
+            + p.email("brand.imprint_url", kind="svg"),
+            "logo": SimpleUploadedFile(logo_name, brand_image("PNG"), "image/png"),
+            "cover": SimpleUploadedFile(cover_name, brand_image("JPEG"), "image/jpeg"),
+        },
+    )
+    step(
+        alice_client,
+        "post",
+        reverse("events:brand", args=[slug, event.slug]),
+        {
+            "accent": "#8a1538",
+            "footer_text": p.text("brand.footer_text (event)"),
+            "privacy_url": "",
+            "imprint_url": "https://fair.example/event-imprint?"
+            + p.email("brand.imprint_url (event)", kind="img"),
+        },
+    )
     step(
         alice_client,
         "post",
