@@ -28,7 +28,7 @@ from artsvp.csv_safe import safe_row
 from events.models import Event
 from invites.arrival_rows import local_time
 from invites.hooks import Arrival, arrivals
-from invites.models import Invite, InviteBatch, invite_path, organizer_holds_link
+from invites.models import Invite, invite_path, organizer_holds_link, source_name
 
 PORTAL_COLUMNS = [
     "name",
@@ -169,7 +169,6 @@ def organizer_invites_csv(
     keys, last_id = _metadata_keys(invites)
     header = ORGANIZER_COLUMNS + [METADATA_PREFIX + key for key in keys]
     tz = event.tz
-    walk_in = InviteBatch.Method.WALK_IN
 
     def rows() -> Iterator[list[Any]]:
         if last_id is None:
@@ -204,10 +203,10 @@ def organizer_invites_csv(
             Cast("tags", TextField()),
             Cast("metadata", TextField()) if keys else Value(""),
         ).iterator(chunk_size=2000):
-            if portal_id is not None:
-                source = portal_name
-            else:
-                source = "Walk-in" if batch_method == walk_in else "Organizer"
+            source = source_name(
+                portal_name=portal_name if portal_id is not None else None,
+                batch_method=batch_method,
+            )
             holds_link = organizer_holds_link(portal_id=portal_id, batch_method=batch_method)
             yield [
                 name,

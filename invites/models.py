@@ -103,6 +103,14 @@ def organizer_holds_link(*, portal_id: int | None, batch_method: str) -> bool:
     return portal_id is None or batch_method == InviteBatch.Method.API
 
 
+def source_name(*, portal_name: str | None, batch_method: str) -> str:
+    """Who invited the guest, as the organizer's guest list and its CSV name it: the
+    portal, else "Walk-in" (let in at the door) or "Organizer"."""
+    if portal_name is not None:
+        return portal_name
+    return "Walk-in" if batch_method == InviteBatch.Method.WALK_IN else "Organizer"
+
+
 def invite_path(token: str) -> str:
     """The guest's page of the invite with `token` (Invite.path, for rows read as values)."""
     return f"/i/{token}/"
@@ -256,7 +264,7 @@ class Invite(models.Model):
         nobody; load it with select_related("portal", "batch"))."""
         if self.portal is not None:
             return self.portal.name
-        return "Walk-in" if self.is_walk_in else "Organizer"
+        return source_name(portal_name=None, batch_method=self.batch.method)
 
     @property
     def is_walk_in(self) -> bool:
