@@ -16,6 +16,9 @@ RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 
+# The translations, compiled from locale/*/django.po (polib: no gettext needed).
+RUN python -m artsvp.catalogs
+
 # Static files are collected at build time and served by WhiteNoise with
 # hashed names; the throwaway key only satisfies settings (DEBUG=0 needs one).
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-real-secret \

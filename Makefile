@@ -9,7 +9,7 @@ PORT ?= 8000
 # Emailed, API and CSV links point where `make run` serves (artsvp/links.py).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test setup lint format typecheck lock worker beat bench bench-door clean
+.PHONY: run test setup lint format typecheck lock worker beat bench bench-door clean messages
 
 $(BIN)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "artsvp needs Python 3.11 or newer")'
@@ -18,7 +18,9 @@ $(BIN)/.installed: requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
+# Setup also compiles the translations (locale/*/django.po -> .mo, polib).
 setup: $(BIN)/.installed
+	@$(BIN)/python -m artsvp.catalogs
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
@@ -62,6 +64,16 @@ bench: setup
 # (needs DATABASE_URL=postgres://...; REDIS_URL as in production).
 bench-door: setup
 	$(BIN)/python bench/door.py
+
+# Rewrite locale/*/django.po from the code's marked strings (Django's
+# makemessages, which needs GNU gettext: apt-get install gettext). CI checks
+# that this leaves no diff (tests/i18n/test_catalogs.py).
+LOCALES := de fr it es
+MESSAGES_OPTIONS := --no-obsolete --add-location=file --no-wrap \
+	--ignore=tests --ignore=bench --ignore=staticfiles --ignore=media --ignore=test-artifacts
+messages: setup
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_OPTIONS)
+	@$(BIN)/python -m artsvp.catalogs
 
 # Regenerate the lock files after changing pyproject.toml.
 lock:

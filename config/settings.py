@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "artsvp.middleware.RejectMalformedRequestsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language, or the switcher's cookie); a
+    # signed-in user's choice, a portal owner's or an invite's language wins
+    # where artsvp/i18n.py says so.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -310,7 +314,21 @@ API_RATE_LIMIT = env("API_RATE_LIMIT", "1000/900")
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(96 * 1024 * 1024)))
 
 # --- I18N, static --------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The languages of every page, email and export (locale/<code>/LC_MESSAGES/
+# django.po, compiled by `make setup`). Who reads which one: artsvp/i18n.py.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "artsvp_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

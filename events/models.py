@@ -22,6 +22,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
@@ -50,6 +51,13 @@ class Event(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     venue = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
+    # The language guests read by default, and the others the event offers
+    # (artsvp/i18n.py): an invite's language is one of them.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    other_languages = models.JSONField(default=list, blank=True)
+    # The organizer's texts in the other languages: {"de": {"description": ...}}
+    # (artsvp.i18n.localized reads them, falling back to the default text).
+    translations = models.JSONField(default=dict, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
     rsvp_open = models.BooleanField(default=True)
     # Empty: answers close when the event ends.
@@ -70,6 +78,11 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def languages(self) -> list[str]:
+        """The event's language first, then the others it offers."""
+        return [self.language] + [code for code in self.other_languages if code != self.language]
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

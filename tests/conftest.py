@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from artsvp.catalogs import compile_catalogs
 from config.celery import app as celery_app
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
@@ -28,6 +29,12 @@ from portals.models import InviteType, Portal, PortalAllocation, PortalGroup
 from portals.services import add_default_type
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The suite reads the translations as `make setup` compiled them; a run of
+    # pytest alone (after editing a .po) compiles the stale ones first.
+    compile_catalogs()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
