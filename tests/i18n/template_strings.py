@@ -67,7 +67,8 @@ class Finding:
     text: str
 
     def __str__(self) -> str:
-        return f"{self.path.relative_to(TEMPLATES_DIR.parent)}:{self.line}: {self.where}: {self.text!r}"
+        where = self.path.relative_to(TEMPLATES_DIR.parent)
+        return f"{where}:{self.line}: {self.where}: {self.text!r}"
 
 
 def needs_translation(text: str) -> bool:
