@@ -64,7 +64,7 @@ def use_language(request: HttpRequest, code: str | None) -> str:
     matching Content-Language."""
     language = supported(code)
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = language
     return language
 
 

@@ -90,13 +90,13 @@ def untranslated_text(source: str) -> list[tuple[int, str]]:
                 depth -= 1
             if depth == 0:
                 # A tag stands for no word, and may sit inside an HTML tag.
-                pieces.append((token.lineno, " "))
+                pieces.append((token.lineno or 0, " "))
         elif token.token_type == TokenType.VAR:
             if depth == 0:
                 # A tag stands for no word, and may sit inside an HTML tag.
-                pieces.append((token.lineno, " "))
+                pieces.append((token.lineno or 0, " "))
         elif token.token_type == TokenType.TEXT and depth == 0:
-            pieces.append((token.lineno, token.contents))
+            pieces.append((token.lineno or 0, token.contents))
     return pieces
 
 
