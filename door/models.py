@@ -43,6 +43,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # No 0/O, 1/I/L: typed by staff from a phone screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -97,13 +98,13 @@ class CheckInPass(models.Model):
 
 class CheckIn(models.Model):
     class Kind(models.TextChoices):
-        CHECK_IN = "check_in", "Checked in"
-        UNDO = "undo", "Undone"
+        CHECK_IN = "check_in", _("Checked in")
+        UNDO = "undo", _("Undone")
 
     class Override(models.TextChoices):
-        NONE = "", "None"
-        NOT_ACCEPTED = "not_accepted", "Not accepted"
-        WRONG_WINDOW = "wrong_window", "Wrong window"
+        NONE = "", _("None")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
+        WRONG_WINDOW = "wrong_window", _("Wrong window")
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"

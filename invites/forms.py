@@ -181,15 +181,21 @@ def split_tags(value: str) -> list[str]:
 class SingleGuestForm(GenerationForm):
     method = InviteBatch.Method.SINGLE
     name = forms.CharField(
-        max_length=MAX_NAME_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=gettext_lazy("Name"),
+        max_length=MAX_NAME_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(
+        label=gettext_lazy("Email"),
         required=False,
-        help_text="Without an email, copy the link and send it yourself.",
+        help_text=gettext_lazy("Without an email, copy the link and send it yourself."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     tags = forms.CharField(
-        required=False, max_length=500, help_text="Separate tags with commas, e.g. VIP, press."
+        label=gettext_lazy("Tags"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Separate tags with commas, e.g. VIP, press."),
     )
     label = _label_field()
 
@@ -220,15 +226,20 @@ class SingleGuestForm(GenerationForm):
 class PasteForm(GenerationForm):
     method = InviteBatch.Method.PASTE
     lines = forms.CharField(
-        label="Guests, one per line",
+        label=gettext_lazy("Guests, one per line"),
         widget=forms.Textarea(
             attrs={
                 "rows": 8,
                 "placeholder": "Anna Muster, anna@example.com\nLeo Berg, leo@example.com",
             }
         ),
-        help_text=f"Name, then email, separated by a comma. Up to {MAX_PASTED_LINES:,} lines.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].help_text = _(
+            "Name, then email, separated by a comma. Up to %(count)s lines."
+        ) % {"count": f"{MAX_PASTED_LINES:,}"}
 
     def clean_lines(self) -> GuestList:
         try:
@@ -236,7 +247,7 @@ class PasteForm(GenerationForm):
         except GuestListError as error:
             raise forms.ValidationError(str(error)) from error
         if not guest_list.rows:
-            raise forms.ValidationError("Paste at least one guest.")
+            raise forms.ValidationError(_("Paste at least one guest."))
         if guest_list.errors:
             raise forms.ValidationError(guest_list.errors)
         return guest_list
@@ -248,7 +259,7 @@ class PasteForm(GenerationForm):
 class CsvUploadForm(GenerationForm):
     method = InviteBatch.Method.CSV
     file = forms.FileField(
-        label="CSV file",
+        label=gettext_lazy("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -280,11 +291,11 @@ class CsvUploadForm(GenerationForm):
 class BlankLinksForm(GenerationForm):
     method = InviteBatch.Method.BLANK
     count = forms.IntegerField(
-        label="Number of blank links",
+        label=gettext_lazy("Number of blank links"),
         min_value=1,
         max_value=MAX_BLANK_LINKS,
         initial=10,
-        help_text="Links without a guest yet: whoever opens one fills in their name.",
+        help_text=gettext_lazy("Links without a guest yet: whoever opens one fills in their name."),
     )
     uses = forms.IntegerField(
         label=gettext_lazy("Uses per link"),
@@ -433,6 +444,6 @@ class GuestListFilterForm(forms.Form):
 class InviteStatusFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
-        label="State",
-        choices=[("", "All states"), *Invite.Status.choices],
+        label=gettext_lazy("State"),
+        choices=[("", gettext_lazy("All states")), *Invite.Status.choices],
     )

@@ -383,7 +383,7 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
     previews = request.session.get(PREVIEW_SESSION_KEY, {})
     preview = previews.get(request.POST.get("preview", "")) if form.is_valid() else None
     if preview is None or preview["scope"] != target.scope or "rows" not in preview:
-        messages.error(request, "That preview has expired. Please upload the file again.")
+        messages.error(request, _("That preview has expired. Please upload the file again."))
         return redirect(target.page_url)
     submission = form.cleaned_data["preview"]
     plus_ones = preview["plus_ones"]

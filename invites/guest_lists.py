@@ -116,7 +116,11 @@ class GuestList:
 
     @property
     def errors(self) -> list[str]:
-        return [f"Line {row.line}: {error}" for row in self.rows for error in row.errors]
+        return [
+            _("Line %(line)s: %(error)s") % {"line": row.line, "error": error}
+            for row in self.rows
+            for error in row.errors
+        ]
 
     @property
     def error_rows(self) -> list[GuestRow]:
@@ -147,7 +151,7 @@ def parse_pasted(text: str) -> GuestList:
                 row.name, row.email = ", ".join(part for part in name_parts if part), last
             elif "@" in line:
                 row.errors.append(
-                    "put the name first, then the email: Anna Muster, anna@example.com"
+                    _("put the name first, then the email: Anna Muster, anna@example.com")
                 )
             elif name_parts and _looks_like_an_address(last):
                 # "Max Bauer, max(at)example": an address that cannot be used, not a
@@ -158,7 +162,8 @@ def parse_pasted(text: str) -> GuestList:
         rows.append(row)
     if len(rows) > MAX_PASTED_LINES:
         raise GuestListError(
-            f"Paste at most {MAX_PASTED_LINES:,} lines at a time (this has {len(rows):,})."
+            _("Paste at most %(limit)s lines at a time (this has %(count)s).")
+            % {"limit": f"{MAX_PASTED_LINES:,}", "count": f"{len(rows):,}"}
         )
     _check_rows(rows)
     return GuestList(rows=rows)
@@ -188,12 +193,17 @@ def parse_csv(
     columns, keys = table.titles, table.keys
     if "name" not in keys and "email" not in keys:
         raise GuestListError(
-            "The first row must name the columns, with at least 'name' or 'email' "
-            "(for example: name,email,tags)."
+            _(
+                "The first row must name the columns, with at least %(name)s or %(email)s "
+                "(for example: %(example)s)."
+            )
+            % {"name": "'name'", "email": "'email'", "example": "name,email,tags"}
         )
     duplicates = table.repeated()
     if duplicates:
-        raise GuestListError(f"These columns appear twice: {', '.join(duplicates)}.")
+        raise GuestListError(
+            _("These columns appear twice: %(columns)s.") % {"columns": ", ".join(duplicates)}
+        )
     metadata_columns = [
         column for column, key in zip(columns, keys, strict=True) if key not in RESERVED_COLUMNS
     ]
@@ -204,7 +214,8 @@ def parse_csv(
             row = GuestRow(line=csv_row.line, cells=list(csv_row.cells))
             if len(csv_row.cells) > len(columns):
                 row.errors.append(
-                    f"{len(csv_row.cells)} cells but the header has {len(columns)} columns."
+                    _("%(cells)s cells but the header has %(columns)s columns.")
+                    % {"cells": len(csv_row.cells), "columns": len(columns)}
                 )
             values = csv_row.values(keys)
             row.name = values.get("name", "")
@@ -218,7 +229,7 @@ def parse_csv(
     except CsvFileError as error:
         raise GuestListError(_file_message(error)) from error
     if not rows:
-        raise GuestListError("The file has a header but no guests.")
+        raise GuestListError(_("The file has a header but no guests."))
     _check_rows(rows)
     return GuestList(
         rows=rows, metadata_columns=[c for c in metadata_columns if c], columns=list(columns)
@@ -238,7 +249,7 @@ def _read_invite_columns(
     code = values.get("type", "").strip()
     if code:
         if type_codes is not None and code not in type_codes:
-            known = ", ".join(sorted(type_codes)) or "none"
+            known = ", ".join(sorted(type_codes)) or _("none")
             row.errors.append(
                 _("there is no invite type %(code)r (types: %(known)s).")
                 % {"code": code, "known": known}
@@ -272,17 +283,21 @@ def _read_invite_columns(
 
 def _file_message(error: CsvFileError) -> str:
     if error.reason == "too_large":
-        return "The file is larger than 2 MB. Split it into smaller files."
+        return _("The file is larger than 2 MB. Split it into smaller files.")
     if error.reason == "empty":
-        return "The file is empty."
+        return _("The file is empty.")
     if error.reason == "too_many_rows":
-        return f"The file has more than {MAX_CSV_ROWS:,} guests. Split it into smaller files."
+        return _("The file has more than %(limit)s guests. Split it into smaller files.") % {
+            "limit": f"{MAX_CSV_ROWS:,}"
+        }
     if error.reason == "unreadable" and error.details["header"]:
-        return "The file has no header row."
+        return _("The file has no header row.")
     if error.reason == "unreadable":
-        return f"The file could not be read as CSV: {error.details['error']}."
+        return _("The file could not be read as CSV: %(error)s.") % {
+            "error": error.details["error"]
+        }
     # binary, not_text (only UTF-16 can fail: the fallback reads any byte)
-    return "This doesn't look like a CSV file. Export it from your spreadsheet as CSV."
+    return _("This doesn't look like a CSV file. Export it from your spreadsheet as CSV.")
 
 
 def _looks_like_an_address(cell: str) -> bool:
@@ -312,4 +327,7 @@ def _check_rows(rows: list[GuestRow]) -> None:
         if row.email and not any(problem.field == "email" for problem in problems):
             first = seen.setdefault(row.email.lower(), row.line)
             if first != row.line:
-                row.errors.append(f"{row.email} is already on line {first}.")
+                row.errors.append(
+                    _("%(email)s is already on line %(line)s.")
+                    % {"email": row.email, "line": first}
+                )

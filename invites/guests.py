@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.models_meta import max_length_of
 from invites.models import Invite
@@ -104,28 +104,48 @@ def check_guest(
     problems: list[GuestProblem] = []
     if not blank and not guest.name.strip() and not guest.email.strip() and not guest.label.strip():
         # A label alone makes a blank link the guest fills in ("Galerie Nord team").
-        problems.append(GuestProblem("name", "give a name, an email address or a label."))
+        problems.append(GuestProblem("name", gettext("give a name, an email address or a label.")))
     if len(guest.name) > MAX_NAME_LENGTH:
         problems.append(
-            GuestProblem("name", f"the name is longer than {MAX_NAME_LENGTH} characters.")
+            GuestProblem(
+                "name",
+                gettext("the name is longer than %(limit)s characters.")
+                % {"limit": MAX_NAME_LENGTH},
+            )
         )
     if guest.email:
         try:
             validate_email(guest.email)
         except ValidationError:
-            problems.append(GuestProblem("email", f"{guest.email!r} is not a valid email address."))
+            problems.append(
+                GuestProblem(
+                    "email",
+                    gettext("%(value)r is not a valid email address.") % {"value": guest.email},
+                )
+            )
     if len(guest.label) > MAX_LABEL_LENGTH:
         problems.append(
-            GuestProblem("label", f"the label is longer than {MAX_LABEL_LENGTH} characters.")
+            GuestProblem(
+                "label",
+                gettext("the label is longer than %(limit)s characters.")
+                % {"limit": MAX_LABEL_LENGTH},
+            )
         )
     if not 1 <= guest.uses <= MAX_USES:
-        problems.append(GuestProblem("uses", f"uses must be between 1 and {MAX_USES}."))
+        problems.append(
+            GuestProblem(
+                "uses", gettext("uses must be between 1 and %(limit)s.") % {"limit": MAX_USES}
+            )
+        )
     problem = tags_problem(guest.tags)
     if problem:
         problems.append(GuestProblem("tags", problem))
     if guest.plus_ones is not None and not 0 <= guest.plus_ones <= max_plus_ones:
         problems.append(
-            GuestProblem("plus_ones", f"plus-ones must be between 0 and {max_plus_ones}.")
+            GuestProblem(
+                "plus_ones",
+                gettext("plus-ones must be between 0 and %(limit)s.") % {"limit": max_plus_ones},
+            )
         )
     problem = metadata_problem(guest.metadata)
     if problem:
@@ -135,32 +155,36 @@ def check_guest(
 
 def tags_problem(tags: list[str]) -> str | None:
     if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
-        return f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each."
+        return gettext("at most %(count)s tags of %(length)s characters each.") % {
+            "count": MAX_TAGS,
+            "length": MAX_TAG_LENGTH,
+        }
     return None
 
 
 def metadata_problem(metadata: Any) -> str | None:
     """Why `metadata` cannot be stored with an invite, or None."""
     if not isinstance(metadata, dict):
-        return "metadata must be a JSON object."
+        return gettext("metadata must be a JSON object.")
     problem = _json_problem(metadata, depth=0)
     if problem:
         return problem
     size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode())
     if size > MAX_METADATA_BYTES:
-        return (
-            f"metadata is {size:,} bytes of JSON; keep it under {MAX_METADATA_BYTES:,} bytes "
-            "per guest."
-        )
+        return gettext(
+            "metadata is %(size)s bytes of JSON; keep it under %(limit)s bytes per guest."
+        ) % {"size": f"{size:,}", "limit": f"{MAX_METADATA_BYTES:,}"}
     return None
 
 
 def _json_problem(value: Any, *, depth: int) -> str | None:
     if depth > MAX_METADATA_DEPTH:
-        return f"metadata may be nested at most {MAX_METADATA_DEPTH} levels deep."
+        return gettext("metadata may be nested at most %(depth)s levels deep.") % {
+            "depth": MAX_METADATA_DEPTH
+        }
     if isinstance(value, str) and "\x00" in value:
         # PostgreSQL cannot store NUL in JSON.
-        return "metadata may not contain NUL characters."
+        return gettext("metadata may not contain NUL characters.")
     items: list[Any] = []
     if isinstance(value, dict):
         items = [item for pair in value.items() for item in pair]

@@ -41,6 +41,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_public_id, new_secret_token
 from deliveries.models import Delivery
@@ -51,12 +53,12 @@ from portals.models import InviteType, Portal
 
 class InviteBatch(models.Model):
     class Method(models.TextChoices):
-        SINGLE = "single", "One guest"
-        PASTE = "paste", "Pasted list"
-        CSV = "csv", "CSV upload"
-        BLANK = "blank", "Blank links"
+        SINGLE = "single", _("One guest")
+        PASTE = "paste", _("Pasted list")
+        CSV = "csv", _("CSV upload")
+        BLANK = "blank", _("Blank links")
         API = "api", "API"
-        WALK_IN = "walk_in", "Walk-in"
+        WALK_IN = "walk_in", _("Walk-in")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invite_batches"
@@ -108,7 +110,9 @@ def source_name(*, portal_name: str | None, batch_method: str) -> str:
     portal, else "Walk-in" (let in at the door) or "Organizer"."""
     if portal_name is not None:
         return portal_name
-    return "Walk-in" if batch_method == InviteBatch.Method.WALK_IN else "Organizer"
+    return (
+        gettext("Walk-in") if batch_method == InviteBatch.Method.WALK_IN else gettext("Organizer")
+    )
 
 
 def invite_path(token: str) -> str:
@@ -131,13 +135,13 @@ class InviteQuerySet(models.QuerySet["Invite"]):
 
 class Invite(models.Model):
     class Status(models.TextChoices):
-        CREATED = "created", "Created"
-        SENT = "sent", "Sent"
-        OPENED = "opened", "Opened"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        PENDING = "pending", "Pending approval"
-        REVOKED = "revoked", "Revoked"
+        CREATED = "created", _("Created")
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        PENDING = "pending", _("Pending approval")
+        REVOKED = "revoked", _("Revoked")
 
     # Not answered yet: the guest may still answer, the owner may still revoke.
     UNANSWERED = (Status.CREATED, Status.SENT, Status.OPENED)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.emails import one_line
 from invites.emails import (
@@ -10,11 +12,6 @@ from invites.emails import (
     DEFAULT_INVITE_SUBJECT,
     PLACEHOLDERS,
     unknown_placeholders,
-)
-
-PLACEHOLDER_HELP = (
-    "You can use {{ name }} (the guest's name), {{ event }} (the event's name) and "
-    "{{ portal }} (who invites: your portal, or the organization)."
 )
 
 
@@ -26,7 +23,7 @@ def _check_placeholders(text: str) -> None:
     unknown = unknown_placeholders(text)
     if unknown:
         raise forms.ValidationError(
-            "Unknown placeholder %(unknown)s. Use %(known)s.",
+            gettext("Unknown placeholder %(unknown)s. Use %(known)s."),
             params={"unknown": _braced(unknown), "known": _braced(PLACEHOLDERS)},
             code="unknown_placeholder",
         )
@@ -34,27 +31,35 @@ def _check_placeholders(text: str) -> None:
 
 class InviteEmailForm(forms.Form):
     subject = forms.CharField(
+        label=gettext_lazy("Subject"),
         max_length=200,
         initial=DEFAULT_INVITE_SUBJECT,
-        help_text="One line. " + PLACEHOLDER_HELP,
     )
     message = forms.CharField(
+        label=gettext_lazy("Message"),
         max_length=5000,
         required=False,
         initial=DEFAULT_INVITE_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=(
+        help_text=gettext_lazy(
             "Shown above the event's details and the guest's personal link, which every "
             "email includes. Plain text; the placeholders work here too. Left empty, the "
             "standard message is used."
         ),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].help_text = gettext(
+            "One line. You can use %(name)s (the guest's name), %(event)s (the event's name) "
+            "and %(portal)s (who invites: your portal, or the organization)."
+        ) % {"name": "{{ name }}", "event": "{{ event }}", "portal": "{{ portal }}"}
+
     def clean_subject(self) -> str:
         # A subject is one header line: line breaks become spaces.
         subject = one_line(self.cleaned_data["subject"])
         if not subject:
-            raise forms.ValidationError("Enter a subject.", code="required")
+            raise forms.ValidationError(gettext("Enter a subject."), code="required")
         _check_placeholders(subject)
         return subject
 

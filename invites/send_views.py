@@ -119,7 +119,7 @@ def _not_found_unless(found: bool, selection: Selection) -> None:
 def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
     selection = _selection(request, target)
     if selection is None:
-        messages.info(request, "Select the invites you want to email first.")
+        messages.info(request, gettext("Select the invites you want to email first."))
         return redirect(target.back_url)
     step = request.POST.get("step", "") if request.method == "POST" else ""
     form = InviteEmailForm(request.POST) if step in STEPS else InviteEmailForm()

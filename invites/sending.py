@@ -48,6 +48,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Length
+from django.utils.translation import gettext, ngettext
 
 from artsvp.ids import new_public_id
 from artsvp.locks import lock_rows
@@ -104,11 +105,22 @@ class SendLimitReached(DeliveryError):
 
     def __init__(self, count: int) -> None:
         self.count = count
-        limit = f"{MAX_SENDS_PER_INVITE} times, the most allowed (the first send and 4 reminders)"
+        values = {
+            "count": count,
+            "limit": MAX_SENDS_PER_INVITE,
+            "reminders": MAX_SENDS_PER_INVITE - 1,
+        }
         if count == 1:
-            super().__init__(f"This invite has already been emailed {limit}.")
+            message = gettext(
+                "This invite has already been emailed %(limit)s times, the most allowed "
+                "(the first send and %(reminders)s reminders)."
+            )
         else:
-            super().__init__(f"All {count} invites have already been emailed {limit}.")
+            message = gettext(
+                "All %(count)s invites have already been emailed %(limit)s times, the most "
+                "allowed (the first send and %(reminders)s reminders)."
+            )
+        super().__init__(message % values)
 
 
 class NoRecipients(DeliveryError):
@@ -116,8 +128,10 @@ class NoRecipients(DeliveryError):
 
     def __init__(self) -> None:
         super().__init__(
-            "None of these invites can be emailed: add the guest's email address first "
-            "(revoked invites are never sent)."
+            gettext(
+                "None of these invites can be emailed: add the guest's email address first "
+                "(revoked invites are never sent)."
+            )
         )
 
 
@@ -145,16 +159,39 @@ class Skipped:
         """'Skipped 2 without an email address and 1 revoked.' (empty when none)"""
         parts = []
         if self.without_email:
-            parts.append(f"{self.without_email} without an email address")
+            parts.append(
+                ngettext(
+                    "%(count)d without an email address",
+                    "%(count)d without an email address",
+                    self.without_email,
+                )
+                % {"count": self.without_email}
+            )
         if self.at_limit:
-            parts.append(f"{self.at_limit} already emailed {MAX_SENDS_PER_INVITE} times")
+            parts.append(
+                ngettext(
+                    "%(count)d already emailed %(limit)d times",
+                    "%(count)d already emailed %(limit)d times",
+                    self.at_limit,
+                )
+                % {"count": self.at_limit, "limit": MAX_SENDS_PER_INVITE}
+            )
         if self.revoked:
-            parts.append(f"{self.revoked} revoked")
+            parts.append(
+                ngettext("%(count)d revoked", "%(count)d revoked", self.revoked)
+                % {"count": self.revoked}
+            )
         if not parts:
             return ""
         if len(parts) > 1:
-            return f"Skipped {', '.join(parts[:-1])} and {parts[-1]}."
-        return f"Skipped {parts[0]}."
+            # The invites a send left out, listed: "2 without an email address, 1 revoked".
+            listed = gettext("%(first)s and %(last)s") % {
+                "first": ", ".join(parts[:-1]),
+                "last": parts[-1],
+            }
+        else:
+            listed = parts[0]
+        return gettext("Skipped %(invites)s.") % {"invites": listed}
 
 
 class QueuedInviteEmails(Sequence[Delivery]):

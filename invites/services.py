@@ -43,7 +43,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from artsvp.models_meta import max_length_of
@@ -109,10 +111,10 @@ __all__ = [
 class InviteError(Exception):
     code = "invite_error"
     # What users read when the error needs no figures; others pass their own message.
-    message = ""
+    message: str | Promise = ""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
+        super().__init__(message or str(self.message))
 
     @property
     def details(self) -> dict[str, Any]:
@@ -177,7 +179,8 @@ class InviteTypeOfAnotherGroup(UnknownInviteType):
 
 class IdempotencyKeyReused(InviteError):
     code = "idempotency_key_reused"
-    message = "This idempotency key was already used for another portal or event."
+    # Shown on the generation page too (a form replayed for another portal).
+    message = gettext_lazy("This idempotency key was already used for another portal or event.")
 
 
 class IdempotencyKeyMismatch(InviteError):
@@ -192,12 +195,14 @@ class IdempotencyKeyMismatch(InviteError):
 
 class InviteNotRevocable(InviteError):
     code = "invite_answered"
-    message = "The guest has already answered, so this invite can no longer be revoked."
+    message = gettext_lazy(
+        "The guest has already answered, so this invite can no longer be revoked."
+    )
 
 
 class InviteNotEditable(InviteError):
     code = "invite_not_editable"
-    message = (
+    message = gettext_lazy(
         "This invite was already emailed, opened or answered, so its guest details can no "
         "longer be changed. Revoke it and create a new one instead."
     )
@@ -369,7 +374,9 @@ def _rows_for_portal(
                 % {"number": number, "problem": OWNER_FLAGS_PROBLEM}
             )
         for problem in check_guest(guest, max_plus_ones=invite_type.plus_ones_allowed):
-            errors.append(f"Guest {number}: {problem.message}")
+            errors.append(
+                _("Guest %(number)d: %(problem)s") % {"number": number, "problem": problem.message}
+            )
         rows.append(_row(guest, invite_type))
     if blank > 0:
         if default_type is None:
@@ -498,7 +505,10 @@ def generate_organizer_invites(
                 event, guest.invite_type, field=f"guests.{index}.invite_type", types=types
             )
         for problem in check_guest(guest, max_plus_ones=MAX_PLUS_ONES):
-            errors.append(f"Guest {index + 1}: {problem.message}")
+            errors.append(
+                _("Guest %(number)d: %(problem)s")
+                % {"number": index + 1, "problem": problem.message}
+            )
         rows.append(_row(guest, guest_type))
     link = _blank_link(blank_link)
     if blank > 0:
@@ -535,12 +545,15 @@ def generate_organizer_invites(
 def _size_errors(guests: int, blank: int) -> list[str]:
     errors: list[str] = []
     if blank < 0:
-        errors.append("The number of blank links cannot be negative.")
+        errors.append(_("The number of blank links cannot be negative."))
     size = guests + max(blank, 0)
     if size == 0:
-        errors.append("Add at least one guest or one blank link.")
+        errors.append(_("Add at least one guest or one blank link."))
     if size > MAX_BATCH_SIZE:
-        errors.append(f"At most {MAX_BATCH_SIZE:,} invites can be generated at once.")
+        errors.append(
+            _("At most %(limit)s invites can be generated at once.")
+            % {"limit": f"{MAX_BATCH_SIZE:,}"}
+        )
     return errors
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.csv_reading import CsvFileError, CsvRow, column_key, read_csv
 from portals.models import InviteType
@@ -128,28 +129,35 @@ def _size_label(size: int) -> str:
 
 # What the organizer reads when the file as a whole cannot be read (artsvp/csv_reading.py).
 _FILE_MESSAGES = {
-    "not_text": "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
-    "and upload it again.",
-    "binary": "The file contains binary data: is it an Excel workbook? "
-    "Save it as “CSV UTF-8” and upload that.",
-    "empty": "The file is empty. Add a header row and one row per portal.",
+    "not_text": gettext_lazy(
+        "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
+        "and upload it again."
+    ),
+    "binary": gettext_lazy(
+        "The file contains binary data: is it an Excel workbook? "
+        "Save it as “CSV UTF-8” and upload that."
+    ),
+    "empty": gettext_lazy("The file is empty. Add a header row and one row per portal."),
 }
 
 
 def _file_message(error: CsvFileError) -> str:
     if error.reason == "too_large":
-        return (
-            f"The file is {_size_label(error.details['size'])}; the limit is 1 MB. "
+        return gettext(
+            "The file is %(size)s; the limit is 1 MB. "
             "Split it into several files and import them one after the other."
-        )
+        ) % {"size": _size_label(error.details["size"])}
     if error.reason == "too_many_rows":
-        return (
-            f"The file has more than {MAX_ROWS:,} portals; the limit is {MAX_ROWS:,} "
+        return gettext(
+            "The file has more than %(limit)s portals; the limit is %(limit)s "
             "per import. Split it into several files."
-        )
+        ) % {"limit": f"{MAX_ROWS:,}"}
     if error.reason == "unreadable":
-        return f"Row {error.details['line']} could not be read as CSV ({error.details['error']})."
-    return _FILE_MESSAGES[error.reason]
+        return gettext("Row %(line)s could not be read as CSV (%(error)s).") % {
+            "line": error.details["line"],
+            "error": error.details["error"],
+        }
+    return str(_FILE_MESSAGES[error.reason])
 
 
 def parse_portal_csv(
@@ -169,15 +177,21 @@ def parse_portal_csv(
         result.columns = list(table.titles)
         columns = table.keys
         if "name" not in columns:
-            found = ", ".join(title for title in table.titles if title) or "nothing"
+            found = ", ".join(title for title in table.titles if title) or gettext("nothing")
             result.errors.append(
-                "The first row must be a header naming the columns: "
-                f"name,allocation,contact_email (found: {found})."
+                gettext(
+                    "The first row must be a header naming the columns: "
+                    "%(columns)s (found: %(found)s)."
+                )
+                % {"columns": ",".join(COLUMNS), "found": found}
             )
             return result
         repeated = table.repeated(among=(*COLUMNS, *by_key))
         if repeated:
-            result.errors.append(f"The header names a column twice: {', '.join(repeated)}.")
+            result.errors.append(
+                gettext("The header names a column twice: %(columns)s.")
+                % {"columns": ", ".join(repeated)}
+            )
             return result
         unknown = [
             title
@@ -185,10 +199,13 @@ def parse_portal_csv(
             if key.startswith(TYPE_COLUMN_PREFIX) and key not in by_key
         ]
         if unknown:
-            known = ", ".join(type_column(t) for t in invite_types) or "none"
+            known = ", ".join(type_column(t) for t in invite_types) or gettext("none")
             result.errors.append(
-                f"This group has no invite type for the column {', '.join(unknown)}. "
-                f"Its allocation columns are: {known}."
+                gettext(
+                    "This group has no invite type for the column %(columns)s. "
+                    "Its allocation columns are: %(known)s."
+                )
+                % {"columns": ", ".join(unknown), "known": known}
             )
             return result
         result.ignored_columns = [
@@ -203,9 +220,12 @@ def parse_portal_csv(
             _parse_type_allocations(row, csv_row.values(columns), by_key, invite_types)
             key = row.name.casefold()
             if row.name and key in seen:
-                row.errors.append(f"Same name as row {seen[key]}: each portal needs its own name.")
+                row.errors.append(
+                    gettext("Same name as row %(row)s: each portal needs its own name.")
+                    % {"row": seen[key]}
+                )
             elif row.name and key in taken:
-                row.errors.append("This group already has a portal with this name.")
+                row.errors.append(gettext("This group already has a portal with this name."))
             if row.name:
                 seen.setdefault(key, index)
             result.rows.append(row)
@@ -213,7 +233,9 @@ def parse_portal_csv(
         result.errors.append(_file_message(error))
         return result
     if not result.rows:
-        result.errors.append("The file has a header but no portals. Add one row per portal.")
+        result.errors.append(
+            gettext("The file has a header but no portals. Add one row per portal.")
+        )
     return result
 
 
@@ -232,33 +254,54 @@ def _parse_row(
     )
     if csv_row.extra_cells(len(columns)):
         row.errors.append(
-            f"This row has {len(cells)} cells but the header has {len(columns)} columns "
-            "(a separator inside a name? Put the name in double quotes)."
+            gettext(
+                "This row has %(cells)s cells but the header has %(columns)s columns "
+                "(a separator inside a name? Put the name in double quotes)."
+            )
+            % {"cells": len(cells), "columns": len(columns)}
         )
     if not row.name:
-        row.errors.append("The name is missing.")
+        row.errors.append(gettext("The name is missing."))
     elif any(unicodedata.category(char) == "Cc" for char in row.name):
-        row.errors.append("The name contains invisible control characters.")
+        row.errors.append(gettext("The name contains invisible control characters."))
     elif len(row.name) > MAX_NAME_LENGTH:
-        row.errors.append(f"The name is longer than {MAX_NAME_LENGTH} characters.")
-    row.allocation = _size(row, row.allocation_text, "The allocation")
+        row.errors.append(
+            gettext("The name is longer than %(limit)s characters.") % {"limit": MAX_NAME_LENGTH}
+        )
+    row.allocation = _size(row, row.allocation_text, None)
     if row.contact_email:
         try:
             validate_email(row.contact_email)
         except ValidationError:
-            row.errors.append(f"“{row.contact_email}” is not a valid email address.")
+            row.errors.append(
+                gettext("“%(email)s” is not a valid email address.") % {"email": row.contact_email}
+            )
     return row
 
 
-def _size(row: ParsedRow, text: str, what: str) -> int | None:
-    """The cell's allocation (None when empty), or None with the row's error."""
+def _size(row: ParsedRow, text: str, type_name: str | None) -> int | None:
+    """The cell's allocation (None when empty), or None with the row's error;
+    `type_name` names the invite type of an `allocation_<code>` column."""
     if not text:
         return None
+    values = {"found": text, "limit": f"{MAX_ALLOCATION:,}", "type": type_name}
     if not text.isdigit() or not text.isascii():
-        row.errors.append(f"{what} must be a whole number, 0 or more (found “{text}”).")
+        if type_name is None:
+            message = gettext(
+                "The allocation must be a whole number, 0 or more (found “%(found)s”)."
+            )
+        else:
+            message = gettext(
+                "The %(type)s allocation must be a whole number, 0 or more (found “%(found)s”)."
+            )
+        row.errors.append(message % values)
         return None
     if int(text) > MAX_ALLOCATION:
-        row.errors.append(f"{what} can be at most {MAX_ALLOCATION:,}.")
+        if type_name is None:
+            message = gettext("The allocation can be at most %(limit)s.")
+        else:
+            message = gettext("The %(type)s allocation can be at most %(limit)s.")
+        row.errors.append(message % values)
         return None
     return int(text)
 
@@ -270,7 +313,7 @@ def _parse_type_allocations(
     invite_types: Sequence[InviteType],
 ) -> None:
     for key, invite_type in by_key.items():
-        size = _size(row, values.get(key, ""), f"The {invite_type.name} allocation")
+        size = _size(row, values.get(key, ""), invite_type.name)
         if size is not None:
             row.allocations[invite_type.code] = size
     if len(invite_types) < 2:

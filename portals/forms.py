@@ -247,22 +247,27 @@ def _allocation_help(instance: Portal | None, used: int, default: int) -> str:
 
 class PortalImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
-            "UTF-8, comma or semicolon separated, "
-            f"at most {MAX_PORTALS_PER_IMPORT:,} rows and 1 MB. "
-            "The first row names the columns."
-        ),
+        label=_("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = gettext(
+            "UTF-8, comma or semicolon separated, at most %(rows)s rows and 1 MB. "
+            "The first row names the columns."
+        ) % {"rows": f"{MAX_PORTALS_PER_IMPORT:,}"}
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             size = upload.size / (1024 * 1024)
             raise ValidationError(
-                f"The file is {size:.1f} MB; the limit is 1 MB. "
-                "Split it into several files and import them one after the other."
+                gettext(
+                    "The file is %(size)s MB; the limit is 1 MB. "
+                    "Split it into several files and import them one after the other."
+                )
+                % {"size": f"{size:.1f}"}
             )
         return upload
 
@@ -282,13 +287,15 @@ class PortalImportConfirmForm(forms.Form):
         try:
             return base64.b64decode(self.cleaned_data["content"], validate=True)
         except (binascii.Error, ValueError):
-            raise ValidationError("The file was damaged on the way. Upload it again.") from None
+            raise ValidationError(
+                gettext("The file was damaged on the way. Upload it again.")
+            ) from None
 
 
 class OwnerEmailForm(forms.Form):
     email = forms.EmailField(
-        label="New owner email",
-        help_text="The portal stays assigned: no portal credit is used.",
+        label=_("New owner email"),
+        help_text=_("The portal stays assigned: no portal credit is used."),
         widget=forms.EmailInput(attrs={"autofocus": True}),
     )
 

@@ -46,6 +46,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_public_id, new_secret_token
 from credits.models import CreditKind
@@ -55,10 +56,10 @@ from organizations.models import Organization
 
 class PortalGroup(models.Model):
     class Kind(models.TextChoices):
-        EXHIBITOR = "exhibitor", "Exhibitors"
-        SPONSOR = "sponsor", "Sponsors"
-        PARTNER = "partner", "Partners"
-        OTHER = "other", "Other"
+        EXHIBITOR = "exhibitor", _("Exhibitors")
+        SPONSOR = "sponsor", _("Sponsors")
+        PARTNER = "partner", _("Partners")
+        OTHER = "other", _("Other")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="portal_groups"
@@ -69,14 +70,14 @@ class PortalGroup(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EXHIBITOR)
     default_allocation = models.PositiveIntegerField(default=10)
     default_plus_ones = models.PositiveSmallIntegerField(
-        default=0, help_text="How many extra guests each invite may bring."
+        default=0, help_text=_("How many extra guests each invite may bring.")
     )
     instructions = models.TextField(
-        blank=True, help_text="Shown to portal owners when they open their portal."
+        blank=True, help_text=_("Shown to portal owners when they open their portal.")
     )
     share_all_invites = models.BooleanField(
         default=False,
-        help_text=(
+        help_text=_(
             "Off: you see a portal's guests once they accept. "
             "On: you see every invite the portals generate."
         ),
@@ -114,11 +115,11 @@ class InviteType(models.Model):
     plus_ones_allowed = models.PositiveSmallIntegerField(default=0)
     # Defaults for the invites of this type.
     golden = models.BooleanField(
-        default=False, help_text="Golden invites skip the event's and the window's capacity."
+        default=False, help_text=_("Golden invites skip the event's and the window's capacity.")
     )
     needs_approval = models.BooleanField(
         default=False,
-        help_text="Answers wait as pending until the organizer approves or declines them.",
+        help_text=_("Answers wait as pending until the organizer approves or declines them."),
     )
     # The entry windows this type admits (a window no type lists admits everyone).
     windows = models.ManyToManyField(EntryWindow, blank=True, related_name="invite_types")
@@ -142,9 +143,9 @@ class InviteType(models.Model):
 
 class Portal(models.Model):
     class Status(models.TextChoices):
-        UNASSIGNED = "unassigned", "Unassigned"
-        ASSIGNED = "assigned", "Assigned"
-        REVOKED = "revoked", "Revoked"
+        UNASSIGNED = "unassigned", _("Unassigned")
+        ASSIGNED = "assigned", _("Assigned")
+        REVOKED = "revoked", _("Revoked")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="portals")
     group = models.ForeignKey(PortalGroup, on_delete=models.CASCADE, related_name="portals")
@@ -309,8 +310,8 @@ class CreditShortageNotice(models.Model):
     """
 
     class Cause(models.TextChoices):
-        CREDITS = "credits", "Not enough credits"
-        ALLOCATION = "allocation", "Allocation used up"
+        CREDITS = "credits", _("Not enough credits")
+        ALLOCATION = "allocation", _("Allocation used up")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     portal = models.ForeignKey(

@@ -68,7 +68,10 @@ def group_create(request: OrganizationRequest, event_slug: str) -> HttpResponse:
             # Another organizer created the same name after the form checked it.
             form.add_error("name", str(error))
         else:
-            messages.success(request, f"“{group.name}” is created. Add its portals next.")
+            messages.success(
+                request,
+                gettext("“%(name)s” is created. Add its portals next.") % {"name": group.name},
+            )
             return redirect("portals:group_detail", request.organization.slug, group.public_id)
     return render(
         request,
@@ -96,7 +99,7 @@ def group_edit(request: OrganizationRequest, group_id: str) -> HttpResponse:
         except DuplicateGroupName as error:
             form.add_error("name", str(error))
         else:
-            messages.success(request, "Portal group saved.")
+            messages.success(request, gettext("Portal group saved."))
             return redirect("portals:group_detail", request.organization.slug, group.public_id)
     return render(
         request,
@@ -232,10 +235,12 @@ def portal_create(request: OrganizationRequest, group_id: str) -> HttpResponse:
             )
             portal = services.import_portals(group, [row])[0]
         except DuplicatePortalName:
-            form.add_error("name", "This group already has a portal with this name.")
+            form.add_error("name", gettext("This group already has a portal with this name."))
         else:
             messages.success(
-                request, f"Portal “{portal.name}” is created. Copy its link or email it."
+                request,
+                gettext("Portal “%(name)s” is created. Copy its link or email it.")
+                % {"name": portal.name},
             )
             if "add_another" in request.POST:
                 return redirect("portals:portal_create", request.organization.slug, group_id)
@@ -326,7 +331,7 @@ def portal_import_confirm(request: OrganizationRequest, group_id: str) -> HttpRe
     form = PortalImportConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "The file was damaged on the way: nothing was saved. Upload it again."
+            request, gettext("The file was damaged on the way: nothing was saved. Upload it again.")
         )
         return redirect("portals:portal_import", request.organization.slug, group.public_id)
     data: bytes = form.cleaned_data["content"]
@@ -378,7 +383,7 @@ def portal_import_skipped(request: OrganizationRequest, group_id: str) -> HttpRe
     form = PortalImportConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "The file was damaged on the way: nothing was saved. Upload it again."
+            request, gettext("The file was damaged on the way: nothing was saved. Upload it again.")
         )
         return redirect("portals:portal_import", request.organization.slug, group.public_id)
     parsed = _parse(group, form.cleaned_data["content"])
@@ -463,11 +468,11 @@ def portal_edit(request: OrganizationRequest, portal_id: str) -> HttpResponse:
         except AllocationBelowUsed as error:
             form.add_below_used(error)
         except DuplicatePortalName:
-            form.add_error("name", "This group already has a portal with this name.")
+            form.add_error("name", gettext("This group already has a portal with this name."))
         except PortalRevoked as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Portal saved.")
+            messages.success(request, gettext("Portal saved."))
             return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     return render(
         request,
@@ -550,12 +555,15 @@ def portal_revoke(request: OrganizationRequest, portal_id: str) -> HttpResponse:
         try:
             services.revoke_portal(portal, actor=request.user)
         except PortalRevoked:
-            messages.info(request, "This portal was already revoked.")
+            messages.info(request, gettext("This portal was already revoked."))
         else:
-            messages.success(request, f"“{portal.name}” is revoked: its link no longer works.")
+            messages.success(
+                request,
+                gettext("“%(name)s” is revoked: its link no longer works.") % {"name": portal.name},
+            )
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     if portal.is_revoked:
-        messages.info(request, "This portal was already revoked.")
+        messages.info(request, gettext("This portal was already revoked."))
         return redirect("portals:portal_detail", request.organization.slug, portal.public_id)
     return render(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from invites.forms import split_tags
 from invites.guests import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, tags_problem
@@ -14,22 +14,24 @@ from invites.models import Invite
 
 class ClaimForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
-        help_text="This becomes the portal's owner address. We use it to sign you back in.",
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy(
+            "This becomes the portal's owner address. We use it to sign you back in."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
 
 class CodeRequestForm(forms.Form):
     email = forms.EmailField(
-        label="The email address you claimed the portal with",
+        label=gettext_lazy("The email address you claimed the portal with"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="6-digit code",
+        label=gettext_lazy("6-digit code"),
         min_length=6,
         max_length=12,
         widget=forms.TextInput(
@@ -45,7 +47,7 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if len(code) != 6 or not code.isdigit():
-            raise forms.ValidationError("The code is 6 digits, as written in the email.")
+            raise forms.ValidationError(gettext("The code is 6 digits, as written in the email."))
         return code
 
 

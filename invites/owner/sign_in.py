@@ -107,7 +107,7 @@ def portal_link(request: HttpRequest, portal: Portal, token: str) -> HttpRespons
         except InsufficientCredits:
             return render(request, "invites/owner/unavailable.html", {"portal": portal})
         sign_in_owner(request, claimed)
-        messages.success(request, "Your portal is ready. You can now invite your guests.")
+        messages.success(request, gettext("Your portal is ready. You can now invite your guests."))
         return redirect("owner:dashboard", claimed.public_id)
     return render(request, "invites/owner/claim.html", {"portal": portal, "form": form})
 

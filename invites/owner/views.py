@@ -259,7 +259,9 @@ def export_invites(request: HttpRequest, portal: Portal) -> StreamingHttpRespons
 @require_POST
 def sign_out(request: HttpRequest, public_id: str) -> HttpResponse:
     sign_out_owner(request, public_id)
-    messages.info(request, "You're signed out of the portal. Use your portal link to come back.")
+    messages.info(
+        request, gettext("You're signed out of the portal. Use your portal link to come back.")
+    )
     return redirect("owner:signed_out")
 
 
