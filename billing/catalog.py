@@ -48,5 +48,5 @@ def price_lists() -> list[PriceList]:
                     saving_percent=max(int(saving), 0),
                 )
             )
-        lists.append(PriceList(kind=kind, label=CreditKind(kind).label, offers=offers))
+        lists.append(PriceList(kind=kind, label=str(CreditKind(kind).label), offers=offers))
     return lists

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from artsvp.links import absolute_url
@@ -86,7 +87,7 @@ def success(request: OrganizationRequest) -> HttpResponse:
 def cancel(request: OrganizationRequest) -> HttpResponse:
     # Nothing changes: the purchase stays pending until Stripe expires the session.
     messages.info(
-        request, "Checkout cancelled. Nothing was charged and your credits are unchanged."
+        request, gettext("Checkout cancelled. Nothing was charged and your credits are unchanged.")
     )
     return redirect(f"{_billing_url(request)}#bundles")
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_public_id
 from credits.models import CreditKind
@@ -55,12 +56,12 @@ class Bundle(models.Model):
 
 class Purchase(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="purchases"
@@ -170,9 +171,9 @@ class CreditRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        GRANTED = "granted", "Granted"
-        DECLINED = "declined", "Declined"
+        OPEN = "open", _("Open")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="credit_requests"

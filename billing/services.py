@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
 from billing import stripe_client
@@ -66,8 +67,10 @@ def start_checkout(
     """
     if not stripe_client.payments_configured():
         raise CheckoutUnavailable(
-            "Online payment is not set up on this server yet, so bundles cannot be bought. "
-            "Please contact the site operator."
+            gettext(
+                "Online payment is not set up on this server yet, so bundles cannot be bought. "
+                "Please contact the site operator."
+            )
         )
     purchase = Purchase.objects.create(
         organization=organization,
@@ -91,8 +94,10 @@ def start_checkout(
             status=Purchase.Status.FAILED, updated_at=timezone.now()
         )
         raise CheckoutUnavailable(
-            "We could not reach our payment provider, so nothing was charged. "
-            "Please try again in a few minutes."
+            gettext(
+                "We could not reach our payment provider, so nothing was charged. "
+                "Please try again in a few minutes."
+            )
         ) from error
     purchase.stripe_checkout_session_id = session["id"]
     purchase.save(update_fields=["stripe_checkout_session_id", "updated_at"])

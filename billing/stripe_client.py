@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from billing.models import Purchase
@@ -91,8 +92,10 @@ def checkout_session_params(
                     "unit_amount": to_minor_units(purchase.total_price, purchase.currency),
                     "product_data": {
                         "name": name,
-                        "description": f"Credit bundle for {purchase.organization.name}. "
-                        "Credits never expire.",
+                        "description": gettext(
+                            "Credit bundle for %(organization)s. Credits never expire."
+                        )
+                        % {"organization": purchase.organization.name},
                     },
                 },
             }

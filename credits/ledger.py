@@ -48,6 +48,7 @@ from typing import Any, cast
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import ForeignKey
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from artsvp.locks import note_lock
 from credits.hooks import credits_added
@@ -164,8 +165,16 @@ class InsufficientCredits(LedgerError):
         self.available = available
         label = CreditKind(kind).label.lower()
         super().__init__(
-            f"Not enough {label}: {requested} needed, {available} available "
-            f"({requested - available} short)."
+            gettext(
+                "Not enough %(credits)s: %(requested)d needed, %(available)d available "
+                "(%(short)d short)."
+            )
+            % {
+                "credits": label,
+                "requested": requested,
+                "available": available,
+                "short": requested - available,
+            }
         )
 
     @property

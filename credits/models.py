@@ -18,14 +18,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from organizations.models import Organization
 
 
 class CreditKind(models.TextChoices):
-    PORTAL = "portal", "Portal credits"
-    INVITE = "invite", "Invite credits"
+    PORTAL = "portal", _("Portal credits")
+    INVITE = "invite", _("Invite credits")
 
 
 def credits_text(count: int, kind: str) -> str:
@@ -60,13 +61,13 @@ class CreditAccount(models.Model):
 
 class CreditEntry(models.Model):
     class Reason(models.TextChoices):
-        PURCHASE = "purchase", "Bundle purchase"
-        PORTAL_ASSIGNMENT = "portal_assignment", "Portal assigned"
-        INVITE_GENERATION = "invite_generation", "Invites generated"
-        REFUND = "refund", "Refund"
-        DISPUTE = "dispute", "Payment dispute"
-        ADJUSTMENT = "adjustment", "Operator adjustment"
-        DEMO_GRANT = "demo_grant", "Demo grant"
+        PURCHASE = "purchase", _("Bundle purchase")
+        PORTAL_ASSIGNMENT = "portal_assignment", _("Portal assigned")
+        INVITE_GENERATION = "invite_generation", _("Invites generated")
+        REFUND = "refund", _("Refund")
+        DISPUTE = "dispute", _("Payment dispute")
+        ADJUSTMENT = "adjustment", _("Operator adjustment")
+        DEMO_GRANT = "demo_grant", _("Demo grant")
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="entries")
     # Denormalised from the account so statement queries start from the tenant.

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from credits.models import CreditEntry
 from organizations.models import Organization
@@ -105,7 +105,7 @@ class RowBuilder:
         if entry.purchase is not None:
             purchase = entry.purchase
             url = self.purchase_url.format(purchase.public_id)
-            return f"Purchase {purchase.public_id}", url
+            return gettext("Purchase %(id)s") % {"id": purchase.public_id}, url
         if entry.invite_batch is not None:
             batch = entry.invite_batch
             if batch.portal is not None:
@@ -113,11 +113,12 @@ class RowBuilder:
             elif batch.created_by is not None:
                 by = _person(batch.created_by)
             else:
-                by = "the organizer"
-            noun = "invite" if batch.size == 1 else "invites"
-            return f"{batch.size} {noun} by {by}", None
+                by = gettext("the organizer")
+            return ngettext(
+                "%(count)d invite by %(by)s", "%(count)d invites by %(by)s", batch.size
+            ) % {"count": batch.size, "by": by}, None
         if entry.portal is not None:
             portal = entry.portal
             url = self.portal_url.format(portal.public_id)
-            return f"Portal {portal.name}", url
+            return gettext("Portal %(name)s") % {"name": portal.name}, url
         return "", None

@@ -5,6 +5,7 @@ from datetime import UTC
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.csv_safe import csv_response, write_rows
 from artsvp.keyset import keyset_page
@@ -18,15 +19,15 @@ STATEMENT_PAGE_SIZE = 50
 # unique; the `entry_org_newest` index serves it.
 STATEMENT_ORDER = ("-id",)
 CSV_HEADER = [
-    "Date (UTC)",
-    "Credits",
-    "Reason",
-    "Credits in",
-    "Credits out",
-    "Balance after",
-    "Reference",
-    "By",
-    "Memo",
+    _("Date (UTC)"),
+    _("Credits"),
+    _("Reason"),
+    _("Credits in"),
+    _("Credits out"),
+    _("Balance after"),
+    _("Reference"),
+    _("By"),
+    _("Memo"),
 ]
 
 

@@ -65,7 +65,7 @@ class InvalidEventTimes(EventError):
     field = "ends_at"
 
     def __init__(self) -> None:
-        super().__init__("The event must end after it starts.")
+        super().__init__(gettext("The event must end after it starts."))
 
 
 class NonexistentLocalTime(EventError):
@@ -75,7 +75,10 @@ class NonexistentLocalTime(EventError):
 
     def __init__(self, field: str, zone_name: str) -> None:
         self.field = field
-        super().__init__(f"This time does not exist in {zone_name}: the clocks skip it.")
+        super().__init__(
+            gettext("This time does not exist in %(zone)s: the clocks skip it.")
+            % {"zone": zone_name}
+        )
 
 
 @dataclass(frozen=True)

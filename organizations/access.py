@@ -146,7 +146,7 @@ def organization_view(
                 # may open is the role's business (the check above).
                 scope = granted
             if managers_only and not membership.is_manager:
-                raise PermissionDenied("Only owners and admins can do this.")
+                raise PermissionDenied(gettext("Only owners and admins can do this."))
             # The one place that makes a request an OrganizationRequest: the two
             # assignments below are what the cast promises.
             organization_request = cast(OrganizationRequest, request)
@@ -167,4 +167,4 @@ def organization_view(
 
 def require_owner(request: OrganizationRequest) -> None:
     if not request.membership.is_owner:
-        raise PermissionDenied("Only owners can do this.")
+        raise PermissionDenied(gettext("Only owners can do this."))

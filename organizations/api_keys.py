@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -29,8 +30,8 @@ from organizations.models import ApiKey
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        label="Key name",
-        help_text="What will use it, e.g. “CRM sync” or “Ticketing integration”.",
+        label=_("Key name"),
+        help_text=_("What will use it, e.g. “CRM sync” or “Ticketing integration”."),
     )
     check_in_only = forms.BooleanField(
         required=False,
@@ -59,7 +60,9 @@ def api_keys(request: OrganizationRequest) -> HttpResponse:
                 raise Http404("No such API key.")
             revoke_api_key(api_key)
             messages.success(
-                request, f"“{api_key.name}” is revoked: requests using it are refused from now on."
+                request,
+                gettext("“%(name)s” is revoked: requests using it are refused from now on.")
+                % {"name": api_key.name},
             )
             return redirect("organizations:api_keys", organization.slug)
         form = ApiKeyForm(request.POST)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership
 
-ROLE_HELP = (
+ROLE_HELP = _(
     "Owners manage the team and everything else. Admins manage billing, API keys and "
     "settings. Members run events and portals."
 )
@@ -22,25 +24,25 @@ TEAM_ROLES = [
 class OrganizationForm(forms.Form):
     name = forms.CharField(
         max_length=120,
-        label="Organization name",
-        help_text="Your fair, gallery or company, e.g. “Basel Art Week”.",
+        label=_("Organization name"),
+        help_text=_("Your fair, gallery or company, e.g. “Basel Art Week”."),
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Enter a name for your organization.")
+            raise forms.ValidationError(gettext("Enter a name for your organization."))
         return name
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
     )
     role = forms.ChoiceField(
-        choices=TEAM_ROLES, initial=Membership.Role.MEMBER, help_text=ROLE_HELP
+        choices=TEAM_ROLES, initial=Membership.Role.MEMBER, label=_("Role"), help_text=ROLE_HELP
     )
 
     def clean_email(self) -> str:

@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from artsvp.ids import new_secret_token
 
@@ -40,11 +41,11 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
-        EVENT_MANAGER = "event_manager", "Event manager"
-        CHECK_IN = "check_in", "Check-in"
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+        EVENT_MANAGER = "event_manager", _("Event manager")
+        CHECK_IN = "check_in", _("Check-in")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"

@@ -44,24 +44,30 @@ class TeamError(Exception):
 class LastOwnerError(TeamError):
     def __init__(self) -> None:
         super().__init__(
-            "An organization needs at least one owner. Make someone else an owner first."
+            gettext("An organization needs at least one owner. Make someone else an owner first.")
         )
 
 
 class AlreadyMemberError(TeamError):
     def __init__(self, email: str) -> None:
-        super().__init__(f"{email} is already a member of this organization.")
+        super().__init__(
+            gettext("%(email)s is already a member of this organization.") % {"email": email}
+        )
 
 
 class AlreadyInvitedError(TeamError):
     def __init__(self, email: str) -> None:
-        super().__init__(f"{email} already has an open invitation. Resend it or cancel it below.")
+        super().__init__(
+            gettext("%(email)s already has an open invitation. Resend it or cancel it below.")
+            % {"email": email}
+        )
 
 
 class InvitationEmailMismatchError(TeamError):
     def __init__(self, invited: str) -> None:
         super().__init__(
-            f"This invitation was sent to {invited}. Log in with that address to accept it."
+            gettext("This invitation was sent to %(email)s. Log in with that address to accept it.")
+            % {"email": invited}
         )
 
 
@@ -84,7 +90,9 @@ class InvitationWithdrawnError(TeamError):
 
 class InvitationExpiredError(TeamError):
     def __init__(self) -> None:
-        super().__init__("This invitation has expired. Ask an owner to send you a new one.")
+        super().__init__(
+            gettext("This invitation has expired. Ask an owner to send you a new one.")
+        )
 
 
 def unique_slug(name: str) -> str:
@@ -287,7 +295,7 @@ def accept_invitation(invitation: TeamInvitation, *, user: Any) -> Membership:
             existing = organization.memberships.filter(user=user).first()
             if existing is not None:
                 return existing
-            raise TeamError("This invitation has already been used.")
+            raise TeamError(gettext("This invitation has already been used."))
         if invitation.token != link_token:
             # Resent meanwhile: the link this user opened no longer works.
             raise InvitationWithdrawnError()

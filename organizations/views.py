@@ -136,13 +136,13 @@ def settings_page(request: OrganizationRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, initial={"name": organization.name})
     if request.method == "POST":
         if not request.membership.is_manager:
-            raise PermissionDenied("Only owners and admins can rename the organization.")
+            raise PermissionDenied(gettext("Only owners and admins can rename the organization."))
         if form.is_valid():
             rename_organization(organization, name=form.cleaned_data["name"])
-            messages.success(request, "The organization's name is saved.")
+            messages.success(request, gettext("The organization's name is saved."))
             return redirect("organizations:settings", organization.slug)
     form.fields["name"].widget.attrs.pop("autofocus", None)
-    form.fields["name"].help_text = "Shown to your team, portal owners and guests."
+    form.fields["name"].help_text = gettext("Shown to your team, portal owners and guests.")
     return render(
         request,
         "organizations/settings.html",
