@@ -126,14 +126,19 @@ class CreditRequestAdmin(admin.ModelAdmin):
         description="Grant the selected requests (adds the credits, emails the requester)"
     )
     def grant_selected(self, request: HttpRequest, queryset: QuerySet[CreditRequest]) -> None:
-        self._decide(request, queryset, grant_request, "granted")
+        self._decide(request, queryset, grant_request, granted=True)
 
     @admin.action(description="Decline the selected requests (emails the requester)")
     def decline_selected(self, request: HttpRequest, queryset: QuerySet[CreditRequest]) -> None:
-        self._decide(request, queryset, decline_request, "declined")
+        self._decide(request, queryset, decline_request, granted=False)
 
     def _decide(
-        self, request: HttpRequest, queryset: QuerySet[CreditRequest], decide: Any, verb: str
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[CreditRequest],
+        decide: Any,
+        *,
+        granted: bool,
     ) -> None:
         done = 0
         for credit_request in queryset.select_related("organization"):
@@ -148,7 +153,13 @@ class CreditRequestAdmin(admin.ModelAdmin):
         if done:
             self.message_user(
                 request,
-                ngettext("%(count)s request %(verb)s.", "%(count)s requests %(verb)s.", done)
-                % {"count": done, "verb": verb},
+                (
+                    ngettext("%(count)s request granted.", "%(count)s requests granted.", done)
+                    if granted
+                    else ngettext(
+                        "%(count)s request declined.", "%(count)s requests declined.", done
+                    )
+                )
+                % {"count": done},
                 messages.SUCCESS,
             )

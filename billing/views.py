@@ -16,6 +16,7 @@ from billing.credit_requests import CreditRequestError, request_credits
 from billing.forms import CreditRequestForm
 from billing.models import CreditRequest, Purchase
 from credits import ledger
+from credits.models import credits_text
 from credits.statement import RowBuilder, statement_entries
 from organizations.access import OrganizationRequest, organization_view
 
@@ -57,11 +58,8 @@ def request_credits_view(request: OrganizationRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                gettext("Request sent: %(count)s %(kind)s. We'll email you when they arrive.")
-                % {
-                    "count": f"{credit_request.credits:,}",
-                    "kind": credit_request.get_kind_display().lower(),
-                },
+                gettext("Request sent: %(amount)s. We'll email you when they arrive.")
+                % {"amount": credits_text(credit_request.credits, credit_request.kind)},
             )
             return redirect("billing:billing", request.organization.slug)
     return _render_billing(request, request_form=form, status=400)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
-from organizations.models import INVITATION_VALID_FOR, TeamInvitation
+from organizations.models import INVITATION_VALID_FOR, TeamInvitation, role_in_sentence
 
 TEAM_INVITATION = "team-invitation"
 
@@ -30,7 +30,7 @@ def team_invitation_context(delivery: Delivery) -> dict[str, Any]:
     inviter = invitation.invited_by
     return {
         "organization": invitation.organization,
-        "role": invitation.get_role_display(),
+        "role": role_in_sentence(invitation.role),
         "inviter_email": inviter.email if inviter else "",
         "accept_url": reverse("organizations:invitation", args=[invitation.token]),
         "valid_days": INVITATION_VALID_FOR.days,

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from artsvp.ids import new_secret_token
 
@@ -86,6 +87,22 @@ class Membership(models.Model):
 INVITATION_VALID_FOR = timedelta(days=14)
 
 
+# A role inside a sentence ("You joined as member."): the label lowered would
+# read wrong where nouns keep their capital (German "Mitglied"), so the
+# sentence form is a message of its own.
+ROLE_IN_SENTENCE = {
+    Membership.Role.OWNER: pgettext_lazy("role inside a sentence", "owner"),
+    Membership.Role.ADMIN: pgettext_lazy("role inside a sentence", "admin"),
+    Membership.Role.MEMBER: pgettext_lazy("role inside a sentence", "member"),
+    Membership.Role.EVENT_MANAGER: pgettext_lazy("role inside a sentence", "event manager"),
+    Membership.Role.CHECK_IN: pgettext_lazy("role inside a sentence", "check-in staff"),
+}
+
+
+def role_in_sentence(role: str) -> str:
+    return str(ROLE_IN_SENTENCE.get(role, role))
+
+
 class TeamInvitation(models.Model):
     """An email invitation to join an organization's team."""
 
@@ -124,6 +141,10 @@ class TeamInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization}"
+
+    @property
+    def role_in_sentence(self) -> str:
+        return role_in_sentence(self.role)
 
 
 class ApiKey(models.Model):

@@ -28,7 +28,7 @@ from organizations.access import (
 )
 from organizations.forms import TEAM_ROLES, InviteForm, OrganizationForm, RoleForm, TeammateForm
 from organizations.hooks import event_staff
-from organizations.models import Membership, TeamInvitation
+from organizations.models import Membership, TeamInvitation, role_in_sentence
 from organizations.people import display_name
 from organizations.services import (
     TeamError,
@@ -280,7 +280,7 @@ def team_role(request: OrganizationRequest) -> HttpResponse:
     except TeamError as error:
         messages.error(request, str(error))
     else:
-        role = member.get_role_display().lower()
+        role = role_in_sentence(member.role)
         messages.success(
             request,
             gettext("%(email)s is now %(role)s.") % {"email": member.user.email, "role": role},
@@ -386,7 +386,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 % {
                     "organization": organization.name,
                     "name": display_name(user),
-                    "role": membership.get_role_display().lower(),
+                    "role": role_in_sentence(membership.role),
                 },
             )
             return redirect("organizations:dashboard", organization.slug)

@@ -187,7 +187,7 @@ def test_the_billing_page_lists_bundle_prices_per_credit_with_savings(
     assert "€1,100.00" in html
     assert "€11.00" in html
     assert "Save 42%" in html
-    assert "5000 invite credits" in html
+    assert "5,000 invite credits" in html
     assert "€0.12" in html
 
 
