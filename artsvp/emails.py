@@ -36,7 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def one_line(value: str) -> str:
 # A display name longer than this is cut (with an ellipsis): mail clients
 # show about this much, and a header line stays short.
 MAX_DISPLAY_NAME = 78
+# "Galerie Nord via Basel Art Week"; pages that preview the line live format it too.
+VIA_FORMAT = gettext_noop("%(sender)s via %(organization)s")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
@@ -87,7 +89,7 @@ def sender_display_name(name: str, *, via: str = "") -> str:
         return _cut(name or via, MAX_DISPLAY_NAME)
 
     def compose(sender: str) -> str:
-        return gettext("%(sender)s via %(organization)s") % {"sender": sender, "organization": via}
+        return gettext(VIA_FORMAT) % {"sender": sender, "organization": via}
 
     shown = compose(name)
     excess = len(shown) - MAX_DISPLAY_NAME

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
+from artsvp.emails import MAX_DISPLAY_NAME, VIA_FORMAT, from_address, sender_display_name
 from artsvp.links import absolute_url
 from credits.models import CreditKind
 from deliveries.models import Delivery
@@ -44,6 +46,20 @@ def exhibitor_sender(portal: Portal, *, organization: Organization | None = None
     leave them out: the brand hook names the organizer (events/brand.py)."""
     organizer = organization or portal.organization  # the caller's row saves a query
     return {"from_name": portal.from_name, "from_via": organizer.name}
+
+
+def from_preview(portal: Portal) -> dict[str, Any]:
+    """The From line the portal's guests see, as the server builds it, and what
+    static/js/sender-preview.js needs to build the same while the owner types."""
+    sender = exhibitor_sender(portal)
+    return {
+        "name": sender_display_name(sender["from_name"], via=sender["from_via"]),
+        "address": from_address(),
+        "fallback": portal.name,
+        "via": sender["from_via"],
+        "format": gettext(VIA_FORMAT),
+        "max": MAX_DISPLAY_NAME,
+    }
 
 
 def _delivered_portal(delivery: Delivery) -> Portal | None:

@@ -141,7 +141,7 @@ class InviteType(models.Model):
 
 
 # The owner's own From name; artsvp.emails caps the whole "… via …" line anyway.
-MAX_SENDER_NAME = 60
+MAX_SENDER_NAME = 100
 
 
 class Portal(models.Model):

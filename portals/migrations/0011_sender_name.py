@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='portal',
             name='sender_name',
-            field=models.CharField(blank=True, max_length=60),
+            field=models.CharField(blank=True, max_length=100),
         ),
     ]

@@ -90,7 +90,7 @@ def test_a_hostile_or_odd_sender_name_is_encoded_or_cleaned_and_adds_no_header(
     settings.DEFAULT_FROM_EMAIL = "artsvp <noreply@artsvp.example>"
     portal = portal_invite.portal
     assert portal is not None
-    Portal.objects.filter(pk=portal.pk).update(sender_name=name[:60])
+    Portal.objects.filter(pk=portal.pk).update(sender_name=name[:100])
     message = sent_invite(portal_invite, django_capture_on_commit_callbacks)
     parsed = wire_headers(message)
     assert parsed.get_all("Bcc") is None and parsed.get_all("X-Injected") is None
