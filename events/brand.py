@@ -118,6 +118,7 @@ def email_brand(context: dict[str, Any]) -> dict[str, Any]:
         if brand is None:
             return {}
         extra["brand"] = brand
-    if not context.get("from_name") and getattr(brand, "owner_name", ""):
-        extra["from_name"] = brand.owner_name
+    owner_name = str(getattr(brand, "owner_name", "") or "")
+    if not context.get("from_name") and owner_name:
+        extra["from_name"] = owner_name
     return extra

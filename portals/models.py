@@ -257,11 +257,6 @@ class PortalAllocation(models.Model):
         return f"{self.used}/{self.size} {self.invite_type_id} for {self.portal_id}"
 
     @property
-    def from_name(self) -> str:
-        """Who the portal's invite emails are from: the owner's sender name, else the portal's."""
-        return self.sender_name.strip() or self.name
-
-    @property
     def remaining(self) -> int:
         return self.size - self.used
 

@@ -49,8 +49,8 @@ from invites.services import (
 from portals.emails import from_preview
 from portals.errors import PortalRevoked
 from portals.models import Portal
-from portals.services import set_sender_name
 from portals.owner_sessions import sign_out_owner
+from portals.services import set_sender_name
 
 INVITES_PER_PAGE = 50
 # Newest first; a total order (the last key is unique) the `invite_portal_newest` index serves.

@@ -34,7 +34,8 @@ def brand(org: Any) -> OrganizationBrand:
     )
 
 
-def assert_footer(text: str) -> None:
+def assert_footer(body: Any) -> None:
+    text = str(body)
     assert FOOTER in text
     # Plain text: the addresses as they are, never HTML-escaped.
     assert f"Privacy policy: {PRIVACY}" in text

@@ -97,7 +97,9 @@ def test_the_organizers_own_invite_says_the_organizer_receives_the_details(org, 
         event, [], blank=1, method="blank", actor=alice
     ).invites.get()
     text = notice(Client().get(reverse("invites:guest", args=[invite.token])))
-    assert "Basel Art Week, the organizer of Spring Fair, receives the details you give here" in text
+    assert (
+        "Basel Art Week, the organizer of Spring Fair, receives the details you give here" in text
+    )
 
 
 def test_a_shared_link_page_has_the_notice_with_its_portals_rule(org, portal):
@@ -118,7 +120,5 @@ def test_the_portal_claim_form_says_the_organizer_receives_the_owner_address(org
     OrganizationBrand.objects.create(organization=org, privacy_url=POLICY)
     response = Client().get(reverse("owner:link", args=[portal.token]))
     assert 'name="email"' in response.content.decode()
-    assert "Basel Art Week, the organizer of Spring Fair, receives this address" in notice(
-        response
-    )
+    assert "Basel Art Week, the organizer of Spring Fair, receives this address" in notice(response)
     assert policy_link(response) == POLICY

@@ -50,7 +50,10 @@ def test_an_exhibitors_invite_is_from_the_gallery_via_the_fair_and_replies_reach
     assert message.from_email == "Galerie Nord via Basel Art Week <noreply@artsvp.example>"
     assert message.reply_to == ["owner@galerie-nord.example"]
     parsed = wire_headers(message)
-    assert from_name_and_address(parsed) == ("Galerie Nord via Basel Art Week", "noreply@artsvp.example")
+    assert from_name_and_address(parsed) == (
+        "Galerie Nord via Basel Art Week",
+        "noreply@artsvp.example",
+    )
     assert parsed["Reply-To"] == "owner@galerie-nord.example"
 
 
@@ -61,7 +64,9 @@ def test_the_owners_sender_name_is_used_and_a_rename_before_the_send_shows_the_n
     assert portal is not None
     Portal.objects.filter(pk=portal.pk).update(sender_name="Nord Gallery, Basel")
     message = sent_invite(portal_invite, django_capture_on_commit_callbacks)
-    assert from_name_and_address(wire_headers(message))[0] == "Nord Gallery, Basel via Basel Art Week"
+    assert (
+        from_name_and_address(wire_headers(message))[0] == "Nord Gallery, Basel via Basel Art Week"
+    )
 
 
 def test_via_reads_in_the_language_the_email_renders_in() -> None:
@@ -77,7 +82,7 @@ def test_via_reads_in_the_language_the_email_renders_in() -> None:
     "name",
     [
         'Galerie "Nord", Basel',
-        "Galerie Nörd – Zürich",
+        "Galerie Nörd \u2013 Zürich",
         "Galerie Nord\r\nBcc: victim@evil.example",
         "Galerie\nNord\rX-Injected: yes",
         "=?utf-8?q?Fake?= <boss@evil.example>",
@@ -127,3 +132,19 @@ def test_the_portal_link_email_is_from_the_organization(
         send_portal_link(portal, actor=alice)
     message = mail.outbox[-1]
     assert from_name_and_address(wire_headers(message))[0] == org.name
+
+
+def test_a_team_invitation_is_from_the_organization_and_the_operators_mail_from_the_platform(
+    org: Organization, alice: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from organizations.services import invite_teammate
+
+    settings.DEFAULT_FROM_EMAIL = "artsvp <noreply@artsvp.example>"
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_teammate(org, email="new@example.com", role="member", invited_by=alice)
+    assert from_name_and_address(wire_headers(mail.outbox[-1])) == (
+        "Basel Art Week",
+        "noreply@artsvp.example",
+    )
+    # Nothing about an organization (an account email): the platform's own name.
+    assert from_header("") == "artsvp <noreply@artsvp.example>"
