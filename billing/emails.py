@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from artsvp.links import absolute_url
@@ -52,6 +53,8 @@ def purchase_attention_context(delivery: Delivery) -> dict[str, Any]:
         "organization": purchase.organization,
         "note": delivery.context.get("note", ""),
         "admin_url": absolute_url(admin_path),
+        # To the operators: from the platform, not from the organization it is about.
+        "from_name": settings.SITE_NAME,
     }
 
 
@@ -74,6 +77,8 @@ def credit_request_context(delivery: Delivery) -> dict[str, Any]:
         "credit_request": credit_request,
         "organization": credit_request.organization,
         "admin_url": absolute_url(admin_path),
+        # To the operators: from the platform, not from the organization asking.
+        "from_name": settings.SITE_NAME,
     }
 
 

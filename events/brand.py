@@ -108,8 +108,17 @@ def _get(context: Any, key: str) -> Any:
 
 def email_brand(context: dict[str, Any]) -> dict[str, Any]:
     """artsvp/emails.py's context hook: every email about an event or an
-    organization renders under its brand (emails/_layout.html)."""
-    if "brand" in context:
-        return {}
-    brand = brand_for_context(context)
-    return {"brand": brand} if brand is not None else {}
+    organization renders under its brand (emails/_layout.html), and is from
+    its organizer (the From line's name) unless its builder said who sends it
+    (an exhibitor's invite: invites/emails.py)."""
+    brand = context.get("brand")
+    extra: dict[str, Any] = {}
+    if brand is None:
+        brand = brand_for_context(context)
+        if brand is None:
+            return {}
+        extra["brand"] = brand
+    owner_name = str(getattr(brand, "owner_name", "") or "")
+    if not context.get("from_name") and owner_name:
+        extra["from_name"] = owner_name
+    return extra

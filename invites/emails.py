@@ -33,6 +33,7 @@ from deliveries.hooks import on_sent
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
 from invites.models import Invite
+from portals.emails import exhibitor_sender
 
 # The template of an invite email; its rows count against the send limit.
 INVITE_TEMPLATE = "invite"
@@ -86,7 +87,19 @@ def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, A
         "event": invite.event,
         "host_name": host_name(invite),
         "invite_url": absolute_url(invite.path),
+        **invite_sender(invite),
     }
+
+
+def invite_sender(invite: Invite) -> dict[str, str]:
+    """Who the invite email is from. A portal's: "Galerie Nord via Basel Art
+    Week", read when the worker sends, like the body's names (a portal renamed
+    after the click but before the send goes out under its new name in both
+    the From line and the text: the guest never sees two names for one
+    sender). The organizer's: the organization, which the brand hook names."""
+    if invite.portal is None:
+        return {}
+    return exhibitor_sender(invite.portal, organization=invite.organization)
 
 
 def preview_invite_email(invite: Invite, *, subject: str, message: str) -> RenderedEmail:

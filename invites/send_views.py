@@ -55,6 +55,7 @@ from invites.sending import (
     unsent_invites,
 )
 from organizations.access import OrganizationRequest, organization_view
+from portals.emails import from_preview
 from portals.models import Portal
 
 # More than any page lets one select; a guard against absurd requests.
@@ -306,7 +307,12 @@ def _owner_target(portal: Portal) -> SendTarget:
         progress_template="invites/send/owner_progress.html",
         actor=portal.owner_email,
         preview_url=lambda key: reverse("owner:send_preview", args=[*args, key]),
-        context={"portal": portal, "event": portal.group.event, "group": portal.group},
+        context={
+            "portal": portal,
+            "event": portal.group.event,
+            "group": portal.group,
+            "from_preview": from_preview(portal),
+        },
     )
 
 

@@ -4,6 +4,8 @@ owner), the notice to a replaced owner (without the link), the
 organizer's daily digest of refused portals, and the "you can carry on"
 email to whoever was refused once credits or allocation come back.
 
+`exhibitor_sender` says who the emails a portal sends are from.
+
 Their deliveries store ids; the rows are loaded here when the worker sends,
 so the email shows the portal as it is then, and one no longer wanted is
 skipped with its reason.
@@ -15,11 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
+from artsvp.emails import MAX_DISPLAY_NAME, VIA_FORMAT, from_address, sender_display_name
 from artsvp.links import absolute_url
 from credits.models import CreditKind
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
+from organizations.models import Organization
 from portals.models import CreditShortageNotice, Portal, ShortageDigest
 
 PORTAL_LINK = "portal-link"
@@ -32,6 +37,29 @@ LINK_CLAIMED = "claimed"
 LINK_HANDED_OVER = "handed_over"
 SHORTAGE_DIGEST = "shortage-digest"
 SHORTAGE_RESOLVED = "shortage-resolved"
+
+
+def exhibitor_sender(portal: Portal, *, organization: Organization | None = None) -> dict[str, str]:
+    """Who an email a portal sends (its invites) is from: "<the owner's sender
+    name, else the portal's> via <the organizer>", in context keys
+    artsvp.emails reads (`from_name`, `from_via`). The organizer's own emails
+    leave them out: the brand hook names the organizer (events/brand.py)."""
+    organizer = organization or portal.organization  # the caller's row saves a query
+    return {"from_name": portal.from_name, "from_via": organizer.name}
+
+
+def from_preview(portal: Portal) -> dict[str, Any]:
+    """The From line the portal's guests see, as the server builds it, and what
+    static/js/sender-preview.js needs to build the same while the owner types."""
+    sender = exhibitor_sender(portal)
+    return {
+        "name": sender_display_name(sender["from_name"], via=sender["from_via"]),
+        "address": from_address(),
+        "fallback": portal.name,
+        "via": sender["from_via"],
+        "format": gettext(VIA_FORMAT),
+        "max": MAX_DISPLAY_NAME,
+    }
 
 
 def _delivered_portal(delivery: Delivery) -> Portal | None:

@@ -141,6 +141,10 @@ class InviteType(models.Model):
         return self.archived_at is not None
 
 
+# The owner's own From name; artsvp.emails caps the whole "… via …" line anyway.
+MAX_SENDER_NAME = 100
+
+
 class Portal(models.Model):
     class Status(models.TextChoices):
         UNASSIGNED = "unassigned", _("Unassigned")
@@ -157,6 +161,9 @@ class Portal(models.Model):
     contact_email = models.EmailField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNASSIGNED)
     owner_email = models.EmailField(blank=True)
+    # The name the portal's invite emails come from ("<sender_name> via
+    # <organizer>"); blank: the portal's name. Set by the owner.
+    sender_name = models.CharField(max_length=MAX_SENDER_NAME, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -202,6 +209,11 @@ class Portal(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.status == self.Status.REVOKED
+
+    @property
+    def from_name(self) -> str:
+        """Who the portal's invite emails are from: the owner's sender name, else the portal's."""
+        return self.sender_name.strip() or self.name
 
     @property
     def remaining(self) -> int:

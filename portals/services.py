@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from artsvp.emails import one_line
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
@@ -37,7 +38,7 @@ from portals.errors import (
     InvalidGroupSettings,
     NoContactEmail,
 )
-from portals.models import InviteType, Portal, PortalGroup
+from portals.models import MAX_SENDER_NAME, InviteType, Portal, PortalGroup
 from portals.rules import (
     change_allocation,
     ensure_live,
@@ -419,6 +420,21 @@ def revoke_portal(portal: Portal, *, actor: Any) -> Portal:
     """Close the portal for good. Used credits are not refunded; invites already
     generated stay valid for their guests."""
     return update_portal(portal, revoke=True, actor=actor)
+
+
+def set_sender_name(portal: Portal, *, sender_name: str) -> Portal:
+    """The name the portal's invite emails come from ("<it> via <organizer>");
+    blank: the portal's name. One line, at most MAX_SENDER_NAME characters
+    (artsvp.emails cleans and caps the whole From name again when it sends).
+    Raises PortalRevoked. Emails already queued use the new name: the From
+    line is built when the worker sends (invites/emails.py)."""
+    cleaned = one_line(sender_name)[:MAX_SENDER_NAME].strip()
+    with locking_transaction():
+        locked = _lock_portal(portal)
+        ensure_not_revoked(locked)
+        Portal.objects.filter(pk=locked.pk).update(sender_name=cleaned, updated_at=timezone.now())
+    portal.sender_name = cleaned
+    return portal
 
 
 def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy
 from invites.forms import split_tags
 from invites.guests import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, tags_problem
 from invites.models import Invite
+from portals.models import MAX_SENDER_NAME
 
 
 class ClaimForm(forms.Form):
@@ -97,3 +98,18 @@ class InviteDetailsForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem[0].upper() + problem[1:])
         return tags
+
+
+class SenderNameForm(forms.Form):
+    """The name the portal's invite emails come from (portals.services.set_sender_name)."""
+
+    sender_name = forms.CharField(
+        label=gettext_lazy("Sender name"),
+        max_length=MAX_SENDER_NAME,
+        required=False,
+        help_text=gettext_lazy(
+            "Your guests see it in their inbox, followed by the fair's name. "
+            "Leave it blank to use your portal's name."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )

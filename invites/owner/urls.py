@@ -28,6 +28,7 @@ urlpatterns = [
         owner_views.revoke,
         name="revoke_invite",
     ),
+    path("portal/<publicid:public_id>/sender/", owner_views.sender, name="sender"),
     # Any owner URL without a session lands here (invites/owner_gate.py), and comes back.
     path("portal/<publicid:public_id>/sign-in/", recovery.sign_in, name="sign_in"),
     path("portal/<publicid:public_id>/sign-in/code/", recovery.sign_in_code, name="sign_in_code"),

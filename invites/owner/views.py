@@ -37,7 +37,7 @@ from invites.generate_views import (
 from invites.guests import MAX_BLANK_LINKS
 from invites.hooks import arrivals_recorded
 from invites.models import Invite
-from invites.owner.forms import InviteDetailsForm
+from invites.owner.forms import InviteDetailsForm, SenderNameForm
 from invites.owner_gate import owner_page
 from invites.sending import with_delivery_status
 from invites.services import (
@@ -46,8 +46,11 @@ from invites.services import (
     revoke_invite,
     update_invite_details,
 )
+from portals.emails import from_preview
+from portals.errors import PortalRevoked
 from portals.models import Portal
 from portals.owner_sessions import sign_out_owner
+from portals.services import set_sender_name
 
 INVITES_PER_PAGE = 50
 # Newest first; a total order (the last key is unique) the `invite_portal_newest` index serves.
@@ -267,3 +270,29 @@ def sign_out(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def signed_out(request: HttpRequest) -> HttpResponse:
     return render(request, "invites/owner/signed_out.html")
+
+
+@owner_page(["GET", "POST"])
+def sender(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """The name the portal's invite emails come from, with a preview of the From line."""
+    form = SenderNameForm(request.POST or None, initial={"sender_name": portal.sender_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_sender_name(portal, sender_name=form.cleaned_data["sender_name"])
+        except PortalRevoked as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext("Sender name saved."))
+            return redirect("owner:sender", portal.public_id)
+    return render(
+        request,
+        "invites/owner/sender.html",
+        {
+            "portal": portal,
+            "event": portal.group.event,
+            "group": portal.group,
+            "form": form,
+            "from_preview": from_preview(portal),
+        },
+        status=422 if form.errors else 200,
+    )

@@ -596,6 +596,7 @@ PAGES: list[Page] = [
     ),
     Page("owner:dashboard", OWNERS, kwargs=owner_portal),
     Page("owner:add_invites", OWNERS, kwargs=owner_portal),
+    Page("owner:sender", OWNERS, kwargs=owner_portal),
     Page(
         "owner:add_invites",
         ("owner",),

@@ -373,6 +373,13 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
     step(alice_client, "post", change_owner, {"email": p.email("portal.owner_email (handed)")})
     step(alice_client, "post", change_owner, {"email": owner_email})
 
+    # The owner's sender name: the From line of their invite emails, and its preview.
+    step(
+        owner,
+        "post",
+        reverse("owner:sender", args=[portal.public_id]),
+        {"sender_name": p.text("portal.sender_name", template=False)},
+    )
     add = reverse("owner:add_invites", args=[portal.public_id])
     step(
         owner,
