@@ -18,6 +18,7 @@ and events/brand.py resolves the brand in force.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from artsvp.ids import new_secret_token
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class Organization(models.Model):
@@ -90,7 +94,7 @@ INVITATION_VALID_FOR = timedelta(days=14)
 # A role inside a sentence ("You joined as member."): the label lowered would
 # read wrong where nouns keep their capital (German "Mitglied"), so the
 # sentence form is a message of its own.
-ROLE_IN_SENTENCE = {
+ROLE_IN_SENTENCE: dict[str, _StrPromise] = {
     Membership.Role.OWNER: pgettext_lazy("role inside a sentence", "owner"),
     Membership.Role.ADMIN: pgettext_lazy("role inside a sentence", "admin"),
     Membership.Role.MEMBER: pgettext_lazy("role inside a sentence", "member"),
