@@ -16,6 +16,7 @@ from pydantic import AfterValidator, field_validator
 
 from artsvp.api_support import (
     InputSchema,
+    Language,
     PageQuery,
     PublicId,
     When,
@@ -45,7 +46,7 @@ router = Router()
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-LANGUAGES_HELP = "One of " + ", ".join(LANGUAGE_CODES) + " (422 `unknown_language` otherwise)."
+LANGUAGES_HELP = "Language codes: " + ", ".join(LANGUAGE_CODES) + "."
 
 # The event form's rule (events/times.py): years 2000 to 2100, offsets within ±15:59.
 EventTime = Annotated[datetime, AfterValidator(check_event_time)]
@@ -119,9 +120,10 @@ TRANSLATIONS_HELP = (
 )
 
 
-def _versions(translations: dict[str, EventTextsIn] | None) -> dict[str, dict[str, str]]:
+def _versions(translations: dict[Language, EventTextsIn] | None) -> dict[str, dict[str, str]]:
     return {
-        code: texts.model_dump(exclude_none=True) for code, texts in (translations or {}).items()
+        str(code): texts.model_dump(exclude_none=True)
+        for code, texts in (translations or {}).items()
     }
 
 
@@ -145,11 +147,11 @@ class EventIn(InputSchema):
     answers_close_at: When | None = Field(
         None, description="When answers close (any time, even before the start); null: at the end."
     )
-    language: str = Field(DEFAULT_LANGUAGE, max_length=16, description=LANGUAGES_HELP)
-    other_languages: list[str] = Field(
+    language: Language = Field(Language(DEFAULT_LANGUAGE), description=LANGUAGES_HELP)
+    other_languages: list[Language] = Field(
         default_factory=list, max_length=len(LANGUAGE_CODES) * 2, description=LANGUAGES_HELP
     )
-    translations: dict[str, EventTextsIn] = Field(
+    translations: dict[Language, EventTextsIn] = Field(
         default_factory=dict, max_length=len(LANGUAGE_CODES) * 2, description=TRANSLATIONS_HELP
     )
 
@@ -167,11 +169,11 @@ class EventPatch(InputSchema):
     capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool | None = Field(None, strict=True)
     answers_close_at: When | None = Field(None, description="null: when the event ends.")
-    language: str | None = Field(None, max_length=16, description=LANGUAGES_HELP)
-    other_languages: list[str] | None = Field(
+    language: Language | None = Field(None, description=LANGUAGES_HELP)
+    other_languages: list[Language] | None = Field(
         None, max_length=len(LANGUAGE_CODES) * 2, description=LANGUAGES_HELP
     )
-    translations: dict[str, EventTextsIn] | None = Field(
+    translations: dict[Language, EventTextsIn] | None = Field(
         None, max_length=len(LANGUAGE_CODES) * 2, description=TRANSLATIONS_HELP
     )
     archived: bool | None = Field(None, strict=True, description="true hides the event from lists.")

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSch
 from artsvp.api_support import (
     Email,
     InputSchema,
+    Language,
     PageQuery,
     PublicId,
     api_enum,
@@ -72,14 +73,17 @@ class GroupTextsIn(InputSchema):
 
 
 GROUP_TRANSLATIONS_HELP = (
-    "The instructions per language code (422 `unknown_language` for a code not ours), "
-    'each written over the stored one ("" removes it; languages left out keep theirs).'
+    "The instructions per language code, each written over the stored one "
+    '("" removes it; languages left out keep theirs).'
 )
 
 
-def _group_versions(translations: dict[str, GroupTextsIn] | None) -> dict[str, dict[str, str]]:
+def _group_versions(
+    translations: dict[Language, GroupTextsIn] | None,
+) -> dict[str, dict[str, str]]:
     return {
-        code: texts.model_dump(exclude_none=True) for code, texts in (translations or {}).items()
+        str(code): texts.model_dump(exclude_none=True)
+        for code, texts in (translations or {}).items()
     }
 
 
@@ -91,7 +95,7 @@ class GroupIn(InputSchema):
     instructions: str = text(
         MAX_INSTRUCTIONS_LENGTH, description="Shown to portal owners in their portal."
     )
-    translations: dict[str, GroupTextsIn] = Field(
+    translations: dict[Language, GroupTextsIn] = Field(
         default_factory=dict, max_length=10, description=GROUP_TRANSLATIONS_HELP
     )
     share_all_invites: bool = Field(
@@ -107,7 +111,7 @@ class GroupPatch(InputSchema):
     default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
     default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES, strict=True)
     instructions: str | None = text(MAX_INSTRUCTIONS_LENGTH, default=None)
-    translations: dict[str, GroupTextsIn] | None = Field(
+    translations: dict[Language, GroupTextsIn] | None = Field(
         None, max_length=10, description=GROUP_TRANSLATIONS_HELP
     )
     share_all_invites: bool | None = Field(None, strict=True)
