@@ -146,3 +146,31 @@ def test_a_nameless_guest_is_greeted_in_the_language_in_force(
 
     with translation.override("de"):
         assert str(NAMELESS_GUEST) in email.body.splitlines()[0]
+
+
+def test_the_send_page_offers_the_events_words_and_kept_as_shown_they_follow_the_guest(
+    alice_client, german_event, make_invites, django_capture_on_commit_callbacks
+) -> None:
+    invite = make_invites(1, names=["Ada"], emails=["ada@example.com"])[0]
+    german_event.translations = {
+        "en": {"invite_subject": "Come to {{ event }}"},
+        "de": {"invite_subject": "Einladung zu {{ event }}"},
+    }
+    german_event.save()
+    url = reverse("invites:send", args=[german_event.organization.slug, german_event.slug])
+    page = alice_client.get(url, {"invite": invite.public_id})
+    form = page.context["form"]
+    shown = {"subject": form["subject"].value(), "message": form["message"].value()}
+    assert shown["subject"] == "Come to {{ event }}"
+
+    with django_capture_on_commit_callbacks(execute=False):
+        alice_client.post(url, {"step": "send", "invite": invite.public_id, **shown})
+
+    # Kept as shown: stored empty, so each guest reads the words of their language.
+    delivery = Delivery.objects.get(invite=invite)
+    assert (delivery.context["subject"], delivery.context["message"]) == ("", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            url, {"step": "send", "invite": invite.public_id, **shown, "subject": "Mine"}
+        )
+    assert Delivery.objects.filter(invite=invite).latest("pk").context["subject"] == "Mine"
