@@ -29,6 +29,7 @@ from ninja import Field, Schema
 from ninja.params.functions import Path as PathParam
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema, model_validator
 
+from artsvp.i18n import LANGUAGE_CODES
 from artsvp.ids import PUBLIC_ID_PATTERN
 from artsvp.links import absolute_url
 from artsvp.ratelimit import RateLimit
@@ -267,3 +268,8 @@ def api_enum(name: str, choices: type[TextChoices]) -> type[StrEnum]:
     """A model's choices as an enum with its own OpenAPI name (Portal.Status and
     Invite.Status would both be "Status" and overwrite each other in the schema)."""
     return StrEnum(name, {value: value for value in choices.values})  # type: ignore[return-value]  # the functional StrEnum API returns type[Enum] in typeshed
+
+
+# Our languages (settings.LANGUAGES) as the schema's enum: a field or a key of
+# translations that is no language of ours is refused like any schema error.
+Language = StrEnum("Language", {code: code for code in LANGUAGE_CODES})  # type: ignore[misc]  # the functional StrEnum API

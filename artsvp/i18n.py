@@ -20,7 +20,7 @@ reads the one in force, falling back to the default text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -76,10 +76,34 @@ def language(code: str | None) -> Iterator[str]:
         yield chosen
 
 
-def localized(obj: Any, field: str, code: str | None = None) -> str:
+def localized(obj: Any, field: str, code: str | None = None, *, fallback: Any = None) -> str:
     """`obj.<field>` in `code` (default: the active language) when the organizer
-    wrote a version in it, else the default text."""
+    wrote a version in it, else the default text: `obj.<field>`, or `fallback`
+    for a text kept only per language (an event's invite subject falls back to
+    our standard one)."""
     chosen = supported(code or translation.get_language())
     versions = getattr(obj, "translations", None) or {}
     text = (versions.get(chosen) or {}).get(field)
-    return text if text else getattr(obj, field)
+    if text:
+        return str(text)
+    return str(getattr(obj, field) if fallback is None else fallback)
+
+
+def with_versions(
+    stored: Mapping[str, Mapping[str, str]] | None, versions: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """`stored` translations with `versions` written over them, field by field:
+    a text sets its language's version, an empty one removes it, and a language
+    left without texts goes. Languages and fields not in `versions` keep theirs
+    (a language the event no longer offers keeps its texts, unused)."""
+    merged = {code: dict(texts) for code, texts in (stored or {}).items() if texts}
+    for code, texts in versions.items():
+        current = merged.setdefault(code, {})
+        for field, text in texts.items():
+            if text:
+                current[field] = text
+            else:
+                current.pop(field, None)
+        if not current:
+            del merged[code]
+    return merged

@@ -208,10 +208,11 @@ def on_portal_error(request: HttpRequest, exc: PortalError) -> HttpResponse:
 def on_event_error(request: HttpRequest, exc: EventError) -> HttpResponse:
     """An event's or entry window's refusal, about one field (`exc.field`): a 422
     `invalid` like request validation, unless the error is a conflict of its own
-    (duplicate_window_label, window_has_invites: 409)."""
+    (duplicate_window_label, window_has_invites: 409) or a 422 with a code of
+    its own (unknown_language, unknown_placeholder)."""
     status = getattr(exc, "status", 422)
     details = {"fields": {exc.field: [str(exc)]}}
-    if status == 422:
+    if status == 422 and not exc.own_code:
         return error_response(request, 422, "invalid", FIELDS_INVALID, details)
     return error_response(request, status, exc.code, str(exc), details)
 

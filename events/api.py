@@ -16,6 +16,7 @@ from pydantic import AfterValidator, field_validator
 
 from artsvp.api_support import (
     InputSchema,
+    Language,
     PageQuery,
     PublicId,
     When,
@@ -23,7 +24,9 @@ from artsvp.api_support import (
     paginate,
     text,
 )
+from artsvp.i18n import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from events.access import access_event_by_public_id
+from events.invite_texts import MAX_INVITE_MESSAGE_LENGTH, MAX_INVITE_SUBJECT_LENGTH
 from events.models import Event, RsvpState
 from events.services import (
     MAX_CAPACITY,
@@ -42,6 +45,8 @@ from organizations.api_auth import ApiRequest
 router = Router()
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+LANGUAGES_HELP = "Language codes: " + ", ".join(LANGUAGE_CODES) + "."
 
 # The event form's rule (events/times.py): years 2000 to 2100, offsets within ±15:59.
 EventTime = Annotated[datetime, AfterValidator(check_event_time)]
@@ -67,6 +72,15 @@ class EventOut(Schema):
         ..., description="When guests can no longer answer; null: when the event ends."
     )
     answers_deadline: datetime = Field(..., description="answers_close_at, or the event's end.")
+    language: str = Field(..., description="The language guests read by default.")
+    other_languages: list[str] = Field(..., description="The other languages guests can read.")
+    translations: dict[str, dict[str, str]] = Field(
+        ...,
+        description="The organizer's texts per language: "
+        '{"de": {"description": ..., "invite_subject": ..., "invite_message": ...}}; '
+        "a language without a text reads the default (the description) or our standard "
+        "invite subject and message.",
+    )
     archived: bool
     created_at: datetime
     updated_at: datetime
@@ -81,6 +95,36 @@ def _check_timezone(value: str | None) -> str | None:
     if value is not None and value not in available_timezones():
         raise ValueError("Use an IANA time zone name, e.g. “Europe/Zurich”.")
     return value
+
+
+class EventTextsIn(InputSchema):
+    """An event's texts in one language; "" removes that language's version."""
+
+    description: str | None = text(MAX_DESCRIPTION_LENGTH, default=None)
+    invite_subject: str | None = text(
+        MAX_INVITE_SUBJECT_LENGTH,
+        default=None,
+        description="The standard invite email's subject; {{ name }}, {{ event }} and "
+        "{{ portal }} are filled in (422 `unknown_placeholder` for another).",
+    )
+    invite_message: str | None = text(
+        MAX_INVITE_MESSAGE_LENGTH,
+        default=None,
+        description="The standard invite email's message, with the same placeholders.",
+    )
+
+
+TRANSLATIONS_HELP = (
+    "Texts per language code, each written over the stored one "
+    '("" removes it; languages left out keep theirs).'
+)
+
+
+def _versions(translations: dict[Language, EventTextsIn] | None) -> dict[str, dict[str, str]]:
+    return {
+        str(code): texts.model_dump(exclude_none=True)
+        for code, texts in (translations or {}).items()
+    }
 
 
 class EventIn(InputSchema):
@@ -103,6 +147,13 @@ class EventIn(InputSchema):
     answers_close_at: When | None = Field(
         None, description="When answers close (any time, even before the start); null: at the end."
     )
+    language: Language = Field(Language(DEFAULT_LANGUAGE), description=LANGUAGES_HELP)
+    other_languages: list[Language] = Field(
+        default_factory=list, max_length=len(LANGUAGE_CODES) * 2, description=LANGUAGES_HELP
+    )
+    translations: dict[Language, EventTextsIn] = Field(
+        default_factory=dict, max_length=len(LANGUAGE_CODES) * 2, description=TRANSLATIONS_HELP
+    )
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
 
@@ -118,6 +169,13 @@ class EventPatch(InputSchema):
     capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY, strict=True)
     rsvp_open: bool | None = Field(None, strict=True)
     answers_close_at: When | None = Field(None, description="null: when the event ends.")
+    language: Language | None = Field(None, description=LANGUAGES_HELP)
+    other_languages: list[Language] | None = Field(
+        None, max_length=len(LANGUAGE_CODES) * 2, description=LANGUAGES_HELP
+    )
+    translations: dict[Language, EventTextsIn] | None = Field(
+        None, max_length=len(LANGUAGE_CODES) * 2, description=TRANSLATIONS_HELP
+    )
     archived: bool | None = Field(None, strict=True, description="true hides the event from lists.")
 
     _valid_timezone = field_validator("timezone")(_check_timezone)
@@ -128,7 +186,18 @@ class EventListQuery(PageQuery):
 
 
 # The fields EventOut shows as the model stores them; the others are renamed or converted.
-_STORED_AS_SHOWN = ("slug", "name", "timezone", "venue", "description", "capacity", "rsvp_open")
+_STORED_AS_SHOWN = (
+    "slug",
+    "name",
+    "timezone",
+    "venue",
+    "description",
+    "capacity",
+    "rsvp_open",
+    "language",
+    "other_languages",
+    "translations",
+)
 
 
 def event_out(event: Event) -> EventOut:
@@ -159,7 +228,8 @@ def list_events(request: ApiRequest, query: Query[EventListQuery]) -> EventPage:
 
 @router.post("/events", response={201: EventOut, **errors(400, 422)}, summary="Create an event")
 def create_event_endpoint(request: ApiRequest, payload: EventIn) -> Status:
-    details = EventDetails(**payload.model_dump())
+    fields = payload.model_dump(exclude={"translations"})
+    details = EventDetails(**fields, translations=_versions(payload.translations))
     event = create_event(request.organization, details=details)
     return Status(201, event_out(event))
 
@@ -176,7 +246,9 @@ def get_event(request: ApiRequest, event_id: PublicId) -> EventOut:
 )
 def patch_event(request: ApiRequest, event_id: PublicId, payload: EventPatch) -> EventOut:
     event = access_event_by_public_id(request.organization, event_id)
-    changes = payload.model_dump(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True, exclude={"translations"})
+    if payload.translations is not None:
+        changes["translations"] = _versions(payload.translations)
     archived = changes.pop("archived", None)
     # Explicit nulls mean "leave as is", except capacity, where null means "no limit",
     # and answers_close_at, where it means "when the event ends".

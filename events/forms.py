@@ -14,8 +14,14 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from artsvp.i18n import DEFAULT_LANGUAGE, language_choices, language_name
 from artsvp.links import absolute_url
 from events.fields import WallClockField
+from events.invite_texts import (
+    MAX_INVITE_MESSAGE_LENGTH,
+    MAX_INVITE_SUBJECT_LENGTH,
+    standard_text,
+)
 from events.models import Event
 from events.services import (
     MAX_CAPACITY,
@@ -24,6 +30,8 @@ from events.services import (
     MAX_VENUE_LENGTH,
     SLUG_MAX_LENGTH,
     EventDetails,
+    EventError,
+    check_text_version,
     slug_is_taken,
     suggest_slug,
 )
@@ -73,6 +81,20 @@ def timezone_choices() -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
         (_("Common"), [(name, _zone_label(name)) for name in common]),
         (_("All time zones"), [(name, _zone_label(name)) for name in listed]),
     ]
+
+
+# The texts the form offers per language: (the field, a label for the default
+# language's version, a label for another language's).
+VERSIONED_TEXTS = ("description", "invite_subject", "invite_message")
+
+
+def _version_label(name: str, code: str) -> str:
+    language = language_name(code)
+    if name == "description":
+        return gettext("Description (%(language)s)") % {"language": language}
+    if name == "invite_subject":
+        return gettext("Invite email subject (%(language)s)") % {"language": language}
+    return gettext("Invite email message (%(language)s)") % {"language": language}
 
 
 # The date the form shows in the past-event warning, in the event's zone.
@@ -126,6 +148,44 @@ class EventForm(forms.Form):
         required=False,
         initial=True,
     )
+    language = forms.ChoiceField(
+        label=_("Guests read"),
+        choices=language_choices,
+        initial=DEFAULT_LANGUAGE,
+        # Not sent (a script posting the form): the event keeps its language.
+        required=False,
+        help_text=_("The event's language: guests read it unless their invite is in another."),
+    )
+    other_languages = forms.MultipleChoiceField(
+        label=_("Also in"),
+        choices=language_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The other languages guests can read. Once saved, each gets its own version of "
+            "the texts below; a version left empty shows the default text. A language you "
+            "drop is no longer offered; its texts are kept, unused."
+        ),
+    )
+    # The standard invite email's words in the event's language; versions for
+    # its other languages are added in __init__ (`<field>_<code>`).
+    invite_subject = forms.CharField(
+        label=_("Invite email subject"),
+        max_length=MAX_INVITE_SUBJECT_LENGTH,
+        required=False,
+        help_text=_(
+            "What an invite email says when its sender keeps the standard words. You can "
+            "use {{ name }} (the guest's name), {{ event }} (the event's name) and "
+            "{{ portal }} (who invites: a portal, or your organization). Left empty: "
+            "our standard text, in the guest's language."
+        ),
+    )
+    invite_message = forms.CharField(
+        label=_("Invite email message"),
+        max_length=MAX_INVITE_MESSAGE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
 
     def __init__(
         self, *args: Any, organization: Organization, instance: Event | None = None, **kwargs: Any
@@ -143,6 +203,8 @@ class EventForm(forms.Form):
                 "capacity": instance.capacity,
                 "description": instance.description,
                 "rsvp_open": instance.rsvp_open,
+                "language": instance.language,
+                "other_languages": instance.other_languages,
                 "answers_close_at": (
                     instance.answers_close_at.astimezone(instance.tz).replace(tzinfo=None)
                     if instance.answers_close_at
@@ -150,6 +212,7 @@ class EventForm(forms.Form):
                 ),
             }
         super().__init__(*args, **kwargs)
+        self._add_versions()
         # The address the short form makes: this event's, or an example's.
         if instance is not None:
             url = absolute_url(reverse("events:detail", args=[organization.slug, instance.slug]))
@@ -174,6 +237,70 @@ class EventForm(forms.Form):
                 (_("Current"), [(instance.timezone, _zone_label(instance.timezone))]),
                 *timezone_choices(),
             ]
+
+    def _add_versions(self) -> None:
+        """A field per text and other language of the event as stored (the page
+        shows these; a language ticked now gets its fields once saved)."""
+        instance = self.instance
+        stored = (instance.translations or {}) if instance is not None else {}
+        # The default language's invite texts are kept per language too: under
+        # the language the page showed them in.
+        self.default_language = instance.language if instance is not None else None
+        others = instance.languages[1:] if instance is not None else []
+        if self.default_language is not None:
+            for name in ("invite_subject", "invite_message"):
+                self.initial.setdefault(
+                    name, (stored.get(self.default_language) or {}).get(name, "")
+                )
+        self.version_fields: dict[str, list[str]] = {name: [name] for name in VERSIONED_TEXTS}
+        for code in others:
+            for name in VERSIONED_TEXTS:
+                default = self.fields[name]
+                assert isinstance(default, forms.CharField)
+                key = f"{name}_{code}"
+                self.fields[key] = forms.CharField(
+                    label=_version_label(name, code),
+                    max_length=default.max_length,
+                    required=False,
+                    widget=type(default.widget)(attrs=dict(default.widget.attrs)),
+                )
+                self.initial.setdefault(key, (stored.get(code) or {}).get(name, ""))
+                self.version_fields[name].append(key)
+        # Our standard words, in each field's language, show where a field is empty.
+        for name in ("invite_subject", "invite_message"):
+            codes = [self.default_language or DEFAULT_LANGUAGE, *others]
+            for key, code in zip(self.version_fields[name], codes, strict=True):
+                self.fields[key].widget.attrs["placeholder"] = standard_text(name, code)
+
+    def versions(self, name: str) -> list[forms.BoundField]:
+        """The fields of one text, the default language's first: the template's rows."""
+        return [self[key] for key in self.version_fields[name]]
+
+    @property
+    def description_versions(self) -> list[forms.BoundField]:
+        return self.versions("description")
+
+    @property
+    def invite_subject_versions(self) -> list[forms.BoundField]:
+        return self.versions("invite_subject")
+
+    @property
+    def invite_message_versions(self) -> list[forms.BoundField]:
+        return self.versions("invite_message")
+
+    def _version_keys(self) -> list[tuple[str, str, str]]:
+        """(form field, language, text) of every version the form saves."""
+        default = (
+            self.default_language or self.cleaned_data.get("language") or self._stored_language()
+        )
+        keys = []
+        for name, fields in self.version_fields.items():
+            for key in fields:
+                if key == "description":
+                    continue  # The default text: Event.description.
+                code = key.rpartition("_")[2] if key != name else default
+                keys.append((key, code, name))
+        return keys
 
     def preselect_browser_zone(self) -> None:
         """Let static/js/event-timezone.js pick the organizer's browser zone (an
@@ -272,6 +399,12 @@ class EventForm(forms.Form):
         else:
             # Dates not in the past: an earlier confirmation is moot.
             cleaned["confirm_past"] = False
+        for key, code, name in self._version_keys():
+            if key in cleaned:
+                try:
+                    cleaned[key] = check_text_version(code, name, cleaned[key])
+                except EventError as error:
+                    self.add_error(key, str(error))
         return cleaned
 
     def details(self) -> EventDetails:
@@ -287,4 +420,16 @@ class EventForm(forms.Form):
             capacity=data["capacity"],
             rsvp_open=data["rsvp_open"],
             answers_close_at=data.get("answers_close_at"),
+            language=data["language"] or self._stored_language(),
+            other_languages=list(data["other_languages"]),
+            translations=self._versions(),
         )
+
+    def _stored_language(self) -> str:
+        return self.instance.language if self.instance is not None else DEFAULT_LANGUAGE
+
+    def _versions(self) -> dict[str, dict[str, str]]:
+        versions: dict[str, dict[str, str]] = {}
+        for key, code, name in self._version_keys():
+            versions.setdefault(code, {})[name] = self.cleaned_data.get(key, "")
+        return versions

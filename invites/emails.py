@@ -10,6 +10,11 @@ name), and the result goes to the templates as a variable: autoescaped in
 HTML, and the subject flattened to one line so no name or subject can add a
 header.
 
+A blank subject or message is the standard one, in the guest's language: the
+event's own version in it (events/invite_texts.py), else ours, translated.
+The placeholder rule lives there too: the event form checks the texts an
+organizer sets per language with it.
+
 Registered with the outbox at start-up (InvitesConfig.ready()): the context
 builder reads the invite fresh when the worker sends, and the sent hook moves
 the invite from created to sent in the transaction that records the send.
@@ -21,8 +26,6 @@ it is skipped if the answer changed again before the worker sends it.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -32,41 +35,38 @@ from artsvp.links import absolute_url
 from deliveries.hooks import on_sent
 from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
+
+# The placeholder rule and our standard words live a layer below (the event
+# form checks an event's own invite texts with them); re-exported for the send form.
+from events.invite_texts import (
+    DEFAULT_INVITE_MESSAGE as DEFAULT_INVITE_MESSAGE,
+)
+from events.invite_texts import (
+    DEFAULT_INVITE_SUBJECT as DEFAULT_INVITE_SUBJECT,
+)
+from events.invite_texts import (
+    NAMELESS_GUEST,
+    fill_placeholders,
+    invite_text,
+)
+from events.invite_texts import (
+    PLACEHOLDERS as PLACEHOLDERS,
+)
+from events.invite_texts import (
+    unknown_placeholders as unknown_placeholders,
+)
 from invites.models import Invite
 from portals.emails import exhibitor_sender
 
 # The template of an invite email; its rows count against the send limit.
 INVITE_TEMPLATE = "invite"
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
-PLACEHOLDERS = ("name", "event", "portal")
-# A guest without a name reads "Hello there,".
-NAMELESS_GUEST = "there"
-
-DEFAULT_INVITE_SUBJECT = "You're invited to {{ event }}"
-DEFAULT_INVITE_MESSAGE = (
-    "Hello {{ name }},\n\n"
-    "{{ portal }} would like to invite you to {{ event }}.\n\n"
-    "Your personal invitation is below. Please let us know whether you can come."
-)
-
-
-def unknown_placeholders(text: str) -> list[str]:
-    return sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
-
-
-def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        return values.get(match.group(1), match.group(0))
-
-    return PLACEHOLDER.sub(replace, text)
-
 
 def placeholder_values(invite: Invite) -> dict[str, str]:
     # CR/LF in a name must not survive into a subject line, nor break the
     # text body's layout; names are one line by nature.
     return {
-        "name": one_line(invite.guest_name) or NAMELESS_GUEST,
+        "name": one_line(invite.guest_name) or str(NAMELESS_GUEST),
         "event": one_line(invite.event.name),
         "portal": one_line(host_name(invite)),
     }
@@ -78,11 +78,14 @@ def host_name(invite: Invite) -> str:
 
 
 def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, Any]:
-    """A blank subject or message means the standard one (API callers omit them)."""
+    """A blank subject or message means the standard one (API callers omit them):
+    the event's in the language in force (the guest's), else ours in it."""
     values = placeholder_values(invite)
+    subject = subject or invite_text(invite.event, "invite_subject")
+    message = message or invite_text(invite.event, "invite_message")
     return {
-        "subject": one_line(fill_placeholders(subject or DEFAULT_INVITE_SUBJECT, values)),
-        "message": fill_placeholders(message or DEFAULT_INVITE_MESSAGE, values).strip(),
+        "subject": one_line(fill_placeholders(subject, values)),
+        "message": fill_placeholders(message, values).strip(),
         "invite": invite,
         "event": invite.event,
         "host_name": host_name(invite),

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.emails import one_line
+from events.invite_texts import invite_text
+from events.models import Event
 from invites.emails import (
     DEFAULT_INVITE_MESSAGE,
     DEFAULT_INVITE_SUBJECT,
@@ -30,6 +32,11 @@ def _check_placeholders(text: str) -> None:
 
 
 class InviteEmailForm(forms.Form):
+    """The sender's subject and message, starting from the event's standard words
+    in the sender's language. Left as shown, they are stored empty: each guest
+    then reads the standard words in their own language (invites/emails.py);
+    changed, they are the sender's own, sent as typed."""
+
     subject = forms.CharField(
         label=gettext_lazy("Subject"),
         max_length=200,
@@ -48,12 +55,25 @@ class InviteEmailForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["subject"].help_text = gettext(
             "One line. You can use %(name)s (the guest's name), %(event)s (the event's name) "
             "and %(portal)s (who invites: your portal, or the organization)."
         ) % {"name": "{{ name }}", "event": "{{ event }}", "portal": "{{ portal }}"}
+        self.standard = {
+            name: invite_text(event, f"invite_{name}") if event is not None else ""
+            for name in ("subject", "message")
+        }
+        for name, text in self.standard.items():
+            if text:
+                self.fields[name].initial = text
+
+    def _unless_standard(self, name: str, text: str) -> str:
+        standard = self.standard[name]
+        if name == "subject":
+            standard = one_line(standard)
+        return "" if standard and text == standard.replace("\r\n", "\n").strip() else text
 
     def clean_subject(self) -> str:
         # A subject is one header line: line breaks become spaces.
@@ -61,9 +81,9 @@ class InviteEmailForm(forms.Form):
         if not subject:
             raise forms.ValidationError(gettext("Enter a subject."), code="required")
         _check_placeholders(subject)
-        return subject
+        return self._unless_standard("subject", subject)
 
     def clean_message(self) -> str:
         message = self.cleaned_data["message"].replace("\r\n", "\n").strip()
         _check_placeholders(message)
-        return message
+        return self._unless_standard("message", message)

@@ -123,7 +123,12 @@ def send_page(request: HttpRequest, target: SendTarget) -> HttpResponse:
         messages.info(request, gettext("Select the invites you want to email first."))
         return redirect(target.back_url)
     step = request.POST.get("step", "") if request.method == "POST" else ""
-    form = InviteEmailForm(request.POST) if step in STEPS else InviteEmailForm()
+    event = target.context.get("event")
+    form = (
+        InviteEmailForm(request.POST, event=event)
+        if step in STEPS
+        else InviteEmailForm(event=event)
+    )
     if step == "send" and form.is_valid():
         try:
             # It decides under the invites' locks what can go; no plan needed first.

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Discriminator, StrictBool, Tag, WithJsonSch
 from artsvp.api_support import (
     Email,
     InputSchema,
+    Language,
     PageQuery,
     PublicId,
     api_enum,
@@ -31,7 +32,7 @@ from organizations.api_auth import ApiRequest, actor_of
 from portals import invite_types, services
 from portals.access import access_group, access_invite_type, access_portal
 from portals.models import MAX_INVITE_TYPES, InviteType, Portal, PortalAllocation, PortalGroup
-from portals.services import MAX_ALLOCATION, MAX_PLUS_ONES
+from portals.services import MAX_ALLOCATION, MAX_INSTRUCTIONS_LENGTH, MAX_PLUS_ONES
 from portals.services import MAX_PORTAL_NAME_LENGTH as MAX_NAME_LENGTH
 
 router = Router()
@@ -51,6 +52,11 @@ class GroupOut(Schema):
     default_allocation: int
     default_plus_ones: int
     instructions: str
+    translations: dict[str, dict[str, str]] = Field(
+        ...,
+        description='The instructions in other languages: {"de": {"instructions": ...}}; '
+        "a language without them reads `instructions`.",
+    )
     share_all_invites: bool
     created_at: datetime
 
@@ -60,12 +66,38 @@ class GroupPage(Schema):
     next_cursor: str | None
 
 
+class GroupTextsIn(InputSchema):
+    """A group's texts in one language; "" removes that language's version."""
+
+    instructions: str | None = text(MAX_INSTRUCTIONS_LENGTH, default=None)
+
+
+GROUP_TRANSLATIONS_HELP = (
+    "The instructions per language code, each written over the stored one "
+    '("" removes it; languages left out keep theirs).'
+)
+
+
+def _group_versions(
+    translations: dict[Language, GroupTextsIn] | None,
+) -> dict[str, dict[str, str]]:
+    return {
+        str(code): texts.model_dump(exclude_none=True)
+        for code, texts in (translations or {}).items()
+    }
+
+
 class GroupIn(InputSchema):
     name: str = text(120, default=..., blank=False)
     kind: GroupKind = GroupKind("exhibitor")  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     default_allocation: int = Field(10, ge=0, le=MAX_ALLOCATION, strict=True)
     default_plus_ones: int = Field(0, ge=0, le=MAX_PLUS_ONES, strict=True)
-    instructions: str = text(5000, description="Shown to portal owners in their portal.")
+    instructions: str = text(
+        MAX_INSTRUCTIONS_LENGTH, description="Shown to portal owners in their portal."
+    )
+    translations: dict[Language, GroupTextsIn] = Field(
+        default_factory=dict, max_length=10, description=GROUP_TRANSLATIONS_HELP
+    )
     share_all_invites: bool = Field(
         False,
         strict=True,
@@ -78,7 +110,10 @@ class GroupPatch(InputSchema):
     kind: GroupKind | None = None  # type: ignore[valid-type]  # api_enum builds this enum at run time (its own OpenAPI name)
     default_allocation: int | None = Field(None, ge=0, le=MAX_ALLOCATION, strict=True)
     default_plus_ones: int | None = Field(None, ge=0, le=MAX_PLUS_ONES, strict=True)
-    instructions: str | None = text(5000, default=None)
+    instructions: str | None = text(MAX_INSTRUCTIONS_LENGTH, default=None)
+    translations: dict[Language, GroupTextsIn] | None = Field(
+        None, max_length=10, description=GROUP_TRANSLATIONS_HELP
+    )
     share_all_invites: bool | None = Field(None, strict=True)
 
 
@@ -91,6 +126,7 @@ def group_out(group: PortalGroup, *, event_id: str) -> GroupOut:
         default_allocation=group.default_allocation,
         default_plus_ones=group.default_plus_ones,
         instructions=group.instructions,
+        translations=group.translations,
         share_all_invites=group.share_all_invites,
         created_at=group.created_at,
     )
@@ -125,6 +161,7 @@ def create_group(request: ApiRequest, event_id: PublicId, payload: GroupIn) -> S
         default_plus_ones=payload.default_plus_ones,
         instructions=payload.instructions.strip(),
         share_all_invites=payload.share_all_invites,
+        translations=_group_versions(payload.translations),
     )
     group = services.create_group(event, settings=settings)
     return Status(201, group_out(group, event_id=event.public_id))
@@ -157,6 +194,9 @@ def patch_group(request: ApiRequest, group_id: PublicId, payload: GroupPatch) ->
         default_plus_ones=payload.default_plus_ones,
         instructions=payload.instructions.strip() if payload.instructions is not None else None,
         share_all_invites=payload.share_all_invites,
+        translations=(
+            _group_versions(payload.translations) if payload.translations is not None else None
+        ),
     )
     return group_out(group, event_id=event_id)
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext, ngettext
 
+from artsvp.i18n import LANGUAGE_CODES
+
 
 class PortalError(Exception):
     code = "portal_error"
@@ -173,6 +175,19 @@ class InvalidGroupSettings(PortalError):
     @property
     def details(self) -> dict[str, Any]:
         return {"fields": {self.field: [str(self)]}}
+
+
+class UnknownGroupLanguage(InvalidGroupSettings):
+    """Instructions in a language that is not one of ours (settings.LANGUAGES)."""
+
+    code = "unknown_language"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            "translations",
+            gettext("“%(code)s” is not one of our languages. Use %(codes)s.")
+            % {"code": code, "codes": ", ".join(LANGUAGE_CODES)},
+        )
 
 
 class NoContactEmail(PortalError):

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from artsvp.i18n import language_name
 from events.models import EntryWindow, Event
 from portals.errors import (
     AllocationBelowUsed,
@@ -27,6 +28,7 @@ from portals.models import InviteType, Portal, PortalAllocation, PortalGroup
 from portals.services import (
     MAX_ALLOCATION,
     MAX_IMPORT_BYTES,
+    MAX_INSTRUCTIONS_LENGTH,
     MAX_PLUS_ONES,
     MAX_PORTAL_NAME_LENGTH,
     MAX_PORTALS_PER_IMPORT,
@@ -39,18 +41,18 @@ from portals.services import (
 
 class PortalGroupForm(forms.ModelForm):
     default_allocation = forms.IntegerField(
-        label="Default invite allocation",
+        label=_("Default invite allocation"),
         min_value=0,
         max_value=MAX_ALLOCATION,
         initial=10,
-        help_text="How many invites each new portal may generate. You can change it per portal.",
+        help_text=_("How many invites each new portal may generate. You can change it per portal."),
     )
     default_plus_ones = forms.IntegerField(
-        label="Default plus-ones",
+        label=_("Default plus-ones"),
         min_value=0,
         max_value=MAX_PLUS_ONES,
         initial=0,
-        help_text="How many extra guests each invite may bring.",
+        help_text=_("How many extra guests each invite may bring."),
     )
 
     class Meta:
@@ -64,6 +66,8 @@ class PortalGroupForm(forms.ModelForm):
             "share_all_invites",
         ]
         labels = {
+            "name": _("Name"),
+            "kind": _("Kind"),
             "instructions": _("Instructions for portal owners"),
             "share_all_invites": _("Share all invites with the organizer"),
         }
@@ -90,6 +94,20 @@ class PortalGroupForm(forms.ModelForm):
     ) -> None:
         self.event = event
         super().__init__(*args, **kwargs)
+        # The instructions in each other language of the event, under the default ones.
+        stored = self.instance.translations or {}
+        self.instruction_languages = event.languages[1:]
+        for code in self.instruction_languages:
+            key = f"instructions_{code}"
+            self.fields[key] = forms.CharField(
+                label=gettext("Instructions for portal owners (%(language)s)")
+                % {"language": language_name(code)},
+                max_length=MAX_INSTRUCTIONS_LENGTH,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("Left empty: owners reading this language see the instructions above."),
+            )
+            self.initial.setdefault(key, (stored.get(code) or {}).get("instructions", ""))
         if several_types:
             # Each invite type has its own defaults (its page); the group's apply to none.
             del self.fields["default_allocation"]
@@ -113,7 +131,18 @@ class PortalGroupForm(forms.ModelForm):
             default_plus_ones=data.get("default_plus_ones", self.instance.default_plus_ones),
             instructions=data["instructions"].strip(),
             share_all_invites=data["share_all_invites"],
+            translations={
+                code: {"instructions": data[f"instructions_{code}"]}
+                for code in self.instruction_languages
+            },
         )
+
+    @property
+    def instruction_versions(self) -> list[forms.BoundField]:
+        """The instructions' fields, the default language's first."""
+        return [self["instructions"]] + [
+            self[f"instructions_{code}"] for code in self.instruction_languages
+        ]
 
 
 class PortalForm(forms.Form):

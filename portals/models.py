@@ -75,6 +75,9 @@ class PortalGroup(models.Model):
     instructions = models.TextField(
         blank=True, help_text=_("Shown to portal owners when they open their portal.")
     )
+    # The instructions in the event's other languages: {"de": {"instructions": ...}}
+    # (artsvp.i18n.localized reads them, falling back to `instructions`).
+    translations = models.JSONField(default=dict, blank=True)
     share_all_invites = models.BooleanField(
         default=False,
         help_text=_(

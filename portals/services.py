@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from artsvp.emails import one_line
+from artsvp.i18n import supported, with_versions
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
@@ -37,6 +38,7 @@ from portals.errors import (
     DuplicatePortalName,
     InvalidGroupSettings,
     NoContactEmail,
+    UnknownGroupLanguage,
 )
 from portals.models import MAX_SENDER_NAME, InviteType, Portal, PortalGroup
 from portals.rules import (
@@ -53,6 +55,7 @@ MAX_PORTALS_PER_IMPORT = 2000
 MAX_ALLOCATION = 100_000
 MAX_PLUS_ONES = 50
 MAX_GROUP_NAME_LENGTH = 120
+MAX_INSTRUCTIONS_LENGTH = 5000
 MAX_PORTAL_NAME_LENGTH = max_length_of(Portal, "name")
 # A portal CSV: 2,000 rows of names and addresses fit well within it.
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -66,6 +69,8 @@ class GroupSettings:
     default_plus_ones: int = 0
     instructions: str = ""
     share_all_invites: bool = False
+    # The instructions in other languages: {"de": {"instructions": "..."}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,32 @@ def _check_group_settings(group: PortalGroup) -> None:
         )
 
 
+def checked_group_versions(
+    versions: Mapping[str, Mapping[str, str]],
+) -> dict[str, dict[str, str]]:
+    """A group's instructions per language, as the form or the API gives them,
+    checked; an empty text stays, to remove a stored version.
+    Raises UnknownGroupLanguage or InvalidGroupSettings."""
+    checked: dict[str, dict[str, str]] = {}
+    for code, texts in versions.items():
+        if supported(code, default="") != code:
+            raise UnknownGroupLanguage(code)
+        for name, text in texts.items():
+            if name != "instructions" or not isinstance(text, str):
+                raise InvalidGroupSettings(
+                    "translations", gettext("A group keeps only its instructions per language.")
+                )
+            text = text.replace("\r\n", "\n").strip()
+            if len(text) > MAX_INSTRUCTIONS_LENGTH:
+                raise InvalidGroupSettings(
+                    "translations",
+                    gettext("Keep it to %(limit)s characters.")
+                    % {"limit": MAX_INSTRUCTIONS_LENGTH},
+                )
+            checked.setdefault(code, {})[name] = text
+    return checked
+
+
 def _save_group(group: PortalGroup) -> PortalGroup:
     _check_group_settings(group)
     check_group_name(group.event, group.name, exclude=group)
@@ -143,6 +174,7 @@ def create_group(event: Event, *, settings: GroupSettings) -> PortalGroup:
         default_allocation=settings.default_allocation,
         default_plus_ones=settings.default_plus_ones,
         instructions=settings.instructions,
+        translations=with_versions({}, checked_group_versions(settings.translations)),
         share_all_invites=settings.share_all_invites,
     )
     with transaction.atomic():
@@ -172,9 +204,11 @@ def update_group(
     default_plus_ones: int | None = None,
     instructions: str | None = None,
     share_all_invites: bool | None = None,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PortalGroup:
     """Change the given settings (None leaves a setting as it is) in one transaction;
-    existing portals keep their own allocation.
+    existing portals keep their own allocation. `translations` are versions per
+    language written over the stored ones (an empty text removes one).
     Raises DuplicateGroupName or InvalidGroupSettings."""
     changes = {
         "name": name.strip() if name is not None else None,
@@ -184,7 +218,8 @@ def update_group(
         "instructions": instructions,
         "share_all_invites": share_all_invites,
     }
-    if all(value is None for value in changes.values()):
+    versions = checked_group_versions(translations) if translations is not None else None
+    if all(value is None for value in changes.values()) and versions is None:
         return group
     with locking_transaction():
         # Lock and re-read: two changes of different settings at once both
@@ -193,6 +228,8 @@ def update_group(
         for name_, value in changes.items():
             if value is not None:
                 setattr(locked, name_, value)
+        if versions is not None:
+            locked.translations = with_versions(locked.translations, versions)
         _save_group(locked)
         types = live_types(locked)
         if len(types) == 1:

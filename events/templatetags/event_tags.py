@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.dateformat import format as format_date
 
+from artsvp import i18n
 from events.models import EntryWindow, Event
 
 register = template.Library()
@@ -45,3 +46,11 @@ def in_event_zone(event: Event, value: object, fmt: str = f"{DAY}, {TIME}") -> s
     if value is None:
         return ""
     return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]  # Event.tz is a property the stubs cannot see through the template tag
+
+
+@register.filter
+def localized(obj: object, field: str) -> str:
+    """An organizer's text in the language in force, else the default text
+    (artsvp.i18n.localized): `{{ event|localized:"description" }}`."""
+    # A missing variable reaches a filter as "": no text then, as {{ missing.field }} shows.
+    return i18n.localized(obj, field) if hasattr(obj, field) else ""

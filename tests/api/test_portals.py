@@ -28,6 +28,7 @@ def test_it_lists_an_events_groups(api: ApiClient, event: Event, group: PortalGr
                 "default_allocation": 20,
                 "default_plus_ones": 1,
                 "instructions": "Invite your collectors before 1 May.",
+                "translations": {},
                 "share_all_invites": False,
                 "created_at": response.json()["items"][0]["created_at"],
             }

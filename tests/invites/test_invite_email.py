@@ -46,7 +46,7 @@ def test_a_blank_subject_and_message_get_the_standard_ones(
     invite = make_invites(1, names=[""], emails=["nameless@example.com"])[0]
     email = send_one(invite, django_capture_on_commit_callbacks, subject="", message="")
     standard = preview_invite_email(
-        invite, subject=DEFAULT_INVITE_SUBJECT, message=DEFAULT_INVITE_MESSAGE
+        invite, subject=str(DEFAULT_INVITE_SUBJECT), message=str(DEFAULT_INVITE_MESSAGE)
     )
     assert (email.subject, email.body) == (standard.subject, standard.text)
     assert email.subject == "You're invited to Spring Fair"

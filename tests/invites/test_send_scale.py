@@ -142,7 +142,8 @@ def test_sending_to_every_unsent_invite_queues_exactly_one_email_per_sendable_in
         0,
     )
     assert row.organization_id == owned_portal.organization_id
-    assert row.context == {"subject": DEFAULTS["subject"], "message": DEFAULTS["message"]}
+    # The standard subject, kept as shown, is stored empty: each guest reads it in their language.
+    assert row.context == {"subject": "", "message": DEFAULTS["message"]}
     assert row.queued_by == "owner@galerie-nord.example"
     untouched = no_email + revoked + organizers + others + odd[: len(ODD_INVALID)]
     assert not queued.filter(object_id__in=[i.pk for i in untouched]).exists()

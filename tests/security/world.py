@@ -169,8 +169,24 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         "capacity": "800",
         "description": p.text("event.description", link=True) + "\n\nSecond paragraph.",
         "rsvp_open": "on",
+        "language": "en",
+        "other_languages": ["de"],
+        "invite_subject": p.text("event.invite_subject"),
+        "invite_message": p.text("event.invite_message"),
     }
     step(alice_client, "post", reverse("events:create", args=[slug]), event_form)
+    # German is offered now: the edit form has its fields (versions read in German).
+    step(
+        alice_client,
+        "post",
+        reverse("events:edit", args=[slug, "payload-fair"]),
+        {
+            **event_form,
+            "description_de": p.text("event.description (Deutsch)", link=True),
+            "invite_subject_de": p.text("event.invite_subject (Deutsch)"),
+            "invite_message_de": p.text("event.invite_message (Deutsch)"),
+        },
+    )
     step(
         bob_client,
         "post",
@@ -228,6 +244,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
             "default_allocation": "20",
             "default_plus_ones": "1",
             "instructions": p.text("group.instructions", link=True),
+            "instructions_de": p.text("group.instructions (Deutsch)", link=True),
             "share_all_invites": "on",
         },
     )
@@ -327,6 +344,7 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         {
             "name": p.text("group.name (API)", template=False),
             "instructions": p.text("group.instructions (API)"),
+            "translations": {"de": {"instructions": p.text("group.instructions (API, Deutsch)")}},
             "kind": "sponsor",
         },
     )
@@ -359,8 +377,8 @@ def build_world(stripe: FakeStripe, capture_on_commit: Any) -> World:
         reverse("owner:link", args=[imported_portal.token]),
         {"email": p.email("portal.owner_email (failed claim)")},
     )
-    # The owner in a second browser asks for a code and types it.
-    second = Client()
+    # The owner in a second browser, which reads German, asks for a code and types it.
+    second = Client(HTTP_ACCEPT_LANGUAGE="de")
     mail_before = len(mail.outbox)
     step(second, "post", reverse("owner:request_code", args=[portal.token]), {"email": owner_email})
     code_mail = mail.outbox[mail_before:]
