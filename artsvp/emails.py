@@ -26,6 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from artsvp import i18n
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,26 @@ def add_email_context(hook: ContextHook) -> ContextHook:
     return hook
 
 
-def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
-    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    for hook in _CONTEXT_HOOKS.values():
-        context.update(hook(context))
-    return RenderedEmail(
-        subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
-        text=plain(render_to_string(f"emails/{name}-body.txt", context)),
-        html=plain(render_to_string(f"emails/{name}-body.html", context)),
-    )
+def render_email(
+    name: str, context: dict[str, Any], *, language: str | None = None
+) -> RenderedEmail:
+    """The three parts of `name`, in `language` (artsvp.i18n.language: an
+    unknown code reads as the site's default; None: the one in force). The
+    hooks' values (the brand) are computed in it too."""
+    with i18n.language(language or translation.get_language()) as chosen:
+        context = {
+            "site_url": settings.SITE_URL,
+            "site_name": settings.SITE_NAME,
+            **context,
+            "LANGUAGE_CODE": chosen,
+        }
+        for hook in _CONTEXT_HOOKS.values():
+            context.update(hook(context))
+        return RenderedEmail(
+            subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
+            text=plain(render_to_string(f"emails/{name}-body.txt", context)),
+            html=plain(render_to_string(f"emails/{name}-body.html", context)),
+        )
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,9 @@ def build_message(
     *,
     reply_to: str | None = None,
     attachments: Sequence[Attachment] = (),
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
-    email = render_email(name, context)
+    email = render_email(name, context, language=language)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,

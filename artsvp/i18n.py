@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
@@ -43,6 +43,30 @@ def supported(code: str | None, default: str | None = None) -> str:
         return code
     base = code.split("-", 1)[0]
     return base if base in LANGUAGE_CODES else fallback
+
+
+def recognized(code: str | None) -> str:
+    """`code` as one of ours ("de-CH" -> "de"), or "" when we do not know it (a
+    CSV cell or a field that then takes the batch's language)."""
+    if not code:
+        return ""
+    chosen = supported(code, default=DEFAULT_LANGUAGE)
+    normalized = str(code).strip().lower().replace("_", "-")
+    if chosen == normalized or normalized.split("-", 1)[0] == chosen:
+        return chosen
+    return ""
+
+
+def first_language(*codes: str | None) -> str:
+    """The first of `codes` we know, else the site's default: a guest reads
+    `first_language(invite.language, event.language)`, a portal owner
+    `first_language(portal.owner_language, event.language)`. A stored code we
+    no longer offer falls through to the next one."""
+    for code in codes:
+        chosen = recognized(code)
+        if chosen:
+            return chosen
+    return DEFAULT_LANGUAGE
 
 
 def is_supported(code: str | None) -> bool:
@@ -66,6 +90,46 @@ def use_language(request: HttpRequest, code: str | None) -> str:
     translation.activate(language)
     request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
     return language
+
+
+def active_language() -> str:
+    return supported(translation.get_language())
+
+
+def switcher_languages(codes: list[str] | None = None) -> list[dict[str, Any]]:
+    """What templates/includes/_language_switch.html lists: `codes` (an event's
+    languages; default: all five), each in its own name, the active one marked."""
+    current = active_language()
+    chosen = [code for code in dict.fromkeys(codes or LANGUAGE_CODES) if code in LANGUAGE_CODES]
+    if current not in chosen:
+        chosen.append(current)
+    return [
+        {"code": code, "name": language_name(code), "current": code == current} for code in chosen
+    ]
+
+
+def language_switch(
+    action: str, codes: list[str] | None = None, *, next_url: str = ""
+) -> dict[str, Any]:
+    """What templates/includes/_language_switch.html needs: where each
+    language's form posts, the languages (switcher_languages), and where to
+    come back to (for Django's set_language; our own switch views know)."""
+    return {"action": action, "languages": switcher_languages(codes), "next": next_url}
+
+
+def set_language_cookie(response: HttpResponse, code: str) -> None:
+    """Remember `code` as this browser's choice (LocaleMiddleware reads it), as
+    Django's set_language view does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        supported(code),
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 @contextmanager

@@ -44,9 +44,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from artsvp.i18n import first_language
 from artsvp.ids import new_public_id, new_secret_token
 from credits.models import CreditKind
 from events.models import EntryWindow, Event
@@ -156,6 +158,12 @@ class Portal(models.Model):
     contact_email = models.EmailField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNASSIGNED)
     owner_email = models.EmailField(blank=True)
+    # The language the owner works in (their pages and the emails to them): set
+    # from the browser's when they claim, then by their switch. Empty (not
+    # claimed yet): pages follow the browser, emails the event's language.
+    owner_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     assigned_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -187,6 +195,12 @@ class Portal(models.Model):
     @property
     def event(self) -> Event:
         return self.group.event
+
+    @property
+    def owner_reads(self) -> str:
+        """The language of the owner's emails (load the group's event): theirs,
+        else the event's."""
+        return first_language(self.owner_language, self.group.event.language)
 
     # The page checks: views, templates and the API ask these, never `status`.
     # A decision that writes asks portals/rules.py under the portal's lock.
