@@ -88,7 +88,7 @@ def use_language(request: HttpRequest, code: str | None) -> str:
     matching Content-Language."""
     language = supported(code)
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = language
     return language
 
 
@@ -117,6 +117,28 @@ def language_switch(
     return {"action": action, "languages": switcher_languages(codes), "next": next_url}
 
 
+# The date patterns our pages and emails write, in English order ("Sat 14 Mar
+# 2026, 11:00"), as each language orders them; Django translates the day and
+# month names (D, M). French, Italian and Spanish read day-number-month in the
+# English order ("sam. 14 mars"); German puts a full stop after the day's
+# number and a comma after its name ("Sa., 14. Mär."). Times are 24-hour everywhere.
+_DATE_PATTERNS: dict[str, dict[str, str]] = {
+    "de": {
+        "D j M Y": "D, j. M Y",
+        "D j M Y, H:i": "D, j. M Y, H:i",
+        "D j M, H:i": "D, j. M, H:i",
+        "D j M, H:i T": "D, j. M, H:i T",
+    },
+}
+
+
+def date_pattern(pattern: str, code: str | None = None) -> str:
+    """`pattern` (a Django date format in our English order) as `code` (default:
+    the active language) orders it; a pattern we do not know stays as it is."""
+    chosen = supported(code or translation.get_language())
+    return _DATE_PATTERNS.get(chosen, {}).get(pattern, pattern)
+
+
 def set_language_cookie(response: HttpResponse, code: str) -> None:
     """Remember `code` as this browser's choice (LocaleMiddleware reads it), as
     Django's set_language view does."""
@@ -128,7 +150,7 @@ def set_language_cookie(response: HttpResponse, code: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting; set_language passes it as it is too
     )
 
 

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext
 
-from artsvp.i18n import recognized
+from artsvp.i18n import date_pattern, recognized
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from events.models import EntryWindow, Event
 from invites.guest_counts import places_taken, places_taken_by_window
@@ -260,7 +260,7 @@ def record_open(invite: Invite) -> None:
 
 def deadline_text(event: Event) -> str:
     """The answer deadline in the event's zone, as guests read it."""
-    return format_date(event.answers_deadline.astimezone(event.tz), DEADLINE_FORMAT)
+    return format_date(event.answers_deadline.astimezone(event.tz), date_pattern(DEADLINE_FORMAT))
 
 
 def rsvp_closed_reason(event: Event) -> str | None:
