@@ -4,10 +4,19 @@ Five languages (settings.LANGUAGES). Who reads what:
 
 - a guest: the invite's language (set per batch, CSV column or API field,
   defaulting to the event's; the guest's switch on the page sticks for later
-  emails);
-- a portal owner: the language they chose, stored on the portal;
-- the organizer's team: the user's choice, else the browser
-  (LocaleMiddleware: the switcher's cookie, then Accept-Language).
+  emails; a shared (multi-use) link is everyone's: each visitor reads
+  their own choice, the cookie, and the invite their answer creates keeps it);
+- a portal owner: the language they claimed in (their browser's), then
+  their switch, stored on the portal (`Portal.owner_reads`; a new owner
+  starts from the event's); before a claim, the browser's;
+- the organizer's team: the user's choice (organizations/preferences.py),
+  else the browser (LocaleMiddleware: the switcher's cookie, then
+  Accept-Language); team emails: the recipient's choice if they have an
+  account with one, else the site's default.
+
+Emails render in the outbox row's `Delivery.language`, or in the fresher one
+their context builder returns (deliveries/rendering.py). Dates follow the
+language's order (`date_pattern`), in the event's time zone.
 
 Any code from outside (a CSV cell, an API field, a header) goes through
 `supported()`: "de-CH" reads German, an unknown code falls back, never errors.
