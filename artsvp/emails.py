@@ -36,7 +36,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
+
+from artsvp import i18n
 
 
 @dataclass(frozen=True)
@@ -131,18 +134,29 @@ def add_email_context(hook: ContextHook) -> ContextHook:
     return hook
 
 
-def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
-    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    for hook in _CONTEXT_HOOKS.values():
-        context.update(hook(context))
-    return RenderedEmail(
-        subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
-        text=plain(render_to_string(f"emails/{name}-body.txt", context)),
-        html=plain(render_to_string(f"emails/{name}-body.html", context)),
-        from_email=from_header(
-            str(context.get("from_name") or ""), via=str(context.get("from_via") or "")
-        ),
-    )
+def render_email(
+    name: str, context: dict[str, Any], *, language: str | None = None
+) -> RenderedEmail:
+    """The three parts of `name`, in `language` (artsvp.i18n.language: an
+    unknown code reads as the site's default; None: the one in force). The
+    hooks' values (the brand) and the From line are computed in it too."""
+    with i18n.language(language or translation.get_language()) as chosen:
+        context = {
+            "site_url": settings.SITE_URL,
+            "site_name": settings.SITE_NAME,
+            **context,
+            "LANGUAGE_CODE": chosen,
+        }
+        for hook in _CONTEXT_HOOKS.values():
+            context.update(hook(context))
+        return RenderedEmail(
+            subject=one_line(render_to_string(f"emails/{name}-subject.txt", context)),
+            text=plain(render_to_string(f"emails/{name}-body.txt", context)),
+            html=plain(render_to_string(f"emails/{name}-body.html", context)),
+            from_email=from_header(
+                str(context.get("from_name") or ""), via=str(context.get("from_via") or "")
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -179,12 +193,13 @@ def build_message(
     reply_to: str | None = None,
     attachments: Sequence[Attachment] = (),
     from_name: str | None = None,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
     """`from_name` (else the context's) names who the message is from; the
-    address is always the platform's."""
+    address is always the platform's. `language`: the recipient's."""
     if from_name is not None:
         context = {**context, "from_name": from_name}
-    email = render_email(name, context)
+    email = render_email(name, context, language=language)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,

@@ -25,6 +25,7 @@ from credits import ledger
 from credits.models import CreditEntry, CreditKind
 from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Organization
+from organizations.preferences import language_of_email
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ def _queue(
             context={"credit_request_id": credit_request.pk},
             organization=organization,
             about=credit_request,
+            language=language_of_email(to),
         )
     except InvalidRecipient:
         logger.error("Credit request %s: no %s email to %r", credit_request.public_id, template, to)

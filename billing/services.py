@@ -35,6 +35,7 @@ from credits import ledger
 from credits.models import CreditEntry
 from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Organization
+from organizations.preferences import language_of_email
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ def _queue_purchase_email(
             to=to,
             context={"purchase_id": purchase.pk, **context},
             organization=organization,
+            language=language_of_email(to),
         )
     except InvalidRecipient:
         # The payment is recorded whatever happens to its email: an unusable

@@ -27,6 +27,8 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Django's set_language: the switcher of the signed-out pages (the cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("", include("organizations.urls")),
     path("", include("events.urls")),

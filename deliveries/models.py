@@ -99,6 +99,11 @@ class Delivery(models.Model):
     about = GenericForeignKey("content_type", "object_id")
     # One send action (a selection, "all unsent"): its progress is shown.
     send_id = models.CharField(max_length=20, blank=True, db_index=True)
+    # The language the message renders in, as known when it was queued (the
+    # invite's, the portal owner's, the user's); a context builder that reads
+    # a fresher one (the guest switched since) returns it as context["language"],
+    # which wins (deliveries/rendering.py). Empty: the site's default.
+    language = models.CharField(max_length=8, blank=True, default="")
     queued_by = models.CharField(max_length=254, blank=True)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)

@@ -9,6 +9,11 @@ no longer wanted (`SkipDelivery`). The outbox knows no template by name.
 A template may also register the files its message carries
 (`@email_attachments("door-confirmation")`): built at send time from the row
 and the context just built, so they match the message they go with.
+
+A message renders in its row's `language` (set when it was queued), unless
+its context builder read a fresher one (a guest who switched since) and
+returned it as `context["language"]`: that wins. The attachments are built
+in the same language.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 
 from artsvp.emails import Attachment, build_message
+from artsvp.i18n import language, supported
 from deliveries.models import Delivery
 
 ContextBuilder = Callable[[Delivery], dict[str, Any]]
@@ -58,13 +64,27 @@ def delivery_context(delivery: Delivery) -> dict[str, Any]:
     return builder(delivery) if builder else dict(delivery.context)
 
 
+def delivery_language(delivery: Delivery, context: dict[str, Any]) -> str:
+    """The language `delivery` renders in: its builder's, else its row's (unknown: the default)."""
+    return supported(context.get("language") or delivery.language)
+
+
 def build_delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
-    context = delivery_context(delivery)
+    # The builder may translate values (a deadline, a status): it runs in the
+    # row's language, and once more in the fresher one it returns, if another.
+    with language(delivery.language):
+        context = delivery_context(delivery)
+    chosen = delivery_language(delivery, context)
+    if chosen != supported(delivery.language):
+        with language(chosen):
+            context = delivery_context(delivery)
     attachments = _ATTACHMENTS.get(delivery.template)
-    return build_message(
-        delivery.template,
-        delivery.recipient,
-        context,
-        reply_to=delivery.reply_to or None,
-        attachments=attachments(delivery, context) if attachments else (),
-    )
+    with language(chosen):
+        return build_message(
+            delivery.template,
+            delivery.recipient,
+            context,
+            reply_to=delivery.reply_to or None,
+            attachments=attachments(delivery, context) if attachments else (),
+            language=chosen,
+        )

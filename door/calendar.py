@@ -68,7 +68,8 @@ def build_ics(invite: Invite, check_in_pass: CheckInPass, *, method: Method) -> 
     entry.add("dtstamp", timezone.now().astimezone(UTC))
     entry.add("dtstart", start.astimezone(UTC))
     entry.add("dtend", end.astimezone(UTC))
-    entry.add("summary", summary(invite))
+    # The language the guest reads (RFC 5545 LANGUAGE); the name is as the organizer wrote it.
+    entry.add("summary", summary(invite), parameters={"LANGUAGE": invite.guest_language})
     if invite.event.venue:
         entry.add("location", invite.event.venue)
     entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")

@@ -58,6 +58,7 @@ def confirmation_context(invite: Invite, check_in_pass: CheckInPass) -> dict[str
         "invite_url": absolute_url(invite.path),
         "ics_url": absolute_url(reverse("door:calendar", args=[invite.token])),
         "google_url": google_calendar_url(invite),
+        "language": invite.guest_language,
     }
 
 
@@ -90,6 +91,7 @@ def _cancellation_context(delivery: Delivery) -> dict[str, Any]:
         "event": invite.event,
         "host_name": host_name(invite),
         "check_in_pass": check_in_pass,
+        "language": invite.guest_language,
     }
 
 

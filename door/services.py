@@ -244,6 +244,7 @@ def _queue(invite: Invite, template: str) -> None:
         context={"invite_id": invite.pk},
         organization=invite.organization,
         about=invite,
+        language=invite.guest_language,
     )
 
 
@@ -264,6 +265,7 @@ def _delivery(invite: Invite, template: str) -> Delivery | None:
         template=template,
         recipient=address,
         context={"invite_id": invite.pk},
+        language=invite.guest_language,
     )
     delivery.about = invite
     return delivery

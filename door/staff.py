@@ -61,6 +61,7 @@ from door.access import active_grants
 from door.models import EventGrant
 from events.models import Event
 from organizations.models import Membership, Organization, TeamInvitation
+from organizations.preferences import user_language
 from organizations.services import (
     TeamError,
     add_staff_member,
@@ -385,6 +386,7 @@ def grant_event_access(
                 context={"grant_id": grant.pk},
                 organization=organization,
                 about=grant,
+                language=user_language(membership.user),
             )
     return grant
 

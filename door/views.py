@@ -15,6 +15,7 @@ from door.guest_page import current_pass
 from door.models import CheckInPass
 from door.services import replace_code
 from events.access import access_event
+from invites.languages import serve_guest_language
 from invites.models import Invite
 from organizations.access import OrganizationRequest, organization_view
 
@@ -30,6 +31,7 @@ def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
         Invite.objects.select_related("event", "portal", "organization", "entry_window"),
         token=token,
     )
+    serve_guest_language(request, invite)
     check_in_pass = current_pass(invite)
     if check_in_pass is None:
         raise Http404

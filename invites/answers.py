@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext
 
+from artsvp.i18n import date_pattern, recognized
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from events.models import EntryWindow, Event
 from invites.guest_counts import places_taken, places_taken_by_window
@@ -259,7 +260,7 @@ def record_open(invite: Invite) -> None:
 
 def deadline_text(event: Event) -> str:
     """The answer deadline in the event's zone, as guests read it."""
-    return format_date(event.answers_deadline.astimezone(event.tz), DEADLINE_FORMAT)
+    return format_date(event.answers_deadline.astimezone(event.tz), date_pattern(DEADLINE_FORMAT))
 
 
 def rsvp_closed_reason(event: Event) -> str | None:
@@ -491,9 +492,11 @@ def answer_link(
     email: str,
     plus_ones: int = 0,
     window: EntryWindow | None = None,
+    language: str = "",
 ) -> Invite:
     """One guest answers a multi-use link: their own invite (accepted, or
     pending when the link needs approval) is created and takes one use.
+    `language`: the one the visitor read the link in (unknown: the link's).
 
     The same capacity, golden and approval rules as `respond`. Raises
     InviteRevoked, RsvpClosed, LinkUsedUp, GuestDetailsRequired,
@@ -546,6 +549,7 @@ def answer_link(
             plus_ones=plus_ones,
             uses=1,
             uses_taken=1,
+            language=recognized(language) or locked.language,
             entry_window=chosen,
             status=Invite.Status.PENDING if locked.needs_approval else Invite.Status.ACCEPTED,
             opened_at=now,

@@ -45,6 +45,7 @@ from artsvp.api_support import (
     site_url,
     text,
 )
+from artsvp.i18n import first_language
 from credits.ledger import balances
 from credits.models import CreditEntry
 from deliveries.models import Delivery
@@ -141,6 +142,11 @@ class GuestIn(InputSchema):
     invite_type: TypeReference | None = Field(
         None, description="This guest's invite type, instead of the batch's `invite_type`."
     )
+    language: str = text(
+        35,
+        description='The guest\'s language (en, de, fr, it or es; "de-CH" reads as de) '
+        "for their page and emails; empty or one we do not offer: the batch's `language`.",
+    )
 
 
 class GenerateIn(InputSchema):
@@ -168,6 +174,12 @@ class GenerateIn(InputSchema):
         le=services.MAX_BATCH_SIZE,
         strict=True,
         description="How many blank links to add: guests fill in their name when they answer.",
+    )
+    language: str = text(
+        35,
+        description='The invites\' language (en, de, fr, it or es; "de-CH" reads as de); '
+        "empty or one we do not offer: the event's. Never an error: the invites' `language` "
+        "says which one they got.",
     )
     send: bool = Field(
         False, strict=True, description="Email their invite to the guests who have an address."
@@ -234,6 +246,9 @@ class InviteOut(Schema):
         description="The code the guest shows at the door (their QR code holds it), once "
         "they accepted; null otherwise, and in the answer that generates invites.",
     )
+    language: str = Field(
+        ..., description="The language of the guest's page and emails (en, de, fr, it, es)."
+    )
 
 
 class GeneratedOut(Schema):
@@ -287,6 +302,8 @@ _COLUMNS = (
     "needs_approval",
     "created_at",
     "updated_at",
+    "language",
+    "event__language",
 )
 
 
@@ -323,6 +340,8 @@ def _invite_out(
         needs_approval,
         created,
         updated,
+        language,
+        event_language,
     ) = columns
     return {
         "id": public_id,
@@ -346,6 +365,7 @@ def _invite_out(
         "needs_approval": needs_approval,
         "created_at": created,
         "updated_at": updated,
+        "language": first_language(language, event_language),
         **{name: (hooked or {}).get(name) for name in _HOOKED_FIELDS},
     }
 
@@ -391,6 +411,7 @@ def _guests(payload: GenerateIn) -> list[guests.GuestInput]:
             uses=guest.uses,
             golden=guest.golden,
             needs_approval=guest.approval,
+            language=guest.language.strip(),
         )
         for guest in payload.guests
     ]
@@ -399,9 +420,12 @@ def _guests(payload: GenerateIn) -> list[guests.GuestInput]:
 def _request_hash(payload: GenerateIn) -> str:
     """The whole body, canonically: key order, spacing and omitted defaults do not count,
     but every value does (`send`, `subject` and `message` included)."""
-    canonical = json.dumps(
-        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    body = payload.model_dump(mode="json")
+    # An empty language is left out, so a key from before languages still matches its body.
+    for part in (body, *body["guests"]):
+        if not part.get("language"):
+            part.pop("language", None)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -415,6 +439,7 @@ def _generation_options(
         "actor": actor_of(request),
         "idempotency_key": idempotency_key,
         "request_hash": _request_hash(payload) if idempotency_key else None,
+        "language": payload.language.strip() or None,
     }
 
 

@@ -96,4 +96,5 @@ def _email_guest(invite: Invite, template: str, *, actor: Any) -> None:
         organization=invite.organization,
         about=invite,
         reply_to=getattr(actor, "email", None) or None,
+        language=invite.guest_language,
     )

@@ -41,6 +41,7 @@ class InviteRow:
     golden: bool = False
     needs_approval: bool = False
     uses: int = 1
+    language: str = ""
 
 
 # The COPY's columns come from the model, so a new field cannot be left out:
@@ -69,6 +70,7 @@ ROW_VALUES = (
     "golden",
     "needs_approval",
     "uses",
+    "language",
 )
 _FIELDS = {field.attname: field for field in Invite._meta.concrete_fields if not field.primary_key}
 _DEFAULTED = [field for name, field in _FIELDS.items() if name not in {*BATCH_VALUES, *ROW_VALUES}]
@@ -134,6 +136,7 @@ def insert_invites(
                 golden=row.golden,
                 needs_approval=row.needs_approval,
                 uses=row.uses,
+                language=row.language,
             )
             for row, public_id in zip(rows, public_ids, strict=True)
         ],
@@ -164,6 +167,7 @@ def _copy(rows: Sequence[InviteRow], public_ids: list[str], batch_values: tuple[
                     row.golden,
                     row.needs_approval,
                     row.uses,
+                    row.language,
                     *(_copy_value(field, field.get_default()) for field in _ROW_DEFAULTS),
                 )
             )

@@ -91,6 +91,8 @@ def invite_context(invite: Invite, *, subject: str, message: str) -> dict[str, A
         "host_name": host_name(invite),
         "invite_url": absolute_url(invite.path),
         **invite_sender(invite),
+        # Read at send time: a guest who switched since reads their new choice.
+        "language": invite.guest_language,
     }
 
 
@@ -106,8 +108,12 @@ def invite_sender(invite: Invite) -> dict[str, str]:
 
 
 def preview_invite_email(invite: Invite, *, subject: str, message: str) -> RenderedEmail:
-    """Exactly what `invite` would receive, rendered like the real send."""
-    return render_email(INVITE_TEMPLATE, invite_context(invite, subject=subject, message=message))
+    """Exactly what `invite` would receive, rendered like the real send (in its language)."""
+    return render_email(
+        INVITE_TEMPLATE,
+        invite_context(invite, subject=subject, message=message),
+        language=invite.guest_language,
+    )
 
 
 @email_context(INVITE_TEMPLATE)
@@ -167,6 +173,7 @@ def decision_context(invite: Invite) -> dict[str, Any]:
         "window": invite.entry_window,
         "host_name": host_name(invite),
         "invite_url": absolute_url(invite.path),
+        "language": invite.guest_language,
     }
 
 

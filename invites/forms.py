@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from artsvp.i18n import language_name
 from invites.guest_lists import GuestList, GuestListError, parse_csv, parse_pasted
 from invites.guests import (
     MAX_BLANK_LINKS,
@@ -50,6 +51,8 @@ class GenerationSetup:
     blank_initial: int = 10
     # What a CSV's `type` cell may say; empty: the choices' values.
     type_references: list[str] = field(default_factory=list)
+    # The event's languages, its own first (the default of the "Language" select).
+    languages: list[str] = field(default_factory=list)
 
     @property
     def picks_type(self) -> bool:
@@ -77,6 +80,17 @@ class GenerationForm(forms.Form):
         if self.setup.picks_type:
             self.fields["invite_type"] = self._type_field()
             self.order_fields(["invite_type"])
+        if self.setup.languages:
+            self.fields["language"] = forms.ChoiceField(
+                label=gettext_lazy("Language"),
+                choices=[(code, language_name(code)) for code in self.setup.languages],
+                initial=self.setup.languages[0],
+                required=False,
+                help_text=gettext_lazy(
+                    "The language of the invitation page and its emails. The guest can "
+                    "switch on the page."
+                ),
+            )
         if self.setup.organizer:
             self.fields["plus_ones"] = forms.IntegerField(
                 label=gettext_lazy("Plus-ones per invite"),
@@ -130,6 +144,11 @@ class GenerationForm(forms.Form):
     @property
     def plus_ones(self) -> int | None:
         return self.cleaned_data.get("plus_ones")
+
+    @property
+    def language(self) -> str | None:
+        """The picked language; None: the event's."""
+        return self.cleaned_data.get("language") or None
 
     @property
     def invite_type(self) -> str | None:
@@ -266,6 +285,8 @@ class CsvUploadForm(GenerationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         columns = [_("name, email, tags (separate several tags with ;), label, uses")]
+        if self.setup.languages:
+            columns.append(_("language (a row's language instead of the one picked below)"))
         if self.setup.picks_type:
             columns.append(_("type (a row's type instead of the one picked above)"))
         if self.setup.organizer:

@@ -120,7 +120,15 @@ def portal_setup(portal: Portal, allocations: list[TypeAllocation]) -> Generatio
         organizer=False,
         types=types,
         blank_initial=max(1, min(remaining or 0, MAX_BLANK_LINKS)),
+        languages=offered_languages(portal.group.event),
     )
+
+
+def offered_languages(event: Event) -> list[str]:
+    """The "Language" select's choices: the event's languages, its own first;
+    none (no select: the event's language) when it offers one."""
+    languages = event.languages
+    return languages if len(languages) > 1 else []
 
 
 def organizer_setup(event: Event) -> GenerationSetup:
@@ -140,7 +148,12 @@ def organizer_setup(event: Event) -> GenerationSetup:
     references = [choice.value for choice in types] + [
         code for code in dict.fromkeys(codes) if codes.count(code) == 1
     ]
-    return GenerationSetup(organizer=True, types=types, type_references=references)
+    return GenerationSetup(
+        organizer=True,
+        types=types,
+        type_references=references,
+        languages=offered_languages(event),
+    )
 
 
 @dataclass
@@ -171,6 +184,7 @@ class GenerationTarget:
         invite_type: str | None,
         method: str,
         idempotency_key: str | None,
+        language: str | None = None,
     ) -> InviteBatch:
         """The one service call of the page; `invite_type` is the picked type
         (a code for a portal, a type's id for the organizer)."""
@@ -185,6 +199,7 @@ class GenerationTarget:
                 actor=self.actor,
                 by_owner=True,
                 idempotency_key=idempotency_key,
+                language=language,
             )
         return generate_organizer_invites(
             self.event,
@@ -195,6 +210,7 @@ class GenerationTarget:
             method=method,
             actor=self.actor,
             idempotency_key=idempotency_key,
+            language=language,
         )
 
 
@@ -228,6 +244,7 @@ def generation_page(request: HttpRequest, target: GenerationTarget) -> HttpRespo
                 blank_link=form.blank_link(),
                 invite_type=form.invite_type,
                 idempotency_key=form.idempotency_key,
+                language=form.language,
             )
             if done is not None:
                 return done
@@ -253,6 +270,7 @@ def _generate(
     blank_link: GuestInput | None = None,
     invite_type: str | None,
     idempotency_key: str | None,
+    language: str | None = None,
 ) -> HttpResponse | None:
     """Run the service; a redirect on success, None (errors on `form`) on refusal."""
     try:
@@ -263,6 +281,7 @@ def _generate(
             invite_type=invite_type,
             method=form.method,
             idempotency_key=idempotency_key,
+            language=language,
         )
     except AllocationExceeded as error:
         # It names the type and the numbers: "You asked for 12 VIP Preview invites but ..."
@@ -341,6 +360,7 @@ def _preview_csv(
             "scope": target.scope,
             "plus_ones": form.plus_ones,
             "invite_type": form.invite_type,
+            "language": form.language,
             "rows": [row.as_dict() for row in valid_rows],
             "skipped": {
                 "columns": guest_list.columns,
@@ -398,6 +418,7 @@ def _confirm_csv(request: HttpRequest, target: GenerationTarget) -> HttpResponse
         blank=0,
         invite_type=invite_type,
         idempotency_key=f"web:{submission}",
+        language=preview.get("language"),
     )
     if done is not None:
         previews.pop(submission, None)

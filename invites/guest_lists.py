@@ -9,7 +9,9 @@ too, as when copying from a spreadsheet), or just an email, or just a name.
 CSV: a header row with `name`, `email` and optionally `tags` (separated by
 `;` or `|` inside the cell), `label`, `type` (an invite type's code: the
 row's type instead of the one picked on the form), `uses` (how many people
-may answer the link) and, for the organizer only, `golden` and `approval`
+may answer the link), `language` (the guest's: "de", "de-CH"; empty or a
+language we do not offer: the one picked on the form, never an error) and,
+for the organizer only, `golden` and `approval`
 (yes/no, true/false, 1/0; empty: the type's setting); every other column
 becomes metadata. A value that cannot be used is an error on its row. Comma,
 semicolon and tab separated files are recognised, UTF-8, UTF-16 or
@@ -27,6 +29,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from artsvp.csv_reading import CsvFileError, read_csv, read_upload
+from artsvp.i18n import recognized
 from invites.guests import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
@@ -36,7 +39,17 @@ from invites.guests import (
     check_guest,
 )
 
-RESERVED_COLUMNS = ("name", "email", "tags", "label", "type", "uses", "golden", "approval")
+RESERVED_COLUMNS = (
+    "name",
+    "email",
+    "tags",
+    "label",
+    "type",
+    "uses",
+    "golden",
+    "approval",
+    "language",
+)
 # The columns only the organizer may fill (a portal's owner gets the type's flags).
 ORGANIZER_COLUMNS = ("golden", "approval")
 _YES = frozenset({"yes", "true", "1", "y"})
@@ -68,6 +81,8 @@ class GuestRow:
     # None: the invite type's setting.
     golden: bool | None = None
     needs_approval: bool | None = None
+    # "": the language picked on the form.
+    language: str = ""
     errors: list[str] = field(default_factory=list)
     # The CSV row's cells as uploaded (for the download of skipped rows); not kept in a preview.
     cells: list[str] = field(default_factory=list)
@@ -84,6 +99,7 @@ class GuestRow:
             uses=self.uses,
             golden=self.golden,
             needs_approval=self.needs_approval,
+            language=self.language,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,6 +115,7 @@ class GuestRow:
             "uses": self.uses,
             "golden": self.golden,
             "needs_approval": self.needs_approval,
+            "language": self.language,
         }
 
     @classmethod
@@ -246,6 +263,9 @@ def _read_invite_columns(
     """The `label`, `type`, `uses`, `golden` and `approval` cells of a row; a
     value that cannot be used becomes an error of the row."""
     row.label = values.get("label", "").strip()
+    # A language we do not offer reads as the batch's (as the API does), not a
+    # refused row: the guest still gets their invite, in the exhibitor's pick.
+    row.language = recognized(values.get("language", ""))
     code = values.get("type", "").strip()
     if code:
         if type_codes is not None and code not in type_codes:

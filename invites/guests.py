@@ -84,6 +84,9 @@ class GuestInput:
     # None: the invite type's default (False for the organizer's untyped invites).
     golden: bool | None = None
     needs_approval: bool | None = None
+    # The guest's language (a CSV cell, an API field); empty, or a code we do
+    # not know: the batch's (invites/services.py `_row`).
+    language: str = ""
 
 
 @dataclass(frozen=True)

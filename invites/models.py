@@ -44,6 +44,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from artsvp.i18n import first_language
 from artsvp.ids import new_public_id, new_secret_token
 from deliveries.models import Delivery
 from events.models import EntryWindow, Event
@@ -181,6 +182,11 @@ class Invite(models.Model):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
     )
     guest_note = models.CharField(max_length=500, blank=True)
+    # The language the guest reads the invite's pages and emails in: the batch's
+    # (an exhibitor's pick, a CSV cell, an API field), then the guest's own switch.
+    # Empty (a walk-in, an invite from before languages): the event's. Read it
+    # through `guest_language`, which also falls back from a code we no longer offer.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     opened_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -249,6 +255,11 @@ class Invite(models.Model):
     def organizer_holds_link(self) -> bool:
         """`organizer_holds_link` for this invite; load it with select_related("batch")."""
         return organizer_holds_link(portal_id=self.portal_id, batch_method=self.batch.method)
+
+    @property
+    def guest_language(self) -> str:
+        """The language of the guest's pages and emails (load the event)."""
+        return first_language(self.language, self.event.language)
 
     @property
     def is_multi_use(self) -> bool:

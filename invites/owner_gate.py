@@ -17,13 +17,16 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from artsvp.i18n import language_switch, recognized, use_language
 from artsvp.secret_pages import private_page
 from portals.models import Portal
 from portals.owner_sessions import OwnerAccess, owner_access
@@ -31,7 +34,7 @@ from portals.owner_sessions import OwnerAccess, owner_access
 OwnerView = Callable[..., HttpResponseBase]
 # The owner URLs `next` may never point to: the sign-in pages themselves, and
 # POST-only actions (a redirect there would be a GET).
-_NOT_NEXT = {"sign_in", "sign_in_code", "sign_out", "revoke_invite"}
+_NOT_NEXT = {"sign_in", "sign_in_code", "sign_out", "revoke_invite", "language"}
 
 
 def revoked_page(request: HttpRequest, portal: Portal) -> HttpResponse:
@@ -85,6 +88,24 @@ def answer_without_access(
     return redirect(sign_in_url(portal, wanted))
 
 
+def serve_owner_language(request: HttpRequest, portal: Portal, *, signed_in: bool) -> str:
+    """Serve the rest of the request in the owner's language and offer the
+    switcher. Signed in: the owner's choice (stored on the portal), else the
+    browser's. On the secret link's pages (maybe not the owner yet): the
+    browser's own choice (the cookie) first, then the owner's."""
+    cookie = recognized(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if portal.owner_language and (signed_in or not cookie):
+        use_language(request, portal.owner_language)
+    if signed_in:
+        action = reverse("owner:language", args=[portal.public_id])
+        switch = language_switch(action, portal.group.event.languages, next_url=request.path)
+    else:
+        action = reverse("owner:link_language", args=[portal.token])
+        switch = language_switch(action, portal.group.event.languages)
+    request.language_switch = switch  # type: ignore[attr-defined]
+    return get_language()
+
+
 def owner_page(methods: Sequence[str] | None = None) -> Callable[[OwnerView], OwnerView]:
     """A private page of the portal this browser is signed in to, the allowed
     methods checked first; any other browser gets `answer_without_access`."""
@@ -95,6 +116,7 @@ def owner_page(methods: Sequence[str] | None = None) -> Callable[[OwnerView], Ow
             portal, access = owner_access(request, public_id)
             if access is not OwnerAccess.SIGNED_IN:
                 return answer_without_access(request, portal, access)
+            serve_owner_language(request, portal, signed_in=True)
             return view(request, portal, **kwargs)
 
         checked = require_http_methods(list(methods))(with_portal) if methods else with_portal

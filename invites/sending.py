@@ -50,6 +50,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext, ngettext
 
+from artsvp.i18n import first_language
 from artsvp.ids import new_public_id
 from artsvp.locks import lock_rows
 from deliveries.channels import is_valid_address
@@ -272,8 +273,18 @@ def queue_invite_emails(
     with transaction.atomic():
         # Two sends of one invite at the same moment serialise on its row, so
         # the second counts the first's delivery and the limit holds.
+        # Only the invites are locked (artsvp/locks.py: of self); the event's
+        # language comes along for Invite.guest_language.
         locked = lock_rows(
-            selection.values_list("pk", "organization_id", "portal_id", "guest_email", "status")
+            selection.values_list(
+                "pk",
+                "organization_id",
+                "portal_id",
+                "guest_email",
+                "status",
+                "language",
+                "event__language",
+            )
         )
         used = sends_used([pk for pk, *_rest in locked])
         replies = _portal_owner_addresses({portal_id for _pk, _org, portal_id, *_ in locked})
@@ -283,9 +294,10 @@ def queue_invite_emails(
             "organization_id": [],
             "recipient": [],
             "reply_to": [],
+            "language": [],
         }
         skipped: Counter[str] = Counter()
-        for pk, organization_id, portal_id, guest_email, status in locked:
+        for pk, organization_id, portal_id, guest_email, status, language, event_language in locked:
             sends = used.get(pk, 0)
             if unsent_only and sends:
                 # Emailed since the page was read (a double click): that send has it.
@@ -299,6 +311,8 @@ def queue_invite_emails(
             columns["recipient"].append(guest_email.strip())
             # A guest who answers the email reaches whoever invited them.
             columns["reply_to"].append(replies.get(portal_id, ""))
+            # Invite.guest_language, from the row: the builder reads it again at send time.
+            columns["language"].append(first_language(language, event_language))
         if not columns["object_id"]:
             if skipped[AT_LIMIT]:
                 raise SendLimitReached(skipped[AT_LIMIT])

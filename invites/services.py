@@ -47,6 +47,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from artsvp.i18n import first_language, recognized
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from artsvp.models_meta import max_length_of
 from credits import ledger
@@ -223,8 +224,12 @@ def generate_invites(
     by_owner: bool = False,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    language: str | None = None,
 ) -> InviteBatch:
     """Generate invites for `guests` plus `blank` blank links from the portal's allocation.
+
+    `language`: the batch's (default and unknown codes: the event's); a guest's
+    own `GuestInput.language` wins when we know it (`batch_languages`).
 
     `invite_type` (a code of the portal's group) is the type of the blank links
     and of every guest that names none; it is required when the group has more
@@ -254,10 +259,16 @@ def generate_invites(
         default_code=invite_type,
         method=method,
         by_owner=by_owner,
+        language=batch_language(language, event=portal.group.event),
     )
     if idempotency_key:
         request_hash = request_hash or _request_hash(
-            guests, blank=blank, blank_link=blank_link, method=method, invite_type=invite_type
+            guests,
+            blank=blank,
+            blank_link=blank_link,
+            method=method,
+            invite_type=invite_type,
+            language=language,
         )
     places: dict[int, int] = {}
     for row in rows:
@@ -347,6 +358,7 @@ def _rows_for_portal(
     default_code: str | None,
     method: str,
     by_owner: bool,
+    language: str,
 ) -> list[InviteRow]:
     """The rows to insert, each with its type's defaults. Raises UnknownInviteType
     (or InviteTypeOfAnotherGroup) for the first code that names no type, else
@@ -377,7 +389,7 @@ def _rows_for_portal(
             errors.append(
                 _("Guest %(number)d: %(problem)s") % {"number": number, "problem": problem.message}
             )
-        rows.append(_row(guest, invite_type))
+        rows.append(_row(guest, invite_type, language=language))
     if blank > 0:
         if default_type is None:
             errors.append(_("Choose an invite type for the blank links."))
@@ -389,7 +401,7 @@ def _rows_for_portal(
                 link, max_plus_ones=default_type.plus_ones_allowed, blank=True
             ):
                 errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
-            rows.extend([_row(link, default_type)] * blank)
+            rows.extend([_row(link, default_type, language=language)] * blank)
     if errors:
         raise InvalidGuests(errors)
     return rows
@@ -402,9 +414,17 @@ def _blank_link(settings: GuestInput | None) -> GuestInput:
     return replace(settings, name="", email="", invite_type=None)
 
 
-def _row(guest: GuestInput, invite_type: InviteType | None) -> InviteRow:
+def batch_language(code: str | None, *, event: Event) -> str:
+    """A batch's language: the one asked for when we know it, else the event's
+    (an unknown code falls back, never an error: the same for a form, a CSV
+    and the API)."""
+    return first_language(code, event.language)
+
+
+def _row(guest: GuestInput, invite_type: InviteType | None, *, language: str) -> InviteRow:
     """The one place an invite's defaults are taken: what the guest does not say
-    comes from its type (plus-ones, golden, approval), or is off without one."""
+    comes from its type (plus-ones, golden, approval), or is off without one;
+    their language from the batch's (`language`) when theirs is empty or unknown."""
     default_plus_ones = invite_type.plus_ones_allowed if invite_type is not None else 0
     return InviteRow(
         guest_name=guest.name.strip(),
@@ -425,6 +445,7 @@ def _row(guest: GuestInput, invite_type: InviteType | None) -> InviteRow:
             else bool(invite_type is not None and invite_type.needs_approval)
         ),
         uses=guest.uses,
+        language=first_language(guest.language, language),
     )
 
 
@@ -478,8 +499,11 @@ def generate_organizer_invites(
     actor: Any = None,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    language: str | None = None,
 ) -> InviteBatch:
     """The organizer's own invites for `event`: no portal, no allocation, one credit each.
+
+    `language` as for generate_invites.
 
     They have no invite type unless the organizer gives one of the event's
     groups' types: `invite_type` for the batch, or a guest's own
@@ -497,6 +521,7 @@ def generate_organizer_invites(
             invite_type.code, field="invite_type", known=sorted({t.code for t in types})
         )
     errors = _size_errors(len(guests), blank)
+    chosen_language = batch_language(language, event=event)
     rows: list[InviteRow] = []
     for index, guest in enumerate(guests):
         guest_type = invite_type
@@ -509,14 +534,14 @@ def generate_organizer_invites(
                 _("Guest %(number)d: %(problem)s")
                 % {"number": index + 1, "problem": problem.message}
             )
-        rows.append(_row(guest, guest_type))
+        rows.append(_row(guest, guest_type, language=chosen_language))
     link = _blank_link(blank_link)
     if blank > 0:
         for problem in check_guest(link, max_plus_ones=MAX_PLUS_ONES, blank=True):
             errors.append(_("Blank links: %(problem)s") % {"problem": problem.message})
     if errors:
         raise InvalidGuests(errors)
-    rows += [_row(link, invite_type)] * max(blank, 0)
+    rows += [_row(link, invite_type, language=chosen_language)] * max(blank, 0)
     if idempotency_key:
         request_hash = request_hash or _request_hash(
             guests,
@@ -524,6 +549,7 @@ def generate_organizer_invites(
             blank_link=blank_link,
             method=method,
             invite_type=invite_type.public_id if invite_type is not None else None,
+            language=language,
         )
     with locking_transaction():
         batch = _replayed_batch(event.organization_id, idempotency_key) or _create_batch(
@@ -564,19 +590,30 @@ def _request_hash(
     method: str,
     invite_type: str | None = None,
     blank_link: GuestInput | None = None,
+    language: str | None = None,
 ) -> str:
     """The request behind an idempotency key, canonically: the same guests give the same hash."""
     body: dict[str, Any] = {
         "method": method,
         "blank": blank,
-        "guests": [asdict(guest) for guest in guests],
+        "guests": [_hashed(guest) for guest in guests],
     }
     if invite_type:
         body["invite_type"] = invite_type
+    if language:
+        body["language"] = language
     if blank_link is not None and blank:
-        body["blank_link"] = asdict(_blank_link(blank_link))
+        body["blank_link"] = _hashed(_blank_link(blank_link))
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _hashed(guest: GuestInput) -> dict[str, Any]:
+    # Without an empty language: a key's hash from before languages still matches.
+    values = asdict(guest)
+    if not values.get("language"):
+        values.pop("language", None)
+    return values
 
 
 def _replayed_batch(organization_id: int, idempotency_key: str | None) -> InviteBatch | None:
@@ -694,6 +731,20 @@ def _create_batch(
 
 
 # --- Editing ----------------------------------------------------------------------
+
+
+def set_guest_language(invite: Invite, code: str) -> str:
+    """The guest switched language on their page: their later pages and emails
+    use it. Returns the language now in force (an unknown code changes nothing).
+    A multi-use link is shared: each visitor's choice is their browser's
+    (the view's cookie), and their answer takes it (answers.answer_link)."""
+    chosen = recognized(code)
+    if not chosen or invite.is_multi_use:
+        return chosen or invite.guest_language
+    # One column: nothing else of the invite is read to decide it.
+    Invite.objects.filter(pk=invite.pk).update(language=chosen, updated_at=timezone.now())
+    invite.language = chosen
+    return chosen
 
 
 def update_invite_details(

@@ -7,6 +7,7 @@ app_name = "invites"
 
 urlpatterns = [
     path("i/<token:token>/", views.guest_page, name="guest"),
+    path("i/<token:token>/language/", views.guest_language, name="guest_language"),
     path(
         "o/<slug:org_slug>/events/<slug:event_slug>/guests/",
         guest_list_views.guest_list,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from artsvp.i18n import language_switch, recognized, set_language_cookie
 from artsvp.secret_pages import secret_link_page, throttle_link_lookup
 from events.access import access_event
 from invites.answer_forms import ANSWER_ERRORS, LinkAnswerForm, RsvpForm, add_answer_error
@@ -29,8 +32,9 @@ from invites.generate_views import (
     organizer_setup,
 )
 from invites.hooks import guest_page_parts
+from invites.languages import serve_guest_language
 from invites.models import Invite
-from invites.services import InviteNotRevocable, revoke_invite
+from invites.services import InviteNotRevocable, revoke_invite, set_guest_language
 from organizations.access import OrganizationRequest, organization_view
 
 # --- The guest ----------------------------------------------------------------------
@@ -38,8 +42,17 @@ from organizations.access import OrganizationRequest, organization_view
 
 def _revoked(request: HttpRequest, invite: Invite) -> HttpResponse:
     return render(
-        request, "invites/revoked.html", {"invite": invite, "event": invite.event}, status=410
+        request,
+        "invites/revoked.html",
+        {"invite": invite, "event": invite.event, **_switch(invite)},
+        status=410,
     )
+
+
+def _switch(invite: Invite) -> dict[str, Any]:
+    """The page's language switcher (build it after serve_guest_language)."""
+    action = reverse("invites:guest_language", args=[invite.token])
+    return {"language_switch": language_switch(action, invite.event.languages)}
 
 
 def _host(invite: Invite) -> str:
@@ -57,6 +70,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
         token=token,
     )
     event = invite.event
+    serve_guest_language(request, invite)
     if invite.status == Invite.Status.REVOKED:
         return _revoked(request, invite)
     if request.method == "GET":
@@ -104,6 +118,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
             "page_parts": guest_page_parts(invite),
             "answered": invite.status
             in (Invite.Status.ACCEPTED, Invite.Status.DECLINED, Invite.Status.PENDING),
+            **_switch(invite),
         },
         status=status,
     )
@@ -125,6 +140,8 @@ def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 plus_ones=form.cleaned_data.get("plus_ones") or 0,
                 window=form.chosen_window,
+                # The visitor's own page then opens in the language they answered in.
+                language=get_language(),
             )
         except InviteRevoked:
             return _revoked(request, link)
@@ -162,9 +179,31 @@ def _link_page(request: HttpRequest, link: Invite) -> HttpResponse:
             "closed_reason": closed_reason,
             "deadline": deadline_text(event),
             "used_up": link.uses_left <= 0,
+            **_switch(link),
         },
         status=422 if refused else 200,
     )
+
+
+@secret_link_page
+@require_POST
+def guest_language(request: HttpRequest, token: str) -> HttpResponse:
+    """The guest's language switch: stored on their invite (later emails use
+    it too); on a shared link, the visitor's cookie. An unknown code changes
+    nothing; another invite's token is a 404."""
+    limited = throttle_link_lookup(request, "invite-link")
+    if limited:
+        return limited
+    invite = get_object_or_404(Invite.objects.select_related("event"), token=token)
+    chosen = recognized(request.POST.get("language"))
+    if invite.status != Invite.Status.REVOKED:
+        set_guest_language(invite, chosen)
+    response = redirect("invites:guest", token)
+    if chosen:
+        # The browser's choice too: a shared link's visitor reads it, and so
+        # do pages that know no invite (the rate-limit page).
+        set_language_cookie(response, chosen)
+    return response
 
 
 # --- The organizer ----------------------------------------------------------------------

@@ -12,3 +12,10 @@ class OrganizationsConfig(AppConfig):
         from organizations.api_key_services import is_active_api_key
 
         register_api_key_check(is_active_api_key)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from organizations.preferences import remember_language_at_login
+
+        # Not a rule: the session's copy of the user's language, so no page queries it.
+        user_logged_in.connect(remember_language_at_login, dispatch_uid="remember_language")

@@ -21,3 +21,9 @@ def current_organization(request: HttpRequest) -> dict[str, Any]:
             lambda: list(Membership.objects.filter(user=user).select_related("organization"))
         )
     return context
+
+
+def language_switch(request: HttpRequest) -> dict[str, Any]:
+    """The language switcher a view left on the request (the portal owner's
+    pages: invites/owner_gate.py); a view's own `language_switch` wins."""
+    return {"language_switch": getattr(request, "language_switch", None)}

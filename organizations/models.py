@@ -226,3 +226,17 @@ class OrganizationBrand(BrandFields):
 
     def __str__(self) -> str:
         return f"Brand of {self.organization}"
+
+
+class UserPreference(models.Model):
+    """A person's own settings, whatever organization they work in (not tenant
+    data: it belongs to the user). `language` empty: the browser's."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -33,6 +33,7 @@ from organizations.models import (
     Organization,
     TeamInvitation,
 )
+from organizations.preferences import language_of_email
 
 RESERVED_SLUGS = {"new", "admin", "api", "settings", "accounts", "static"}
 
@@ -259,6 +260,8 @@ def _queue_invitation_email(invitation: TeamInvitation) -> None:
         organization=invitation.organization,
         # A reply reaches whoever sent the invitation.
         reply_to=inviter.email if inviter and inviter.email else None,
+        # Someone who already has an account reads their own language.
+        language=language_of_email(invitation.email),
     )
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import artsvp.converters  # noqa: F401 (registers the <publicid:> and <token:> converters)
-from organizations import api_keys, brand_views, views
+from organizations import api_keys, brand_views, preference_views, views
 
 app_name = "organizations"
 
@@ -31,4 +31,6 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path("invitations/<token:token>/", views.invitation, name="invitation"),
+    # The person's own settings (beside allauth's email and password pages).
+    path("accounts/language/", preference_views.language, name="language"),
 ]

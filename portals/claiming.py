@@ -53,6 +53,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from artsvp.i18n import recognized
 from artsvp.locks import lock_existing_row, lock_row, locking_transaction
 from credits import ledger
 from credits.models import CreditEntry, CreditKind
@@ -90,15 +91,18 @@ def same_email(a: str, b: str) -> bool:
     return bool(a) and bool(b) and a.strip().lower() == b.strip().lower()
 
 
-def claim_portal(portal: Portal, *, email: str) -> Portal:
+def claim_portal(portal: Portal, *, email: str, language: str = "") -> Portal:
     """Assign `portal` to `email`, using one portal credit of its organization.
+
+    `language`: the one the owner claimed in (their browser's), which their
+    pages and emails then use until they switch; unknown or empty: the event's.
 
     Raises PortalAlreadyAssigned, PortalRevoked or ledger.InsufficientCredits
     (after telling the organizer, at most once per portal a day).
     """
     email = normalize_email(email)
     try:
-        return _claim(portal, email=email)
+        return _claim(portal, email=email, language=recognized(language))
     except ledger.InsufficientCredits as error:
         notify_credit_shortage(
             portal,
@@ -110,7 +114,7 @@ def claim_portal(portal: Portal, *, email: str) -> Portal:
         raise
 
 
-def _claim(portal: Portal, *, email: str) -> Portal:
+def _claim(portal: Portal, *, email: str, language: str) -> Portal:
     with locking_transaction():
         # Lock, then re-read the status: of two simultaneous claims the second
         # waits here and then sees the first one's owner.
@@ -119,7 +123,10 @@ def _claim(portal: Portal, *, email: str) -> Portal:
         locked.status = Portal.Status.ASSIGNED
         locked.owner_email = email
         locked.assigned_at = timezone.now()
-        locked.save(update_fields=["status", "owner_email", "assigned_at", "updated_at"])
+        locked.owner_language = language
+        locked.save(
+            update_fields=["status", "owner_email", "assigned_at", "owner_language", "updated_at"]
+        )
         # The owner keeps a copy of the link (they may have claimed from a
         # forwarded email); a rollback of the claim sends nothing.
         queue_email(
@@ -128,6 +135,7 @@ def _claim(portal: Portal, *, email: str) -> Portal:
             context={"portal_id": locked.pk, "reason": LINK_CLAIMED},
             organization=locked.organization,
             about=locked,
+            language=language,
         )
         # Paid last, as invite batches pay: the account every claim and invite
         # of the organization queues on stays locked from here to the commit

@@ -95,6 +95,8 @@ def _link_context(delivery: Delivery, portal: Portal | None) -> dict[str, Any]:
         "event": event,
         "organization": event.organization,
         "link": absolute_url(portal.path),
+        # The owner's language as it is when sent (they may have switched since).
+        "language": portal.owner_reads,
     }
 
 
@@ -201,4 +203,6 @@ def shortage_resolved_context(delivery: Delivery) -> dict[str, Any]:
         "claim": claim,
         "allocation": notice.cause == "allocation",
         "link": absolute_url(portal.path) if is_owner else "",
+        # Someone refused at the claim, who is not the owner: the event's language.
+        "language": portal.owner_reads if is_owner else event.language,
     }

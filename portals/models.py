@@ -44,10 +44,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from artsvp.i18n import first_language
 from artsvp.ids import new_public_id, new_secret_token
 from credits.models import CreditKind
 from events.models import EntryWindow, Event
@@ -167,6 +169,12 @@ class Portal(models.Model):
     # The name the portal's invite emails come from ("<sender_name> via
     # <organizer>"); blank: the portal's name. Set by the owner.
     sender_name = models.CharField(max_length=MAX_SENDER_NAME, blank=True)
+    # The language the owner works in (their pages and the emails to them): set
+    # from the browser's when they claim, then by their switch. Empty (not
+    # claimed yet): pages follow the browser, emails the event's language.
+    owner_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     assigned_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -198,6 +206,12 @@ class Portal(models.Model):
     @property
     def event(self) -> Event:
         return self.group.event
+
+    @property
+    def owner_reads(self) -> str:
+        """The language of the owner's emails (load the group's event): theirs,
+        else the event's."""
+        return first_language(self.owner_language, self.group.event.language)
 
     # The page checks: views, templates and the API ask these, never `status`.
     # A decision that writes asks portals/rules.py under the portal's lock.

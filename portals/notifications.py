@@ -34,6 +34,7 @@ from artsvp.emails import send_email
 from credits.models import CreditKind
 from deliveries.services import InvalidRecipient, queue_email
 from organizations.models import Membership
+from organizations.preferences import languages_by_email
 from portals.emails import SHORTAGE_DIGEST, SHORTAGE_RESOLVED
 from portals.models import (
     OWNER_CODE_MINUTES,
@@ -110,13 +111,16 @@ def _queue_digest(organization_id: int, day: date) -> None:
     try:
         with transaction.atomic():
             digest = ShortageDigest.objects.create(organization_id=organization_id, day=day)
-            for address in _organizer_emails(organization_id):
+            addresses = _organizer_emails(organization_id)
+            languages = languages_by_email(addresses)
+            for address in addresses:
                 try:
                     queue_email(
                         SHORTAGE_DIGEST,
                         to=address,
                         context={"digest_id": digest.pk},
                         organization=digest.organization,
+                        language=languages.get(address.lower(), ""),
                     )
                 except InvalidRecipient:
                     # One unusable account address must not keep the others
@@ -213,4 +217,5 @@ def send_owner_code(code_id: int, code: str) -> None:
             # moment after the expiry was computed, which floored to one minute less.
             "minutes": OWNER_CODE_MINUTES,
         },
+        language=row.portal.owner_reads,
     )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from artsvp.emails import one_line
-from artsvp.i18n import supported, with_versions
+from artsvp.i18n import recognized, supported, with_versions
 from artsvp.locks import lock_existing_row, locking_transaction
 from artsvp.models_meta import max_length_of
 from deliveries.models import Delivery
@@ -370,10 +370,16 @@ def update_portal(
         ensure_not_revoked(locked)
         fields = ["updated_at"]
         replaced_owner = ""
+        replaced_language = ""
         if owner_email is not None:
             ensure_live(locked)
             if locked.owner_email.strip().lower() != owner_email.strip().lower():
                 replaced_owner = locked.owner_email
+                # The language was the previous owner's choice: the new one
+                # reads the event's until they choose.
+                replaced_language = locked.owner_reads
+                locked.owner_language = ""
+                fields.append("owner_language")
             locked.owner_email = owner_email.strip()
             fields.append("owner_email")
         sizes = dict(allocations or {})
@@ -415,7 +421,9 @@ def update_portal(
                 raise DuplicatePortalName([name]) from None
             raise
         if replaced_owner:
-            _tell_owner_change(locked, replaced=replaced_owner, actor=actor)
+            _tell_owner_change(
+                locked, replaced=replaced_owner, replaced_language=replaced_language, actor=actor
+            )
     actor_id = getattr(actor, "pk", None)
     if owner_email is not None:
         logger.info("Portal %s owner email changed by user %s", locked.public_id, actor_id)
@@ -424,7 +432,9 @@ def update_portal(
     return locked
 
 
-def _tell_owner_change(portal: Portal, *, replaced: str, actor: Any) -> None:
+def _tell_owner_change(
+    portal: Portal, *, replaced: str, replaced_language: str, actor: Any
+) -> None:
     """The new owner gets the link (it signs them in), the old one a notice
     without it. Queued in the change's transaction: a rollback sends neither,
     and each is re-checked at send time (changed again meanwhile: skipped)."""
@@ -436,7 +446,9 @@ def _tell_owner_change(portal: Portal, *, replaced: str, actor: Any) -> None:
         organization=portal.organization,
         about=portal,
         reply_to=reply_to,
+        language=portal.owner_reads,
     )
+    # In the language the replaced owner worked in (the portal no longer holds it).
     queue_email(
         PORTAL_OWNER_REPLACED,
         to=replaced,
@@ -444,7 +456,20 @@ def _tell_owner_change(portal: Portal, *, replaced: str, actor: Any) -> None:
         organization=portal.organization,
         about=portal,
         reply_to=reply_to,
+        language=replaced_language,
     )
+
+
+def set_owner_language(portal: Portal, code: str) -> str:
+    """The owner switched language on their pages: their pages and the emails
+    to them use it from now on. An unknown code changes nothing; returns the
+    language now in force for them."""
+    chosen = recognized(code)
+    if chosen:
+        # One column, whatever else changes meanwhile: no lock needed.
+        Portal.objects.filter(pk=portal.pk).update(owner_language=chosen, updated_at=timezone.now())
+        portal.owner_language = chosen
+    return chosen or portal.owner_reads
 
 
 def change_owner_email(portal: Portal, *, email: str, actor: Any) -> Portal:
@@ -493,4 +518,5 @@ def send_portal_link(portal: Portal, *, actor: Any) -> Delivery:
             # Found again by portals/bulk_links.py (a bulk send skips it if recent).
             about=locked,
             reply_to=getattr(actor, "email", None) or None,
+            language=locked.owner_reads,
         )

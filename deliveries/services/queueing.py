@@ -19,6 +19,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from artsvp.i18n import supported
 from artsvp.locks import lock_rows, locking_transaction
 from deliveries.channels import get_channel
 from deliveries.models import Delivery
@@ -73,6 +74,7 @@ def queue_email(
     organization: models.Model | None = None,
     about: models.Model | None = None,
     reply_to: str | None = None,
+    language: str = "",
 ) -> Delivery:
     """Record one email in the outbox; a worker sends it once the caller's
     transaction commits (a rollback sends nothing).
@@ -80,6 +82,7 @@ def queue_email(
     `context` holds JSON-safe values (ids, strings) that the template, or the
     context builder registered for it, renders at send time. `about` is what
     the email is about, for the app that wants to find its emails again.
+    `language`: the recipient's, as known now (artsvp/i18n.py says whose).
     """
     return queue_message(
         template,
@@ -89,6 +92,7 @@ def queue_email(
         organization=organization,
         about=about,
         reply_to=reply_to,
+        language=language,
     )
 
 
@@ -101,6 +105,7 @@ def queue_message(
     organization: models.Model | None = None,
     about: models.Model | None = None,
     reply_to: str | None = None,
+    language: str = "",
 ) -> Delivery:
     """`queue_email` for any registered channel (deliveries/channels.py)."""
     to = to.strip()
@@ -114,6 +119,7 @@ def queue_message(
         recipient=to,
         reply_to=reply_to or "",
         context=context,
+        language=supported(language) if language else "",
     )
     if about is not None:
         delivery.about = about

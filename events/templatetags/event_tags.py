@@ -6,6 +6,7 @@ from django import template
 from django.utils.dateformat import format as format_date
 
 from artsvp import i18n
+from artsvp.i18n import date_pattern
 from events.models import EntryWindow, Event
 
 register = template.Library()
@@ -24,10 +25,12 @@ def event_when(event: Event | EntryWindow) -> str:
     engine, which would convert them to the viewer's zone.
     """
     starts, ends = event.local_starts_at, event.local_ends_at
-    start_text = format_date(starts, f"{DAY}, {TIME}")
+    # In the order of the language in force (artsvp/i18n.py date_pattern).
+    day_and_time = date_pattern(f"{DAY}, {TIME}")
+    start_text = format_date(starts, day_and_time)
     if starts.date() == ends.date():
         return f"{start_text}{EN_DASH}{format_date(ends, TIME)}"
-    return f"{start_text} {EN_DASH} {format_date(ends, f'{DAY}, {TIME}')}"
+    return f"{start_text} {EN_DASH} {format_date(ends, day_and_time)}"
 
 
 @register.simple_tag
@@ -42,10 +45,11 @@ def event_zone(event: Event) -> str:
 
 @register.simple_tag
 def in_event_zone(event: Event, value: object, fmt: str = f"{DAY}, {TIME}") -> str:
-    """Any datetime of the event (an assignment, an answer) shown in the event's zone."""
+    """Any datetime of the event (an assignment, an answer) shown in the event's zone,
+    in the order of the language in force."""
     if value is None:
         return ""
-    return format_date(value.astimezone(event.tz), fmt)  # type: ignore[attr-defined]  # Event.tz is a property the stubs cannot see through the template tag
+    return format_date(value.astimezone(event.tz), date_pattern(fmt))  # type: ignore[attr-defined]  # Event.tz is a property the stubs cannot see through the template tag
 
 
 @register.filter

@@ -15,14 +15,15 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import get_language, gettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from artsvp.i18n import recognized, set_language_cookie
 from artsvp.ratelimit import client_ip
 from artsvp.secret_pages import secret_link_page, throttle, throttle_link_lookup
 from credits.ledger import InsufficientCredits
 from invites.owner.forms import ClaimForm, CodeForm, CodeRequestForm
-from invites.owner_gate import revoked_page
+from invites.owner_gate import revoked_page, serve_owner_language
 from portals.claiming import (
     CODE_MINUTES,
     CodeCheck,
@@ -33,6 +34,7 @@ from portals.claiming import (
 from portals.errors import PortalAlreadyAssigned, PortalRevoked
 from portals.models import Portal
 from portals.owner_sessions import has_owner_access, sign_in_owner
+from portals.services import set_owner_language
 
 # Asking for codes, per portal and client address, whatever address is typed:
 # a stranger typing addresses uses up only their own client's requests. The
@@ -78,6 +80,7 @@ def _link_page(methods: Sequence[str]) -> Callable[[LinkView], Callable[..., Htt
             portal = get_object_or_404(
                 Portal.objects.select_related("group__event", "organization"), token=token
             )
+            serve_owner_language(request, portal, signed_in=False)
             return view(request, portal, token)
 
         return secret_link_page(require_http_methods(list(methods))(with_portal))
@@ -99,7 +102,10 @@ def portal_link(request: HttpRequest, portal: Portal, token: str) -> HttpRespons
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            claimed = claim_portal(portal, email=form.cleaned_data["email"])
+            # The language they claimed in becomes theirs (their pages, their emails).
+            claimed = claim_portal(
+                portal, email=form.cleaned_data["email"], language=get_language()
+            )
         except PortalAlreadyAssigned:
             return _already_claimed(request, portal, token, lost_race=True)
         except PortalRevoked:
@@ -121,6 +127,19 @@ def _already_claimed(
         {"portal": portal, "form": CodeRequestForm(), "token": token, "lost_race": lost_race},
         status=409 if lost_race else 200,
     )
+
+
+@_link_page(["POST"])
+def link_language(request: HttpRequest, portal: Portal, token: str) -> HttpResponse:
+    """The switcher on the secret link's pages: this browser's choice (the
+    cookie), and the portal's when this browser is signed in as its owner."""
+    chosen = recognized(request.POST.get("language"))
+    if chosen and has_owner_access(request, portal) and not portal.is_revoked:
+        set_owner_language(portal, chosen)
+    response = redirect("owner:link", token)
+    if chosen:
+        set_language_cookie(response, chosen)
+    return response
 
 
 @_link_page(["POST"])

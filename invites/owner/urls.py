@@ -12,6 +12,7 @@ urlpatterns = [
     path("p/<token:token>/", sign_in.portal_link, name="link"),
     path("p/<token:token>/sign-in/", sign_in.request_code, name="request_code"),
     path("p/<token:token>/code/", sign_in.enter_code, name="enter_code"),
+    path("p/<token:token>/language/", sign_in.link_language, name="link_language"),
     # A signed-in owner's pages: no token in the URL, the session decides.
     path("portal/signed-out/", owner_views.signed_out, name="signed_out"),
     path("portal/<publicid:public_id>/", owner_views.dashboard, name="dashboard"),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("portal/<publicid:public_id>/sign-in/", recovery.sign_in, name="sign_in"),
     path("portal/<publicid:public_id>/sign-in/code/", recovery.sign_in_code, name="sign_in_code"),
     path("portal/<publicid:public_id>/sign-out/", owner_views.sign_out, name="sign_out"),
+    path("portal/<publicid:public_id>/language/", owner_views.language, name="language"),
     # Emailing the portal's invites (invites/send_views.py).
     path("portal/<publicid:public_id>/email/", send_views.owner_send, name="send"),
     path(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from artsvp.i18n import recognized, set_language_cookie
 from artsvp.keyset import KeysetPage, keyset_page
 from artsvp.links import absolute_url
 from artsvp.row_urls import row_url
@@ -38,7 +39,7 @@ from invites.guests import MAX_BLANK_LINKS
 from invites.hooks import arrivals_recorded
 from invites.models import Invite
 from invites.owner.forms import InviteDetailsForm, SenderNameForm
-from invites.owner_gate import owner_page
+from invites.owner_gate import owner_page, safe_next
 from invites.sending import with_delivery_status
 from invites.services import (
     InviteNotEditable,
@@ -50,7 +51,7 @@ from portals.emails import from_preview
 from portals.errors import PortalRevoked
 from portals.models import Portal
 from portals.owner_sessions import sign_out_owner
-from portals.services import set_sender_name
+from portals.services import set_owner_language, set_sender_name
 
 INVITES_PER_PAGE = 50
 # Newest first; a total order (the last key is unique) the `invite_portal_newest` index serves.
@@ -296,3 +297,17 @@ def sender(request: HttpRequest, portal: Portal) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+
+
+@owner_page(["POST"])
+def language(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """The owner's language switch: stored on the portal, so their pages and the
+    emails to them follow it (an unknown code changes nothing). Back to the
+    owner page it was posted from."""
+    chosen = recognized(request.POST.get("language"))
+    if chosen and not portal.is_revoked:
+        set_owner_language(portal, chosen)
+    response = redirect(safe_next(portal, request.POST.get("next")))
+    if chosen:
+        set_language_cookie(response, chosen)
+    return response
