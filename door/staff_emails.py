@@ -13,6 +13,7 @@ from deliveries.models import Delivery
 from deliveries.rendering import SkipDelivery, email_context
 from door.models import EventGrant
 from door.staff import STAFF_ACCESS, access_end, door_path
+from organizations.models import role_in_sentence
 
 
 @email_context(STAFF_ACCESS)
@@ -30,7 +31,7 @@ def staff_access_context(delivery: Delivery) -> dict[str, Any]:
     return {
         "event": event,
         "organization": event.organization,
-        "role": grant.membership.get_role_display(),
+        "role": role_in_sentence(grant.membership.role),
         "portal": grant.portal,
         "ends": access_end(event, grant.expires_at),
         "granted_by": grant.created_by.email if grant.created_by else "",
