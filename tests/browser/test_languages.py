@@ -186,6 +186,7 @@ def test_a_german_guest_of_a_french_gallery_at_a_swiss_fair(
     # ...and emails it with the standard words, which each guest reads in their language.
     send_link = words("fr", "Email") + " Jonas Weber"
     gallery.get_by_role("link", name=send_link).click()
+    gallery.get_by_role("button", name=words("fr", "Preview")).click()
     gallery.get_by_role(
         "button", name=plural_words("fr", "Send %(count)s email", "Send %(count)s emails", 1)
     ).click()
