@@ -133,6 +133,10 @@ def language_switch(
 # number and a comma after its name ("Sa., 14. Mär."). Times are 24-hour everywhere.
 _DATE_PATTERNS: dict[str, dict[str, str]] = {
     "de": {
+        "j M Y": "j. M Y",
+        "j M Y, H:i": "j. M Y, H:i",
+        "j M Y, H:i T": "j. M Y, H:i T",
+        "j F Y, H:i e": "j. F Y, H:i e",
         "D j M Y": "D, j. M Y",
         "D j M Y, H:i": "D, j. M Y, H:i",
         "D j M, H:i": "D, j. M, H:i",
