@@ -19,7 +19,8 @@
       // Keep the markup (e.g. a visually hidden "the link of …"), not just its text.
       if (!button.hasAttribute("data-original")) button.setAttribute("data-original", button.innerHTML);
       clearTimeout(button._copyTimer);
-      button.textContent = "Copied";
+      // The word in the page's language (base.html <body data-copied>).
+      button.textContent = document.body.getAttribute("data-copied") || "Copied";
       button.setAttribute("aria-live", "polite");
       button._copyTimer = setTimeout(function () {
         button.innerHTML = button.getAttribute("data-original");

@@ -172,6 +172,10 @@ def test_a_german_guest_of_a_french_gallery_at_a_swiss_fair(
     portal.refresh_from_db()
     assert portal.owner_language == "fr"
     shot(gallery, "gallery-dashboard-in-french")
+    # Even what a script writes: the copy button answers in French.
+    copy = gallery.locator("button[data-copy]").first
+    copy.click()
+    expect(copy).to_have_text(words("fr", "Copied"))
 
     # It invites a German collector: the invite's language is German.
     gallery.get_by_role("link", name=words("fr", "Add your first invites")).click()
