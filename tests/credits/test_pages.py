@@ -479,8 +479,8 @@ def test_the_header_chip_shows_balances_and_marks_low_ones(
     html = alice_client.get(billing_url(org)).content.decode()
 
     chip = html[html.index('class="credits-chip') : html.index("</a>", html.index("credits-chip"))]
-    assert '<span class="low">1</span> portal' in chip
-    assert '<span class="">90</span> invite' in chip
+    assert '<span class="low">1</span> portal</span>' in chip
+    assert '<span class="">90</span> invites</span>' in chip
     assert "running low" in chip
 
 
