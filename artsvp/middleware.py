@@ -35,6 +35,7 @@ from django.core.exceptions import (
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 API_PREFIX = "/api/"
@@ -99,7 +100,7 @@ def payload_too_large(request: HttpRequest) -> HttpResponse:
             413,
             "payload_too_large",
             gettext("The request body is over the limit of %(limit)s bytes.")
-            % {"limit": f"{limit:,}"},
+            % {"limit": number_format(limit, force_grouping=True)},
         )
     return HttpResponse(render_to_string("413.html", request=request), status=413)
 

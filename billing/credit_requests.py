@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from artsvp.locks import lock_existing_row, locking_transaction
@@ -60,7 +61,8 @@ def request_credits(
         raise CreditRequestError(gettext("Choose portal or invite credits."), field="kind")
     if not 1 <= credits <= MAX_REQUESTED:
         raise CreditRequestError(
-            gettext("Ask for between 1 and %(most)s credits.") % {"most": f"{MAX_REQUESTED:,}"},
+            gettext("Ask for between 1 and %(most)s credits.")
+            % {"most": number_format(MAX_REQUESTED, force_grouping=True)},
             field="credits",
         )
     with locking_transaction():

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -258,7 +259,7 @@ class PasteForm(GenerationForm):
         super().__init__(*args, **kwargs)
         self.fields["lines"].help_text = _(
             "Name, then email, separated by a comma. Up to %(count)s lines."
-        ) % {"count": f"{MAX_PASTED_LINES:,}"}
+        ) % {"count": number_format(MAX_PASTED_LINES, force_grouping=True)}
 
     def clean_lines(self) -> GuestList:
         try:

@@ -26,6 +26,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from artsvp.csv_reading import CsvFileError, read_csv, read_upload
@@ -180,7 +181,10 @@ def parse_pasted(text: str) -> GuestList:
     if len(rows) > MAX_PASTED_LINES:
         raise GuestListError(
             _("Paste at most %(limit)s lines at a time (this has %(count)s).")
-            % {"limit": f"{MAX_PASTED_LINES:,}", "count": f"{len(rows):,}"}
+            % {
+                "limit": number_format(MAX_PASTED_LINES, force_grouping=True),
+                "count": number_format(len(rows), force_grouping=True),
+            }
         )
     _check_rows(rows)
     return GuestList(rows=rows)
@@ -308,7 +312,7 @@ def _file_message(error: CsvFileError) -> str:
         return _("The file is empty.")
     if error.reason == "too_many_rows":
         return _("The file has more than %(limit)s guests. Split it into smaller files.") % {
-            "limit": f"{MAX_CSV_ROWS:,}"
+            "limit": number_format(MAX_CSV_ROWS, force_grouping=True)
         }
     if error.reason == "unreadable" and error.details["header"]:
         return _("The file has no header row.")

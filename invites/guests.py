@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.models_meta import max_length_of
@@ -176,7 +177,10 @@ def metadata_problem(metadata: Any) -> str | None:
     if size > MAX_METADATA_BYTES:
         return gettext(
             "metadata is %(size)s bytes of JSON; keep it under %(limit)s bytes per guest."
-        ) % {"size": f"{size:,}", "limit": f"{MAX_METADATA_BYTES:,}"}
+        ) % {
+            "size": number_format(size, force_grouping=True),
+            "limit": number_format(MAX_METADATA_BYTES, force_grouping=True),
+        }
     return None
 
 

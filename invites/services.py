@@ -43,6 +43,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -578,7 +579,7 @@ def _size_errors(guests: int, blank: int) -> list[str]:
     if size > MAX_BATCH_SIZE:
         errors.append(
             _("At most %(limit)s invites can be generated at once.")
-            % {"limit": f"{MAX_BATCH_SIZE:,}"}
+            % {"limit": number_format(MAX_BATCH_SIZE, force_grouping=True)}
         )
     return errors
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
 from artsvp.csv_reading import CsvFileError, CsvRow, column_key, read_csv
@@ -151,7 +152,7 @@ def _file_message(error: CsvFileError) -> str:
         return gettext(
             "The file has more than %(limit)s portals; the limit is %(limit)s "
             "per import. Split it into several files."
-        ) % {"limit": f"{MAX_ROWS:,}"}
+        ) % {"limit": number_format(MAX_ROWS, force_grouping=True)}
     if error.reason == "unreadable":
         return gettext("Row %(line)s could not be read as CSV (%(error)s).") % {
             "line": error.details["line"],
@@ -284,7 +285,11 @@ def _size(row: ParsedRow, text: str, type_name: str | None) -> int | None:
     `type_name` names the invite type of an `allocation_<code>` column."""
     if not text:
         return None
-    values = {"found": text, "limit": f"{MAX_ALLOCATION:,}", "type": type_name}
+    values = {
+        "found": text,
+        "limit": number_format(MAX_ALLOCATION, force_grouping=True),
+        "type": type_name,
+    }
     if not text.isdigit() or not text.isascii():
         if type_name is None:
             message = gettext(

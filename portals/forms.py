@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -285,7 +286,7 @@ class PortalImportForm(forms.Form):
         self.fields["file"].help_text = gettext(
             "UTF-8, comma or semicolon separated, at most %(rows)s rows and 1 MB. "
             "The first row names the columns."
-        ) % {"rows": f"{MAX_PORTALS_PER_IMPORT:,}"}
+        ) % {"rows": number_format(MAX_PORTALS_PER_IMPORT, force_grouping=True)}
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
