@@ -13,6 +13,7 @@ class OrganizationsConfig(AppConfig):
 
         register_api_key_check(is_active_api_key)
 
+        # local import: preferences imports the models, not loaded when this module is.
         from django.contrib.auth.signals import user_logged_in
 
         from organizations.preferences import remember_language_at_login
