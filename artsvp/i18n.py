@@ -41,29 +41,23 @@ LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
 DEFAULT_LANGUAGE: str = settings.LANGUAGE_CODE
 
 
-def supported(code: str | None, default: str | None = None) -> str:
-    """`code` as one of ours: exact, else its base language ("fr-CH" -> "fr"),
-    else `default` (itself checked), else the site's default."""
-    fallback = DEFAULT_LANGUAGE if default is None else supported(default)
-    if not code:
-        return fallback
-    code = str(code).strip().lower().replace("_", "-")
-    if code in LANGUAGE_CODES:
-        return code
-    base = code.split("-", 1)[0]
-    return base if base in LANGUAGE_CODES else fallback
-
-
 def recognized(code: str | None) -> str:
-    """`code` as one of ours ("de-CH" -> "de"), or "" when we do not know it (a
-    CSV cell or a field that then takes the batch's language)."""
+    """`code` as one of ours: exact, else its base language ("de-CH" -> "de"),
+    or "" when we do not know it (a CSV cell or a field that then takes the
+    batch's language)."""
     if not code:
         return ""
-    chosen = supported(code, default=DEFAULT_LANGUAGE)
     normalized = str(code).strip().lower().replace("_", "-")
-    if chosen == normalized or normalized.split("-", 1)[0] == chosen:
-        return chosen
-    return ""
+    if normalized in LANGUAGE_CODES:
+        return normalized
+    base = normalized.split("-", 1)[0]
+    return base if base in LANGUAGE_CODES else ""
+
+
+def supported(code: str | None, default: str | None = None) -> str:
+    """`code` as one of ours (`recognized`), else `default` (itself checked),
+    else the site's default: never an error."""
+    return recognized(code) or recognized(default) or DEFAULT_LANGUAGE
 
 
 def first_language(*codes: str | None) -> str:
@@ -76,10 +70,6 @@ def first_language(*codes: str | None) -> str:
         if chosen:
             return chosen
     return DEFAULT_LANGUAGE
-
-
-def is_supported(code: str | None) -> bool:
-    return bool(code) and supported(code, default="") == str(code).strip().lower()
 
 
 def language_name(code: str) -> str:
